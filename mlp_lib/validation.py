@@ -1,0 +1,82 @@
+"""Checks at the API boundary.
+
+Every public function of :mod:`mlp_lib` validates what a reader passes in and
+raises ``ValueError``/``TypeError`` with a message of the form
+"expected …, got …" — never a bare ``assert`` and never a NaN deep inside a
+matrix product.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_float_matrix(x, name: str, *, rows: int | None = None) -> np.ndarray:
+    """Return ``x`` as a finite float64 matrix of shape ``(rows, m)``.
+
+    Columns are samples (the source's convention), so ``rows`` is the number
+    of features or outputs. A 1-D array is *not* silently reshaped: the
+    ambiguity between one sample and one feature is exactly the kind of slip
+    the book warns about.
+    """
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"expected {name} to be a numeric array, got {type(x).__name__}") from exc
+    if arr.ndim != 2:
+        raise ValueError(
+            f"expected {name} to be a 2-D array of shape (features, samples), "
+            f"got an array with {arr.ndim} dimension(s) and shape {arr.shape}"
+        )
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"expected {name} to have {rows} rows (one per unit), got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"expected {name} to hold at least one sample (column), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"expected {name} to be finite, got NaN or inf values")
+    return arr
+
+
+def check_same_batch(x: np.ndarray, y: np.ndarray) -> None:
+    """Raise if ``x`` and ``y`` do not hold the same number of samples (columns)."""
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(
+            f"expected x and y to hold the same number of samples (columns), "
+            f"got {x.shape[1]} and {y.shape[1]}"
+        )
+
+
+def positive_int(value, name: str) -> int:
+    """Return ``value`` as an ``int`` after checking it is a whole number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"expected {name} to be a positive integer, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"expected {name} to be a positive integer, got {value}")
+    return int(value)
+
+
+def positive_float(value, name: str) -> float:
+    """Return ``value`` as a ``float`` after checking it is finite and > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"expected {name} to be a positive number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"expected {name} to be a positive finite number, got {value}")
+    return value
+
+
+def as_generator(seed) -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a seed or a generator.
+
+    Randomness in :mod:`mlp_lib` only ever flows through an explicit generator,
+    so the same seed gives every student the same numbers as the teacher.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise TypeError(
+            f"expected seed to be a non-negative integer or numpy.random.Generator, got {seed!r}"
+        )
+    return np.random.default_rng(int(seed))
