@@ -19,6 +19,8 @@ from .losses import (
 )
 from .mlp import MLP, ForwardPass, Gradients
 from .training import History, TrainingDiverged, sgd_step, train
+from . import datasets, serialization
+from .datasets import Dataset
 
 __version__ = "0.1.0"
 
@@ -27,6 +29,7 @@ __all__ = [
     "LOSSES",
     "MLP",
     "Activation",
+    "Dataset",
     "BinaryCrossEntropy",
     "CategoricalCrossEntropy",
     "ForwardPass",
@@ -44,6 +47,7 @@ __all__ = [
     "backprop_gradients",
     "bias_gradient",
     "check_gradients",
+    "datasets",
     "finite_difference_gradients",
     "get_activation",
     "get_loss",
@@ -51,6 +55,7 @@ __all__ = [
     "one_hot",
     "output_layer_error",
     "relative_error",
+    "serialization",
     "sgd_step",
     "train",
     "weight_gradient",

@@ -46,15 +46,18 @@ def numerical_gradient(f, theta: np.ndarray, eps: float = 1e-6, indices=None) ->
     ``indices`` are computed (all by default); the rest of the result is NaN.
     """
     grad = np.full(theta.shape, np.nan)
-    flat, gflat = theta.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size) if indices is None else indices:
-        old = flat[i]
-        flat[i] = old + eps
+    # Index theta itself (not ``theta.reshape(-1)``): for a non-contiguous array, e.g. a
+    # transposed matrix assigned to ``model.W[j]``, reshape returns a copy and the
+    # perturbation would never reach the model.
+    for i in range(theta.size) if indices is None else indices:
+        pos = np.unravel_index(i, theta.shape)
+        old = theta[pos]
+        theta[pos] = old + eps
         plus = f()
-        flat[i] = old - eps
+        theta[pos] = old - eps
         minus = f()
-        flat[i] = old
-        gflat[i] = (plus - minus) / (2 * eps)
+        theta[pos] = old
+        grad[pos] = (plus - minus) / (2 * eps)
     return grad
 
 

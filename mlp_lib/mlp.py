@@ -77,7 +77,12 @@ class MLP:
     """
 
     def __init__(self, layer_sizes, hidden="relu", output="identity", loss="mse", seed=0, fused=True):
-        sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
+        try:
+            sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
+        except TypeError:  # not iterable, e.g. MLP(5)
+            raise TypeError(
+                f"expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}"
+            ) from None
         if sizes is None or len(sizes) < 2:
             raise ValueError(
                 f"expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}"
@@ -85,7 +90,15 @@ class MLP:
         self.sizes = [positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(sizes)]
         self.J = len(self.sizes) - 1
 
-        hidden_names = [hidden] * (self.J - 1) if isinstance(hidden, (str, Activation)) else list(hidden)
+        if isinstance(hidden, (str, Activation)):
+            hidden_names = [hidden] * (self.J - 1)
+        else:
+            try:
+                hidden_names = list(hidden)
+            except TypeError:  # not iterable, e.g. hidden=None
+                raise TypeError(
+                    f"expected hidden to be an activation name or a list of {self.J - 1} names, got {hidden!r}"
+                ) from None
         if len(hidden_names) != self.J - 1:
             raise ValueError(
                 f"expected {self.J - 1} hidden activation(s) for {self.J} layers, got {len(hidden_names)}"
@@ -145,6 +158,9 @@ class MLP:
         """An independent copy with the same architecture and weights."""
         twin = MLP.__new__(MLP)
         twin.__dict__.update(self.__dict__)
+        # New lists, so that changing one model's sizes or activations cannot change the other's.
+        twin.sizes = list(self.sizes)
+        twin.activations = list(self.activations)
         twin.W = [None] + [w.copy() for w in self.W[1:]]
         twin.b = [None] + [b.copy() for b in self.b[1:]]
         return twin

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Fetch the book's JavaScript from the npm registry (versions pinned by
+# package-lock.json) and copy the files the built site needs into
+# _offline_assets/offline/.  _config.yml publishes _offline_assets/ with
+# html_extra_path, so they end up at _build/html/offline/ and every page
+# renders math (MathJax) and widgets (require.js + html-manager) without
+# internet.  Nothing here is committed except this script and the package files.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+out="$root/_offline_assets/offline"
+stamp="$root/_offline_assets/.stamp"
+
+# Skip the work when the lock file has not changed since the last run.
+if [[ -f "$stamp" && "$stamp" -nt "$here/package-lock.json" && "$stamp" -nt "$0" ]]; then
+    echo "offline assets are up to date ($out)"
+    exit 0
+fi
+
+if ! command -v npm >/dev/null; then
+    echo "error: npm (Node.js) is needed to fetch the offline JavaScript assets" >&2
+    exit 1
+fi
+
+echo "fetching offline JavaScript assets with npm ci ..."
+(cd "$here" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+
+nm="$here/node_modules"
+rm -rf "$root/_offline_assets"
+mkdir -p "$out/mathjax" "$out/requirejs" "$out/html-manager"
+
+# MathJax 3: the TeX->CommonHTML component, plus what it loads on demand:
+# its fonts, TeX extensions (autoload), the context menu and accessibility.
+mj="$nm/mathjax/es5"
+cp "$mj/tex-chtml.js" "$out/mathjax/"
+for dir in input output/chtml ui a11y sre adaptors; do
+    mkdir -p "$out/mathjax/$dir"
+    cp -R "$mj/$dir/." "$out/mathjax/$dir/"
+done
+cp "$nm/mathjax/LICENSE" "$out/mathjax/"
+
+# require.js: the AMD loader the widget manager needs.
+cp "$nm/requirejs/require.js" "$out/requirejs/"
+
+# @jupyter-widgets/html-manager: embed-amd.js bundles @jupyter-widgets/base,
+# controls and output (only other widget libraries would come from a CDN); plus the
+# icon fonts its CSS refers to.
+hm="$nm/@jupyter-widgets/html-manager/dist"
+cp "$hm/embed-amd.js" "$out/html-manager/"
+find "$hm" -maxdepth 1 -type f \( -name '*.woff' -o -name '*.woff2' -o -name '*.ttf' \
+     -o -name '*.eot' -o -name '*.svg' -o -name '*.LICENSE.txt' \) -exec cp {} "$out/html-manager/" \;
+
+# embed-amd.js looks for its icon fonts next to its AMD modules, which require.js would
+# place relative to the *page*. This small script, loaded between require.js and
+# embed-amd.js, maps those modules (and so their fonts) to this folder, at any page depth.
+cat > "$out/html-manager/widgets-config.js" <<'JS'
+(function () {
+  var dir = new URL(".", document.currentScript.src).href; // .../offline/html-manager/
+  var paths = { "@jupyter-widgets/html-manager/dist": dir.slice(0, -1) };
+  ["base", "base7", "controls", "controls7", "output", "html-manager"].forEach(function (m) {
+    paths["@jupyter-widgets/" + m] = dir + m;
+  });
+  window.__jupyter_widgets_assets_path__ = dir;
+  window.requirejs.config({ paths: paths });
+})();
+JS
+
+touch "$stamp"
+echo "offline assets ready: $(du -sh "$out" | cut -f1) in $out"

@@ -1,0 +1,157 @@
+"""Speed of mlp_lib against scikit-learn's MLPClassifier on the handwritten digits.
+
+Both train the same network — 64 → 64 (ReLU) → 10 (softmax), mean
+cross-entropy over each mini-batch, plain SGD (no momentum, no weight decay,
+constant learning rate), shuffled mini-batches — with the same learning rate,
+batch size and number of epochs, on the same stratified 75/25 split of the
+1797 digits (inputs scaled to [0, 1]). Each is trained ``--repeats`` times
+in this one process; the table shows the best and median time per epoch, the
+test accuracy, and how many times faster mlp_lib is than scikit-learn.
+
+Run:  python benchmarks/bench_digits.py [--quick] [--repeats N]
+
+This is a benchmark, not a test: timings depend on the machine, its BLAS and
+its load. ``--threads 1`` limits BLAS threads for both libraries (threadpoolctl):
+on a busy 2-core machine a multithreaded OpenBLAS call (mlp_lib.train's
+per-epoch full-training-set forward pass for the accuracy) leaves worker threads
+spinning and slows every later step, so both settings are worth a look. The BLAS in use is printed (threadpoolctl); environment variables
+such as OPENBLAS_CORETYPE, when set, are printed too and left as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import warnings
+
+import numpy as np
+
+import mlp_lib
+from mlp_lib.datasets import digits, train_test_split
+
+SEED = 0
+
+
+def blas_report() -> str:
+    lines = []
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if var in os.environ:
+            lines.append(f"  env {var}={os.environ[var]}")
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover
+        return "\n".join(lines + ["  threadpoolctl not installed"])
+    for pool in threadpool_info():
+        lines.append(
+            "  {user_api}/{internal_api} {version} threads={num_threads} arch={arch} ({lib})".format(
+                user_api=pool.get("user_api"),
+                internal_api=pool.get("internal_api"),
+                version=pool.get("version"),
+                num_threads=pool.get("num_threads"),
+                arch=pool.get("architecture"),
+                lib=os.path.basename(pool.get("filepath", "")),
+            )
+        )
+    return "\n".join(lines) or "  (no BLAS found)"
+
+
+def run_mlp_lib(train, test, lr, bs, epochs, seed):
+    model = mlp_lib.MLP([64, 64, 10], hidden="relu", output="softmax", loss="cce", seed=seed)
+    start = time.perf_counter()
+    mlp_lib.train(model, train.x, train.y, epochs=epochs, learning_rate=lr, batch_size=bs, seed=seed)
+    elapsed = time.perf_counter() - start
+    return elapsed / epochs, model.accuracy(test.x, test.y)
+
+
+def run_sklearn(train, test, lr, bs, epochs, seed):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        solver="sgd",
+        momentum=0,
+        nesterovs_momentum=False,
+        learning_rate="constant",
+        learning_rate_init=lr,
+        batch_size=bs,
+        alpha=0,
+        max_iter=epochs,
+        shuffle=True,
+        tol=0,
+        n_iter_no_change=epochs + 1,
+        random_state=seed,
+    )
+    X_train, X_test = train.x.T, test.x.T  # scikit-learn puts samples in rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        clf.fit(X_train, train.y)
+        elapsed = time.perf_counter() - start
+    if clf.n_iter_ != epochs:
+        raise RuntimeError(f"expected scikit-learn to run {epochs} epochs, it ran {clf.n_iter_}")
+    return elapsed / epochs, float(np.mean(clf.predict(X_test) == test.y))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer epochs and repeats (a smoke run)")
+    parser.add_argument("--repeats", type=int, default=None, help="trainings per library (default 5, quick 2)")
+    parser.add_argument("--epochs", type=int, default=None, help="default 40, quick 10")
+    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--threads", type=int, default=None,
+        help="limit BLAS/OpenMP threads for both libraries (threadpoolctl); default: leave as configured",
+    )
+    args = parser.parse_args(argv)
+    import sklearn.neural_network  # noqa: F401  load every BLAS before limiting threads, so limits reach all
+
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.threads):
+            return _run(args)
+    return _run(args)
+
+
+def _run(args):
+    epochs = args.epochs or (10 if args.quick else 40)
+    repeats = args.repeats or (2 if args.quick else 5)
+
+    data = digits(seed=SEED)
+    train, test = train_test_split(data, test_fraction=0.25, seed=SEED)
+    print(f"digits: {train.m} train / {test.m} test, 64 → 64 relu → 10 softmax, cross-entropy")
+    print(f"SGD lr={args.lr} batch={args.batch_size} epochs={epochs}, {repeats} repeats (seeds {SEED}…{SEED + repeats - 1})")
+    print("BLAS:")
+    print(blas_report())
+
+    results = {"mlp_lib": [], "scikit-learn": []}
+    for r in range(repeats):  # interleave so drifts in machine load hit both alike
+        results["mlp_lib"].append(run_mlp_lib(train, test, args.lr, args.batch_size, epochs, SEED + r))
+        results["scikit-learn"].append(run_sklearn(train, test, args.lr, args.batch_size, epochs, SEED + r))
+
+    print()
+    print(f"{'library':<14}{'best ms/epoch':>15}{'median ms/epoch':>17}{'test acc (median)':>19}{'acc range':>15}")
+    summary = {}
+    for name, runs in results.items():
+        times = [t for t, _ in runs]
+        accs = [a for _, a in runs]
+        summary[name] = (min(times), statistics.median(times), statistics.median(accs))
+        print(
+            f"{name:<14}{1e3 * min(times):>15.2f}{1e3 * statistics.median(times):>17.2f}"
+            f"{100 * statistics.median(accs):>18.1f}%{100 * min(accs):>8.1f}–{100 * max(accs):.1f}%"
+        )
+    best_ratio = summary["scikit-learn"][0] / summary["mlp_lib"][0]
+    median_ratio = summary["scikit-learn"][1] / summary["mlp_lib"][1]
+    gap = 100 * (summary["mlp_lib"][2] - summary["scikit-learn"][2])
+    print()
+    print(f"speed ratio scikit-learn / mlp_lib: best {best_ratio:.2f}×, median {median_ratio:.2f}× (>1: mlp_lib faster)")
+    print(f"accuracy gap mlp_lib − scikit-learn (medians): {gap:+.1f} points")
+
+
+if __name__ == "__main__":
+    main()

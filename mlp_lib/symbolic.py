@@ -1,0 +1,387 @@
+"""The SymPy twin of :mod:`mlp_lib`: a small symbolic MLP and Eqs. (1)–(4) in SymPy.
+
+Every chapter proves its formula in three ways; this module is the first way.
+It builds the loss of a small network as one explicit SymPy expression of
+symbolic weights ``w^j_{i,k}``, biases ``b^j_i``, input ``x_i`` and target
+``y_i`` (one sample, as in the source), and then
+
+* differentiates that expression **by brute force** with :func:`sympy.diff`
+  (:meth:`SymbolicMLP.brute_force_gradient`, :meth:`SymbolicMLP.brute_force_phi`),
+* evaluates the **closed forms** of Eqs. (1)–(4) with SymPy matrices
+  (:func:`output_layer_error`, :func:`hidden_layer_error`,
+  :func:`weight_gradient`, :func:`bias_gradient` — the twins of
+  :mod:`mlp_lib.backprop`),
+* shows that their difference simplifies to the zero matrix
+  (:func:`difference`, :meth:`SymbolicMLP.verify`), and
+* turns any of them into numbers with :func:`sympy.lambdify`
+  (:meth:`SymbolicMLP.numeric`) to compare with :class:`mlp_lib.MLP`.
+
+Activations may be concrete (``"relu"``, ``"sigmoid"``, ``"tanh"``,
+``"identity"``, ``"softmax"``) or ``"generic"``: an undefined function σ
+whose derivative stays the symbol σ'. Likewise ``loss="generic"`` is an
+undefined function L(a^J, y), so the general Eqs. (1)–(4) are proved for
+*every* activation and loss at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .validation import positive_int
+
+#: the generic activation σ and its derivative σ' (undefined functions)
+sigma = sp.Function("sigma")
+sigma_prime = sp.Function("sigma'")
+#: the generic loss, as a function of the outputs (and implicitly of y)
+generic_loss = sp.Function("L")
+
+
+
+def loss_partial(i: int):
+    """The undefined function ∂L/∂a_i of the generic loss (i counts from 1)."""
+    return sp.Function(f"L_a{i}")
+
+SYMBOLIC_ACTIVATIONS = ("generic", "identity", "relu", "sigmoid", "tanh", "softmax")
+SYMBOLIC_LOSSES = ("generic", "mse", "bce", "cce")
+
+
+# ---------------------------------------------------------------------------
+# Activations and their derivatives as SymPy expressions
+# ---------------------------------------------------------------------------
+def activation_value(name: str, z: sp.Matrix) -> sp.Matrix:
+    """σ(z) for a column ``z`` (a SymPy Matrix of shape ``(n, 1)``)."""
+    if name == "softmax":
+        e = z.applyfunc(sp.exp)
+        return e / sum(e)
+    return z.applyfunc(lambda t: _scalar_activation(name, t))
+
+
+def _scalar_activation(name: str, t):
+    if name == "generic":
+        return sigma(t)
+    if name == "identity":
+        return t
+    if name == "relu":
+        return sp.Piecewise((t, t > 0), (0, True))
+    if name == "sigmoid":
+        return 1 / (1 + sp.exp(-t))
+    if name == "tanh":
+        return sp.tanh(t)
+    raise ValueError(f"expected an activation, one of {list(SYMBOLIC_ACTIVATIONS)}, got {name!r}")
+
+
+def activation_derivative(name: str, z: sp.Matrix) -> sp.Matrix:
+    """σ'(z) elementwise, in the closed form the book uses.
+
+    relu: 1 if z > 0 else 0 (σ'(0) = 0, the source's choice);
+    sigmoid: σ(z)(1 − σ(z)); tanh: 1 − tanh²(z); generic: the symbol σ'(z).
+    """
+    if name == "softmax":
+        raise ValueError("softmax is not elementwise: use activation_jacobian")
+    if name == "generic":
+        return z.applyfunc(sigma_prime)
+    if name == "identity":
+        return z.applyfunc(lambda t: sp.Integer(1))
+    if name == "relu":
+        return z.applyfunc(lambda t: sp.Piecewise((1, t > 0), (0, True)))
+    if name == "sigmoid":
+        s = activation_value("sigmoid", z)
+        return s.applyfunc(lambda v: v * (1 - v))
+    if name == "tanh":
+        return z.applyfunc(lambda t: 1 - sp.tanh(t) ** 2)
+    raise ValueError(f"expected an activation, one of {list(SYMBOLIC_ACTIVATIONS)}, got {name!r}")
+
+
+def activation_jacobian(name: str, z: sp.Matrix) -> sp.Matrix:
+    """∂σ(z)/∂z as an ``(n, n)`` matrix: diagonal σ'(z) for elementwise σ, diag(s) − s sᵀ for softmax."""
+    if name == "softmax":
+        s = activation_value("softmax", z)
+        return sp.diag(*s) - s * s.T
+    return sp.diag(*activation_derivative(name, z))
+
+
+# ---------------------------------------------------------------------------
+# Losses (one sample, exactly as the source defines them)
+# ---------------------------------------------------------------------------
+def loss_value(name: str, a: sp.Matrix, y: sp.Matrix):
+    """ℓ(a, y) for one sample: mse (1/n)Σ(y−a)², bce Σ −y log a − (1−y) log(1−a), cce −Σ y log a."""
+    n = a.shape[0]
+    if name == "generic":
+        return generic_loss(*a)
+    if name == "mse":
+        return sum((y[i] - a[i]) ** 2 for i in range(n)) / n
+    if name == "bce":
+        return sum(-y[i] * sp.log(a[i]) - (1 - y[i]) * sp.log(1 - a[i]) for i in range(n))
+    if name == "cce":
+        return -sum(y[i] * sp.log(a[i]) for i in range(n))
+    raise ValueError(f"expected a loss, one of {list(SYMBOLIC_LOSSES)}, got {name!r}")
+
+
+def loss_gradient(name: str, a: sp.Matrix, y: sp.Matrix) -> sp.Matrix:
+    """∇_a ℓ in the closed form the book derives (column of shape ``(n, 1)``).
+
+    mse: −(2/n)(y − a); bce: −y/a + (1 − y)/(1 − a); cce: −y/a;
+    generic: the partial derivatives ∂L/∂a_i, left unevaluated.
+    """
+    n = a.shape[0]
+    if name == "generic":
+        return sp.Matrix([loss_partial(i + 1)(*a) for i in range(n)])
+    if name == "mse":
+        return -sp.Rational(2, n) * (y - a)
+    if name == "bce":
+        return sp.Matrix([-y[i] / a[i] + (1 - y[i]) / (1 - a[i]) for i in range(n)])
+    if name == "cce":
+        return sp.Matrix([-y[i] / a[i] for i in range(n)])
+    raise ValueError(f"expected a loss, one of {list(SYMBOLIC_LOSSES)}, got {name!r}")
+
+
+# ---------------------------------------------------------------------------
+# Eqs. (1)–(4) in SymPy matrix form (twins of mlp_lib.backprop)
+# ---------------------------------------------------------------------------
+def output_layer_error(grad_a: sp.Matrix, jacobian: sp.Matrix) -> sp.Matrix:
+    """Eq. (1): ϕ^J = (∂a^J/∂z^J)ᵀ ∇_{a^J} L — for elementwise σ, ∇_{a^J} L ∘ σ'(z^J)."""
+    return jacobian.T * grad_a
+
+
+def hidden_layer_error(W_next: sp.Matrix, phi_next: sp.Matrix, dsigma: sp.Matrix) -> sp.Matrix:
+    """Eq. (2): ϕ^j = ((w^{j+1})ᵀ ϕ^{j+1}) ∘ σ'(z^j)."""
+    return (W_next.T * phi_next).multiply_elementwise(dsigma)
+
+
+def weight_gradient(phi: sp.Matrix, a_prev: sp.Matrix) -> sp.Matrix:
+    """Eq. (3): ∇_{w^j} L = ϕ^j (a^{j−1})ᵀ."""
+    return phi * a_prev.T
+
+
+def bias_gradient(phi: sp.Matrix) -> sp.Matrix:
+    """Eq. (4): ∇_{b^j} L = ϕ^j (one sample)."""
+    return sp.Matrix(phi)
+
+
+# ---------------------------------------------------------------------------
+# Comparing expressions
+# ---------------------------------------------------------------------------
+def canonical(expr):
+    """Rewrite SymPy's chain-rule output so that equal derivatives look equal.
+
+    ``diff`` writes the derivative of an undefined σ at z as
+    ``Subs(Derivative(sigma(ξ), ξ), ξ, z)``; we write it ``σ'(z)``.
+    """
+    expr = sp.sympify(expr)
+
+    def is_sigma_derivative(e):
+        return (
+            isinstance(e, sp.Subs)
+            and isinstance(e.expr, sp.Derivative)
+            and e.expr.expr.func == sigma
+            and len(e.variables) == 1
+        )
+
+    expr = expr.replace(is_sigma_derivative, lambda e: sigma_prime(e.point[0]))
+
+    # ∂L/∂a_i written either as Derivative(L(…, a_i, …), a_i) or as a Subs of it
+    def is_loss_subs(e):
+        return isinstance(e, sp.Subs) and isinstance(e.expr, sp.Derivative) and e.expr.expr.func == generic_loss
+
+    def loss_subs(e):
+        inner = e.expr.expr.subs(dict(zip(e.variables, e.point)), simultaneous=True)
+        i = list(e.expr.expr.args).index(e.expr.variables[0])
+        return loss_partial(i + 1)(*inner.args)
+
+    expr = expr.replace(is_loss_subs, loss_subs)
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Derivative) and e.expr.func == generic_loss and len(e.variables) == 1,
+        lambda e: loss_partial(list(e.expr.args).index(e.variables[0]) + 1)(*e.expr.args),
+    )
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Derivative) and e.expr.func == sigma and len(e.variables) == 1
+        and e.expr.args[0] == e.variables[0],
+        lambda e: sigma_prime(e.variables[0]),
+    )
+    return expr
+
+
+def difference(a: sp.Matrix, b: sp.Matrix, simplify: bool = True) -> sp.Matrix:
+    """Elementwise a − b, simplified (``expand`` first, then ``simplify`` what is left)."""
+    a, b = sp.Matrix(a), sp.Matrix(b)
+    if a.shape != b.shape:
+        raise ValueError(f"expected matrices of the same shape, got {a.shape} and {b.shape}")
+
+    def simp(e):
+        e = sp.expand(canonical(e))
+        if e == 0 or not simplify:
+            return e
+        e = sp.simplify(sp.piecewise_fold(e))
+        return e
+
+    return (a - b).applyfunc(simp)
+
+
+def is_zero_matrix(m: sp.Matrix) -> bool:
+    """True if every entry is exactly 0 after simplification."""
+    return all(sp.sympify(e) == 0 for e in m)
+
+
+# ---------------------------------------------------------------------------
+# The symbolic network
+# ---------------------------------------------------------------------------
+class SymbolicMLP:
+    """A small MLP whose parameters are SymPy symbols (one sample, column convention).
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+        ``[n_0, …, n_J]`` (keep them small: 1–3 units per layer).
+    hidden, output : str
+        Activation names, one of :data:`SYMBOLIC_ACTIVATIONS` (``"generic"`` is σ).
+    loss : str
+        One of :data:`SYMBOLIC_LOSSES` (``"generic"`` is an undefined L).
+
+    Attributes mirror :class:`mlp_lib.MLP`: ``W[j]``, ``b[j]`` (symbol matrices,
+    index 0 is None), ``a[0]`` = ``x``, ``z[j]``, ``a[j]`` (expressions),
+    ``y`` (target symbols) and ``L`` (the loss expression).
+    """
+
+    def __init__(self, layer_sizes, hidden="generic", output="generic", loss="generic"):
+        sizes = [positive_int(n, "layer size") for n in layer_sizes]
+        if len(sizes) < 2:
+            raise ValueError(f"expected at least two layer sizes, got {layer_sizes!r}")
+        for name in (hidden, output):
+            if name not in SYMBOLIC_ACTIVATIONS:
+                raise ValueError(f"expected an activation, one of {list(SYMBOLIC_ACTIVATIONS)}, got {name!r}")
+        if loss not in SYMBOLIC_LOSSES:
+            raise ValueError(f"expected a loss, one of {list(SYMBOLIC_LOSSES)}, got {loss!r}")
+        if hidden == "softmax" and len(sizes) > 2:
+            raise ValueError("expected an elementwise hidden activation, got softmax (output layer only)")
+        self.sizes, self.J = sizes, len(sizes) - 1
+        self.activation_names = [None] + [hidden] * (self.J - 1) + [output]
+        self.loss_name = loss
+
+        self.x = sp.Matrix(sizes[0], 1, lambda i, _: sp.Symbol(f"x_{i + 1}", real=True))
+        self.y = sp.Matrix(sizes[-1], 1, lambda i, _: sp.Symbol(f"y_{i + 1}", real=True))
+        self.W, self.b = [None], [None]
+        for j in range(1, self.J + 1):
+            self.W.append(
+                sp.Matrix(sizes[j], sizes[j - 1], lambda i, k, j=j: sp.Symbol(f"w^{j}_{i + 1},{k + 1}", real=True))
+            )
+            self.b.append(sp.Matrix(sizes[j], 1, lambda i, _, j=j: sp.Symbol(f"b^{j}_{i + 1}", real=True)))
+        self.z, self.a = [None], [self.x]
+        for j in range(1, self.J + 1):
+            self.z.append(self.W[j] * self.a[j - 1] + self.b[j])
+            self.a.append(activation_value(self.activation_names[j], self.z[j]))
+        self.L = loss_value(loss, self.a[self.J], self.y)
+
+    # -- brute force ---------------------------------------------------
+    def brute_force_gradient(self, param: sp.Matrix) -> sp.Matrix:
+        """∂L/∂θ for every symbol θ of ``param`` (e.g. ``net.W[1]``), by differentiating L directly."""
+        return param.applyfunc(lambda p: canonical(sp.diff(self.L, p)))
+
+    def loss_of_z(self, j: int):
+        """(ζ, L(ζ)): fresh symbols ζ standing for z^j, and the loss as a function of them."""
+        zeta = sp.Matrix(self.sizes[j], 1, lambda i, _: sp.Symbol(f"zeta_{i + 1}", real=True))
+        a = activation_value(self.activation_names[j], zeta)
+        for k in range(j + 1, self.J + 1):
+            a = activation_value(self.activation_names[k], self.W[k] * a + self.b[k])
+        return zeta, loss_value(self.loss_name, a, self.y)
+
+    def brute_force_phi(self, j: int) -> sp.Matrix:
+        """ϕ^j = ∂L/∂z^j by brute force: differentiate L(ζ) and put ζ = z^j back."""
+        zeta, L = self.loss_of_z(j)
+        grad = zeta.applyfunc(lambda t: sp.diff(L, t))
+        return grad.subs(dict(zip(zeta, self.z[j])), simultaneous=True).applyfunc(canonical)
+
+    # -- closed forms (Eqs. 1–4) ---------------------------------------
+    def sigma_prime(self, j: int) -> sp.Matrix:
+        """σ'(z^j) in closed form."""
+        return activation_derivative(self.activation_names[j], self.z[j])
+
+    def closed_form_phi(self, j: int) -> sp.Matrix:
+        """ϕ^j from Eq. (1) (j = J) and then Eq. (2) backwards."""
+        J = self.J
+        phi = output_layer_error(
+            loss_gradient(self.loss_name, self.a[J], self.y),
+            activation_jacobian(self.activation_names[J], self.z[J]),
+        )
+        for k in range(J - 1, j - 1, -1):
+            phi = hidden_layer_error(self.W[k + 1], phi, self.sigma_prime(k))
+        return phi
+
+    def closed_form_weight_gradient(self, j: int) -> sp.Matrix:
+        """∇_{w^j} L by Eq. (3)."""
+        return weight_gradient(self.closed_form_phi(j), self.a[j - 1])
+
+    def closed_form_bias_gradient(self, j: int) -> sp.Matrix:
+        """∇_{b^j} L by Eq. (4)."""
+        return bias_gradient(self.closed_form_phi(j))
+
+    def verify(self, layers=None) -> dict:
+        """Brute force minus closed form for ϕ^j, ∇w^j and ∇b^j; every entry should be 0.
+
+        Returns ``{"phi1": Matrix, "W1": Matrix, "b1": Matrix, …}`` of simplified differences.
+        """
+        out = {}
+        for j in layers or range(1, self.J + 1):
+            out[f"phi{j}"] = difference(self.brute_force_phi(j), self.closed_form_phi(j))
+            out[f"W{j}"] = difference(self.brute_force_gradient(self.W[j]), self.closed_form_weight_gradient(j))
+            out[f"b{j}"] = difference(self.brute_force_gradient(self.b[j]), self.closed_form_bias_gradient(j))
+        return out
+
+    # -- numbers -------------------------------------------------------
+    def symbols(self) -> list:
+        """Every free symbol of the network in a fixed order: x, y, then W1, b1, W2, b2, …"""
+        syms = list(self.x) + list(self.y)
+        for j in range(1, self.J + 1):
+            syms += list(self.W[j]) + list(self.b[j])
+        return syms
+
+    def substitutions(self, model, x, y) -> dict:
+        """Map each symbol to its value in a numeric :class:`mlp_lib.MLP` and one sample (x, y columns)."""
+        x = np.asarray(x, dtype=float).reshape(-1)
+        y = np.asarray(y, dtype=float).reshape(-1)
+        if model.sizes != self.sizes:
+            raise ValueError(f"expected a model with layer sizes {self.sizes}, got {model.sizes}")
+        if x.size != self.sizes[0] or y.size != self.sizes[-1]:
+            raise ValueError(
+                f"expected one sample with {self.sizes[0]} inputs and {self.sizes[-1]} targets, "
+                f"got {x.size} and {y.size}"
+            )
+        values = dict(zip(self.x, x)) | dict(zip(self.y, y))
+        for j in range(1, self.J + 1):
+            values |= dict(zip(self.W[j], model.W[j].reshape(-1)))
+            values |= dict(zip(self.b[j], model.b[j].reshape(-1)))
+        return values
+
+    def numeric(self, expr: sp.Matrix, model, x, y) -> np.ndarray:
+        """Evaluate a symbolic matrix (e.g. a brute-force gradient) at a model's weights and one sample.
+
+        Uses :func:`sympy.lambdify` with NumPy, so the result is a float64 array
+        of the matrix's shape. Generic σ or L cannot be evaluated.
+        """
+        expr = sp.Matrix(expr)
+        if expr.has(sigma) or expr.has(sigma_prime) or expr.has(generic_loss) or any(
+            str(f.func).startswith("L_a") for f in expr.atoms(sp.Function)
+        ):
+            raise ValueError("expected concrete activations and loss, got the generic σ or L: nothing to evaluate")
+        values = self.substitutions(model, x, y)
+        syms = self.symbols()
+        f = sp.lambdify(syms, expr, modules="numpy")
+        return np.asarray(f(*[values[s] for s in syms]), dtype=np.float64).reshape(expr.shape)
+
+
+def counterexample(diff: sp.Matrix, seed=0, tries: int = 20):
+    """Values of the symbols where a difference matrix is clearly non-zero, or None.
+
+    Draws the symbols from a seeded normal distribution (σ and L must be
+    concrete) and returns ``(values, evaluated_difference)``.
+    """
+    rng = np.random.default_rng(seed)
+    diff = sp.Matrix(diff)
+    syms = sorted(diff.free_symbols, key=lambda s: s.name)
+    f = sp.lambdify(syms, diff, modules="numpy")
+    for _ in range(tries):
+        vals = rng.uniform(0.1, 0.9, size=len(syms))
+        out = np.asarray(f(*vals), dtype=np.float64)
+        if np.all(np.isfinite(out)) and np.max(np.abs(out)) > 1e-6:
+            return dict(zip(syms, vals)), out
+    return None

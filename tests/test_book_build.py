@@ -1,0 +1,56 @@
+"""The book builds strictly: every notebook executes, no Sphinx warning, no CDN."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import BUILD_CMD, HTML_DIR, _reports
+
+pytestmark = pytest.mark.book
+
+CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.cloudflare|mathjax\.org/mathjax|cdn\.mathjax")
+
+
+def test_strict_build_succeeds(book_build: subprocess.CompletedProcess[str]) -> None:
+    assert book_build.returncode == 0, (
+        f"`{' '.join(BUILD_CMD)}` exited with {book_build.returncode}\n"
+        f"{book_build.stdout[-6000:]}\n{book_build.stderr[-6000:]}\n{_reports(HTML_DIR)}"
+    )
+
+
+def test_index_exists(built_book: Path) -> None:
+    assert (built_book / "index.html").is_file()
+
+
+def test_offline_assets_published(built_book: Path) -> None:
+    offline = built_book / "offline"
+    for rel in ("mathjax/tex-chtml.js", "requirejs/require.js", "html-manager/embed-amd.js"):
+        assert (offline / rel).is_file(), f"expected offline asset {rel}, got nothing"
+    assert any((offline / "mathjax/output/chtml/fonts/woff-v2").glob("*.woff")), "MathJax fonts missing"
+
+
+def test_no_cdn_urls_in_html(built_book: Path) -> None:
+    offenders = {
+        str(page.relative_to(built_book)): sorted(set(CDN.findall(page.read_text(errors="replace"))))
+        for page in built_book.rglob("*.html")
+        if CDN.search(page.read_text(errors="replace"))
+    }
+    assert not offenders, f"expected no CDN URLs in the built HTML, got {offenders}"
+
+
+def test_local_scripts_resolve(built_book: Path) -> None:
+    """Every page's MathJax/widget <script src> points at a file of the site, at any depth."""
+    intro = (built_book / "intro.html").read_text()
+    assert re.search(r'<script[^>]*src="[^"]*offline/mathjax/tex-chtml\.js', intro), (
+        "expected intro.html (the landing page) to load the local MathJax"
+    )
+    missing = []
+    for page in built_book.rglob("*.html"):
+        for src in re.findall(r'<script[^>]*src="([^"?]*offline/[^"?]*)', page.read_text(errors="replace")):
+            if not (page.parent / src).resolve().is_file():
+                missing.append(f"{page.relative_to(built_book)}: {src}")
+    assert not missing, f"expected every offline script to exist, got missing {missing}"

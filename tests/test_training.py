@@ -1,0 +1,286 @@
+"""Mini-batch gradient descent: learning, determinism, divergence, validation, callbacks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import mlp_lib
+from mlp_lib import MLP, History, TrainingDiverged, sgd_step, train
+
+# XOR: not linearly separable, so it needs the hidden layer.
+X_XOR = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+Y_XOR = np.array([0, 1, 1, 0])
+
+
+def _xor_model(seed=0):
+    return MLP([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", seed=seed)
+
+
+def _regression(m=20, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(3, m))
+    y = np.array([[1.0, -2.0, 0.5]]) @ x + 0.3  # a linear target
+    return x, y
+
+
+def _same_weights(a, b):
+    return all(np.array_equal(a.W[j], b.W[j]) and np.array_equal(a.b[j], b.b[j]) for j in range(1, a.J + 1))
+
+
+# ---------------------------------------------------------------------------
+# Learning
+# ---------------------------------------------------------------------------
+def test_training_solves_xor():
+    model = _xor_model()
+    initial_loss = model.loss_value(X_XOR, Y_XOR)
+    history = train(model, X_XOR, Y_XOR, epochs=1500, learning_rate=0.5, batch_size=4, seed=0)
+    assert isinstance(history, History) and history.epochs == 1500
+    assert len(history.accuracy) == 1500 and history.val_loss == [] and history.val_accuracy == []
+    final_loss = model.loss_value(X_XOR, Y_XOR)
+    # Started near chance (−log ½ ≈ 0.693 per sample); must end far below it.
+    assert initial_loss > 0.5
+    assert final_loss < 0.05, final_loss
+    assert history.loss[-1] < history.loss[0]
+    assert model.accuracy(X_XOR, Y_XOR) == 1.0
+    assert history.accuracy[-1] == 1.0
+    np.testing.assert_array_equal(model.predict(X_XOR), Y_XOR)
+
+
+def test_training_lowers_mse_on_regression():
+    x, y = _regression()
+    model = MLP([3, 1], output="identity", loss="mse", seed=1)
+    before = model.loss_value(x, y)
+    history = train(model, x, y, epochs=50, learning_rate=0.05, batch_size=5, seed=1)
+    assert model.loss_value(x, y) < 1e-3 * before
+    assert history.accuracy == []  # no accuracy for regression
+    # A linear model learns the generating weights.
+    np.testing.assert_allclose(model.W[1], [[1.0, -2.0, 0.5]], atol=1e-2)
+    np.testing.assert_allclose(model.b[1], [[0.3]], atol=1e-2)
+
+
+def test_one_full_batch_epoch_is_one_gradient_step():
+    # batch_size > m means full-batch gradient descent: w ← w − η ∇_w L on all samples at once.
+    x, y = _regression(m=5)
+    model = MLP([3, 4, 1], hidden="tanh", output="identity", loss="mse", seed=2)
+    expected = model.copy()
+    g = expected.gradients(x, y)
+    eta = 0.1
+    history = train(model, x, y, epochs=1, learning_rate=eta, batch_size=100, seed=0)
+    for j in (1, 2):
+        # Same maths; the shuffled column order only changes rounding.
+        np.testing.assert_allclose(model.W[j], expected.W[j] - eta * g.dW[j], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(model.b[j], expected.b[j] - eta * g.db[j], rtol=1e-12, atol=1e-15)
+    # The recorded epoch loss is the loss before the step.
+    assert history.loss == [pytest.approx(g.loss, rel=1e-12)]
+
+
+def test_batches_are_matrix_products_not_sample_loops(monkeypatch):
+    # One backpropagation call per batch (ceil(m / batch_size) per epoch), never one per sample.
+    calls = []
+    original = MLP._gradients
+
+    def counting(self, x, y):
+        calls.append(x.shape[1])
+        return original(self, x, y)
+
+    monkeypatch.setattr(MLP, "_gradients", counting)
+    x, y = _regression(m=50)
+    train(MLP([3, 1], seed=0), x, y, epochs=2, learning_rate=0.01, batch_size=20, seed=0)
+    assert calls == [20, 20, 10, 20, 20, 10]
+
+
+# ---------------------------------------------------------------------------
+# Determinism
+# ---------------------------------------------------------------------------
+def test_same_seed_gives_bit_identical_weights():
+    x, y = _regression(m=30)
+    runs = []
+    for _ in range(2):
+        model = MLP([3, 5, 1], hidden="relu", output="identity", loss="mse", seed=3)
+        hist = train(model, x, y, epochs=5, learning_rate=0.01, batch_size=7, seed=11)
+        runs.append((model, hist))
+    assert _same_weights(runs[0][0], runs[1][0])
+    assert runs[0][1].loss == runs[1][1].loss
+
+
+def test_different_seeds_give_different_weights():
+    x, y = _regression(m=30)
+    shuffle_a = MLP([3, 5, 1], hidden="relu", seed=3)
+    shuffle_b = MLP([3, 5, 1], hidden="relu", seed=3)
+    train(shuffle_a, x, y, epochs=3, learning_rate=0.01, batch_size=7, seed=11)
+    train(shuffle_b, x, y, epochs=3, learning_rate=0.01, batch_size=7, seed=12)
+    assert not np.array_equal(shuffle_a.W[1], shuffle_b.W[1])
+    init_a = MLP([3, 5, 1], hidden="relu", seed=3)
+    init_b = MLP([3, 5, 1], hidden="relu", seed=4)
+    train(init_a, x, y, epochs=3, learning_rate=0.01, batch_size=7, seed=11)
+    train(init_b, x, y, epochs=3, learning_rate=0.01, batch_size=7, seed=11)
+    assert not np.array_equal(init_a.W[1], init_b.W[1])
+
+
+def test_generator_seed_is_accepted():
+    x, y = _regression(m=10)
+    a, b = MLP([3, 1], seed=np.random.default_rng(5)), MLP([3, 1], seed=5)
+    train(a, x, y, epochs=2, learning_rate=0.01, batch_size=3, seed=np.random.default_rng(9))
+    train(b, x, y, epochs=2, learning_rate=0.01, batch_size=3, seed=9)
+    assert _same_weights(a, b)
+
+
+# ---------------------------------------------------------------------------
+# Divergence
+# ---------------------------------------------------------------------------
+def test_huge_learning_rate_raises_and_keeps_last_finite_weights():
+    x, y = _regression(m=8)
+    lr = 1e6
+    model = MLP([3, 4, 1], hidden="relu", output="identity", loss="mse", seed=0)
+    with pytest.raises(TrainingDiverged, match=r"learning rate 1e\+06") as info:
+        train(model, x, y, epochs=100, learning_rate=lr, batch_size=8, seed=0)
+    exc = info.value
+    assert isinstance(exc, FloatingPointError)
+    assert "lower the learning rate" in str(exc)
+    assert exc.step == 1 and exc.epoch > 1  # it takes a few steps for the weights to overflow
+    for j in (1, 2):
+        assert np.all(np.isfinite(model.W[j])) and np.all(np.isfinite(model.b[j]))
+    # Full batch → one step per epoch. Replaying the epochs that succeeded with the same
+    # seeds gives bit-identical weights: the model holds exactly the weights from before
+    # the failing step.
+    replay = MLP([3, 4, 1], hidden="relu", output="identity", loss="mse", seed=0)
+    if exc.epoch > 1:
+        train(replay, x, y, epochs=exc.epoch - 1, learning_rate=lr, batch_size=8, seed=0)
+    assert _same_weights(model, replay)
+
+
+def test_sgd_step_leaves_weights_untouched_when_it_fails():
+    x, y = _regression(m=8)
+    model = MLP([3, 4, 1], hidden="tanh", output="identity", loss="mse", seed=0)
+    lr = 1e150
+    for step in range(1, 50):
+        before = model.copy()
+        try:
+            sgd_step(model, x, y, lr, epoch=7, step=step)
+        except TrainingDiverged as exc:
+            assert (exc.epoch, exc.step) == (7, step)
+            assert f"learning rate {lr:g}" in str(exc)
+            assert _same_weights(model, before)
+            assert all(np.all(np.isfinite(w)) for w in model.W[1:])
+            break
+    else:  # pragma: no cover
+        pytest.fail("a learning rate of 1e150 should overflow")
+
+
+def test_step_that_would_overflow_the_weights_is_refused():
+    # Loss and gradients are finite here; only w − η∇w overflows. The step must still be refused.
+    x, y = _regression(m=8)
+    y = 100.0 * y
+    model = MLP([3, 4, 1], hidden="tanh", output="identity", loss="mse", seed=0)
+    g = model.gradients(x, y)
+    assert np.isfinite(g.loss) and max(np.abs(g.dW[j]).max() for j in (1, 2)) > 2.0
+    before = model.copy()
+    with pytest.raises(TrainingDiverged, match=r"epoch 1, step 1"):
+        train(model, x, y, epochs=1, learning_rate=1e308, batch_size=8)
+    assert _same_weights(model, before)
+
+
+def test_divergence_raises_without_numpy_warnings():
+    import warnings
+
+    x, y = _regression(m=8)
+    model = MLP([3, 4, 1], hidden="relu", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TrainingDiverged):
+            train(model, x, y, epochs=100, learning_rate=1e6, batch_size=8)
+
+
+# ---------------------------------------------------------------------------
+# Argument validation
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("lr", [0, -0.1, math.inf, math.nan])
+def test_learning_rate_must_be_positive(lr):
+    x, y = _regression(m=4)
+    with pytest.raises(ValueError, match=r"expected learning_rate to be a positive finite number, got"):
+        train(MLP([3, 1]), x, y, learning_rate=lr)
+
+
+@pytest.mark.parametrize("lr", [True, "0.1", None])
+def test_learning_rate_type(lr):
+    x, y = _regression(m=4)
+    with pytest.raises(TypeError, match=rf"expected learning_rate to be a positive number, got {lr!r}"):
+        train(MLP([3, 1]), x, y, learning_rate=lr)
+
+
+@pytest.mark.parametrize("name", ["epochs", "batch_size"])
+@pytest.mark.parametrize("value, exc", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError), ("10", TypeError)])
+def test_epochs_and_batch_size_must_be_positive_integers(name, value, exc):
+    x, y = _regression(m=4)
+    with pytest.raises(exc, match=rf"expected {name} to be a positive integer, got {value!r}"):
+        train(MLP([3, 1]), x, y, **{name: value})
+
+
+def test_bad_callback_and_validation_arguments():
+    x, y = _regression(m=4)
+    with pytest.raises(TypeError, match=r"expected callback to be callable, got 3"):
+        train(MLP([3, 1]), x, y, callback=3)
+    with pytest.raises(TypeError, match=r"expected validation=\(x_val, y_val\), got ndarray"):
+        train(MLP([3, 1]), x, y, validation=x)
+    with pytest.raises(ValueError, match=r"expected x to have 3 rows"):
+        train(MLP([3, 1]), x, y, validation=(x[:2], y))
+
+
+# ---------------------------------------------------------------------------
+# Callback and validation data
+# ---------------------------------------------------------------------------
+def test_callback_returning_false_stops_early():
+    x, y = _regression(m=10)
+    seen = []
+
+    def callback(epoch, history, model):
+        seen.append((epoch, history.epochs))
+        return None if epoch < 3 else False  # None (no opinion) keeps going
+
+    model = MLP([3, 1])
+    history = train(model, x, y, epochs=50, learning_rate=0.01, batch_size=5, callback=callback)
+    assert history.epochs == 3
+    assert seen == [(1, 1), (2, 2), (3, 3)]
+
+
+def test_callback_returning_none_does_not_stop():
+    x, y = _regression(m=10)
+    history = train(MLP([3, 1]), x, y, epochs=4, learning_rate=0.01, callback=lambda *args: None)
+    assert history.epochs == 4
+
+
+def test_validation_fills_val_loss_and_val_accuracy():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 40))
+    labels = (x[0] + x[1] > 0).astype(int) + (x[0] > 1).astype(int)  # 3 classes
+    x_val, labels_val = x[:, 30:], labels[30:]
+    model = MLP([2, 6, 3], hidden="tanh", output="softmax", loss="cce", seed=0)
+    history = train(model, x[:, :30], labels[:30], epochs=6, learning_rate=0.5, batch_size=10, validation=(x_val, labels_val))
+    assert len(history.val_loss) == len(history.val_accuracy) == len(history.loss) == 6
+    assert history.val_loss[-1] == pytest.approx(model.loss_value(x_val, labels_val), rel=1e-12)
+    assert history.val_accuracy[-1] == model.accuracy(x_val, labels_val)
+    assert history.accuracy[-1] == model.accuracy(x[:, :30], labels[:30])
+    assert all(0.0 <= a <= 1.0 for a in history.val_accuracy)
+
+
+def test_validation_for_regression_has_loss_only():
+    x, y = _regression(m=12)
+    model = MLP([3, 1])
+    history = train(model, x[:, :8], y[:, :8], epochs=3, learning_rate=0.01, validation=(x[:, 8:], y[:, 8:]))
+    assert len(history.val_loss) == 3 and history.val_accuracy == []
+    assert history.val_loss[-1] == pytest.approx(model.loss_value(x[:, 8:], y[:, 8:]), rel=1e-12)
+
+
+def test_batch_size_larger_than_m_trains():
+    model = _xor_model(seed=1)
+    before = model.loss_value(X_XOR, Y_XOR)
+    history = train(model, X_XOR, Y_XOR, epochs=20, learning_rate=0.5, batch_size=1000)
+    assert history.epochs == 20
+    assert model.loss_value(X_XOR, Y_XOR) < before
+
+
+def test_exports():
+    assert mlp_lib.TrainingDiverged is TrainingDiverged and mlp_lib.train is train
