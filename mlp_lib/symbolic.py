@@ -38,6 +38,60 @@ generic_loss = sp.Function("L")
 
 
 
+class relu_step(sp.Function):
+    """The ReLU derivative as a SymPy function: 1 for t > 0, 0 for t ≤ 0 (the source's σ'(0) = 0).
+
+    Its own derivative is 0 wherever it exists (everywhere but t = 0).
+    """
+
+    @classmethod
+    def eval(cls, t):
+        if t.is_positive:
+            return sp.Integer(1)
+        if t.is_nonpositive:
+            return sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+    def _latex(self, printer):
+        return r"\mathbb{1}\left[%s > 0\right]" % printer._print(self.args[0])
+
+    def as_piecewise(self):
+        t = self.args[0]
+        return sp.Piecewise((1, t > 0), (0, True))
+
+
+class relu(sp.Function):
+    """ReLU as a SymPy function: max(t, 0), with d/dt relu(t) = relu_step(t)."""
+
+    @classmethod
+    def eval(cls, t):
+        if t.is_nonnegative:
+            return t
+        if t.is_nonpositive:
+            return sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex=1):
+        return relu_step(self.args[0])
+
+    def _latex(self, printer):
+        return r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
+
+    def as_piecewise(self):
+        t = self.args[0]
+        return sp.Piecewise((t, t > 0), (0, True))
+
+
+#: how lambdify turns the custom functions into NumPy
+_NUMPY_FUNCTIONS = {
+    "relu": lambda t: np.maximum(t, 0.0),
+    "relu_step": lambda t: np.where(np.asarray(t) > 0, 1.0, 0.0),
+}
+
+
 def loss_partial(i: int):
     """The undefined function ∂L/∂a_i of the generic loss (i counts from 1)."""
     return sp.Function(f"L_a{i}")
@@ -63,7 +117,7 @@ def _scalar_activation(name: str, t):
     if name == "identity":
         return t
     if name == "relu":
-        return sp.Piecewise((t, t > 0), (0, True))
+        return relu(t)
     if name == "sigmoid":
         return 1 / (1 + sp.exp(-t))
     if name == "tanh":
@@ -74,7 +128,7 @@ def _scalar_activation(name: str, t):
 def activation_derivative(name: str, z: sp.Matrix) -> sp.Matrix:
     """σ'(z) elementwise, in the closed form the book uses.
 
-    relu: 1 if z > 0 else 0 (σ'(0) = 0, the source's choice);
+    relu: :class:`relu_step` — 1 if z > 0 else 0 (σ'(0) = 0, the source's choice);
     sigmoid: σ(z)(1 − σ(z)); tanh: 1 − tanh²(z); generic: the symbol σ'(z).
     """
     if name == "softmax":
@@ -84,7 +138,7 @@ def activation_derivative(name: str, z: sp.Matrix) -> sp.Matrix:
     if name == "identity":
         return z.applyfunc(lambda t: sp.Integer(1))
     if name == "relu":
-        return z.applyfunc(lambda t: sp.Piecewise((1, t > 0), (0, True)))
+        return z.applyfunc(relu_step)
     if name == "sigmoid":
         s = activation_value("sigmoid", z)
         return s.applyfunc(lambda v: v * (1 - v))
@@ -203,17 +257,25 @@ def canonical(expr):
 
 
 def difference(a: sp.Matrix, b: sp.Matrix, simplify: bool = True) -> sp.Matrix:
-    """Elementwise a − b, simplified (``expand`` first, then ``simplify`` what is left)."""
+    """Elementwise a − b, simplified (``together``, ``expand``, ``cancel``, then ``simplify`` — cheapest first)."""
     a, b = sp.Matrix(a), sp.Matrix(b)
     if a.shape != b.shape:
         raise ValueError(f"expected matrices of the same shape, got {a.shape} and {b.shape}")
 
     def simp(e):
-        e = sp.expand(canonical(e))
-        if e == 0 or not simplify:
-            return e
-        e = sp.simplify(sp.piecewise_fold(e))
-        return e
+        # cheapest first: put everything over one denominator (enough for every
+        # case in the book), then the full simplifier for what is left
+        e = canonical(e)
+        together = sp.together(e)
+        if together == 0 or not simplify:
+            return together
+        expanded = sp.expand(e)
+        if expanded == 0:
+            return expanded
+        cancelled = sp.cancel(e)
+        if cancelled == 0:
+            return cancelled
+        return sp.simplify(e)
 
     return (a - b).applyfunc(simp)
 
@@ -365,7 +427,7 @@ class SymbolicMLP:
             raise ValueError("expected concrete activations and loss, got the generic σ or L: nothing to evaluate")
         values = self.substitutions(model, x, y)
         syms = self.symbols()
-        f = sp.lambdify(syms, expr, modules="numpy")
+        f = sp.lambdify(syms, expr, modules=[_NUMPY_FUNCTIONS, "numpy"])
         return np.asarray(f(*[values[s] for s in syms]), dtype=np.float64).reshape(expr.shape)
 
 
@@ -378,7 +440,7 @@ def counterexample(diff: sp.Matrix, seed=0, tries: int = 20):
     rng = np.random.default_rng(seed)
     diff = sp.Matrix(diff)
     syms = sorted(diff.free_symbols, key=lambda s: s.name)
-    f = sp.lambdify(syms, diff, modules="numpy")
+    f = sp.lambdify(syms, diff, modules=[_NUMPY_FUNCTIONS, "numpy"])
     for _ in range(tries):
         vals = rng.uniform(0.1, 0.9, size=len(syms))
         out = np.asarray(f(*vals), dtype=np.float64)
