@@ -64,6 +64,17 @@ class Loss:
         """ϕ^J = ∇_{z^J} L computed directly from the logits (fused losses only); shape ``(n, m)``."""
         raise TypeError(f"{self.name} has no fused form from logits")
 
+    def fused_value(self, a: np.ndarray, z: np.ndarray, y: np.ndarray) -> float:
+        """The batch loss given both a^J = σ(z^J) and z^J (fused losses only).
+
+        Uses ``log a`` directly — the cheap way — when no probability it needs
+        is below 1e-300, and the log-sum-exp form from the logits otherwise, so
+        the result is the stable value either way.
+        """
+        if np.min(a) > 1e-300 and (self.name != "bce" or np.max(a) < 1.0 - 1e-12):
+            return self.value(a, y)
+        return self.value_from_logits(z, y)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 

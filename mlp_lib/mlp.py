@@ -43,13 +43,15 @@ class Gradients:
     """Result of backpropagation on one batch.
 
     ``phi[j]`` is ϕ^j (Eqs. 1–2), ``dW[j]`` is ∇_{w^j} L (Eq. 3) and ``db[j]`` is
-    ∇_{b^j} L (Eq. 4), for j = 1 … J; ``loss`` is the batch loss L.
+    ∇_{b^j} L (Eq. 4), for j = 1 … J; ``loss`` is the batch loss L and
+    ``output`` the network's output a^J on the batch, shape ``(n_J, m)``.
     """
 
     phi: list
     dW: list
     db: list
     loss: float
+    output: np.ndarray | None = None
 
 
 class MLP:
@@ -199,7 +201,7 @@ class MLP:
 
     def _loss(self, fp: ForwardPass, y: np.ndarray) -> float:
         if self.fused and self.loss.fused_activation is not None:
-            return self.loss.value_from_logits(fp.z[self.J], y)
+            return self.loss.fused_value(fp.output, fp.z[self.J], y)
         return self.loss.value(fp.output, y)
 
     def gradients(self, x, y) -> Gradients:
@@ -212,14 +214,17 @@ class MLP:
         J = self.J
         phi = [None] * (J + 1)
         if self.fused and self.loss.fused_activation is not None:
-            phi[J] = self.loss.output_error_from_logits(fp.z[J], y)  # Eq. (1), simplified: (a^J − y)/m
+            # Eq. (1) simplified for sigmoid+BCE and softmax+CCE: ϕ^J = (a^J − y)/m,
+            # from a^J = σ(z^J) of the forward pass (the same as
+            # loss.output_error_from_logits(z^J, y), without computing σ twice)
+            phi[J] = (fp.output - y) / y.shape[1]
         else:
             phi[J] = output_layer_error(self.loss.gradient(fp.output, y), fp.z[J], self.activations[J])
         for j in range(J - 1, 0, -1):
             phi[j] = hidden_layer_error(self.W[j + 1], phi[j + 1], fp.z[j], self.activations[j])
         dW = [None] + [weight_gradient(phi[j], fp.a[j - 1]) for j in range(1, J + 1)]
         db = [None] + [bias_gradient(phi[j]) for j in range(1, J + 1)]
-        return Gradients(phi=phi, dW=dW, db=db, loss=self._loss(fp, y))
+        return Gradients(phi=phi, dW=dW, db=db, loss=self._loss(fp, y), output=fp.output)
 
     # ------------------------------------------------------------------
     def predict(self, x) -> np.ndarray:

@@ -9,6 +9,7 @@ batch is one matrix product per layer.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +33,12 @@ class TrainingDiverged(FloatingPointError):
 
 @dataclass
 class History:
-    """Per-epoch record: training loss (mean of the batch losses), accuracy, and validation figures."""
+    """Per-epoch record of training.
+
+    ``loss`` and ``accuracy`` are averaged over the epoch's batches (each
+    measured just before its step); ``val_loss``/``val_accuracy`` are measured
+    on the validation set after the epoch.
+    """
 
     loss: list = field(default_factory=list)
     accuracy: list = field(default_factory=list)
@@ -47,20 +53,30 @@ class History:
 def sgd_step(model: MLP, x: np.ndarray, y: np.ndarray, learning_rate: float, *, epoch: int = 0, step: int = 0) -> Gradients:
     """One gradient-descent step on a validated batch; returns the gradients it used.
 
-    Raises :class:`TrainingDiverged` (and leaves the weights untouched) when the
-    loss or a gradient is not finite, or when the step would make a weight
-    non-finite.
+    ``x`` is ``(n_0, m)`` and ``y`` the target matrix ``(n_J, m)`` as
+    ``model.check_targets`` returns them. Raises :class:`TrainingDiverged`
+    (and leaves the weights untouched) when the loss or a gradient is not
+    finite, or when the step would make a weight non-finite.
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        grads = model._gradients(x, y)
-        finite = np.isfinite(grads.loss) and all(
-            np.isfinite(grads.dW[j]).all() and np.isfinite(grads.db[j]).all() for j in range(1, model.J + 1)
-        )
-        if finite:
-            new_W = [None] + [model.W[j] - learning_rate * grads.dW[j] for j in range(1, model.J + 1)]
-            new_b = [None] + [model.b[j] - learning_rate * grads.db[j] for j in range(1, model.J + 1)]
-            finite = all(np.isfinite(new_W[j]).all() and np.isfinite(new_b[j]).all() for j in range(1, model.J + 1))
-    if not finite:
+        return _step(model, x, y, learning_rate, epoch, step)
+
+
+def _step(model: MLP, x, y, learning_rate, epoch, step) -> Gradients:
+    """:func:`sgd_step` without its floating-point context (``train`` sets it once)."""
+    J = model.J
+    grads = model._gradients(x, y)
+    # One scalar tells whether anything is inf or NaN: both propagate through sums.
+    check = grads.loss
+    for j in range(1, J + 1):
+        check += grads.dW[j].sum() + grads.db[j].sum()
+    if np.isfinite(check):
+        new_W = [None] + [model.W[j] - learning_rate * grads.dW[j] for j in range(1, J + 1)]
+        new_b = [None] + [model.b[j] - learning_rate * grads.db[j] for j in range(1, J + 1)]
+        check = 0.0
+        for j in range(1, J + 1):
+            check += new_W[j].sum() + new_b[j].sum()
+    if not np.isfinite(check):
         raise TrainingDiverged(
             f"training diverged at epoch {epoch}, step {step}: the loss or the weights became "
             f"infinite or NaN with learning rate {learning_rate:g}; lower the learning rate "
@@ -115,29 +131,52 @@ def train(
     history = History()
     m = x.shape[1]
 
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(m)
-        total = 0.0
-        for step, start in enumerate(range(0, m, batch_size), start=1):
-            idx = order[start : start + batch_size]
-            grads = sgd_step(model, x[:, idx], y[:, idx], learning_rate, epoch=epoch, step=step)
-            total += grads.loss * idx.size
-        history.loss.append(total / m)
-        if classify:
-            history.accuracy.append(_accuracy(model, x, y))
-        if validation is not None:
-            fp = model._forward(x_val)
-            history.val_loss.append(model._loss(fp, y_val))
+    # Small matrix products run faster on one BLAS thread than on several (no
+    # thread start-up and hand-off per call), and inf/NaN are handled by
+    # TrainingDiverged rather than by NumPy warnings.
+    with _single_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(m)
+            xs, ys = x[:, order], y[:, order]
+            total, correct = 0.0, 0
+            for step, start in enumerate(range(0, m, batch_size), start=1):
+                xb, yb = xs[:, start : start + batch_size], ys[:, start : start + batch_size]
+                grads = _step(model, xb, yb, learning_rate, epoch, step)
+                total += grads.loss * xb.shape[1]
+                if classify:
+                    correct += _n_correct(model, grads.output, yb)
+            # Like Keras and scikit-learn: the epoch's loss and accuracy are
+            # averaged over its batches, as the weights changed during the epoch.
+            history.loss.append(total / m)
             if classify:
-                history.val_accuracy.append(_accuracy(model, x_val, y_val, fp))
-        if callback is not None and callback(epoch, history, model) is False:
-            break
+                history.accuracy.append(correct / m)
+            if validation is not None:
+                fp = model._forward(x_val)
+                history.val_loss.append(model._loss(fp, y_val))
+                if classify:
+                    history.val_accuracy.append(_n_correct(model, fp.output, y_val) / y_val.shape[1])
+            if callback is not None and callback(epoch, history, model) is False:
+                break
     return history
 
 
-def _accuracy(model: MLP, x: np.ndarray, y: np.ndarray, fp=None) -> float:
-    """Accuracy against validated target matrices (one-hot for CCE, 0/1 for BCE)."""
-    out = (fp or model._forward(x)).output
+def _n_correct(model: MLP, output: np.ndarray, y: np.ndarray) -> int:
+    """How many samples (columns) are classified right, given a^J and the target matrix.
+
+    CCE: the arg-max class; BCE: every output thresholded at 0.5 must match.
+    """
     if model.loss.name == "cce":
-        return float(np.mean(np.argmax(out, axis=0) == np.argmax(y, axis=0)))
-    return float(np.mean(np.all((out >= 0.5) == (y >= 0.5), axis=0)))
+        return int(np.count_nonzero(np.argmax(output, axis=0) == np.argmax(y, axis=0)))
+    return int(np.count_nonzero(np.all((output >= 0.5) == (y >= 0.5), axis=0)))
+
+
+@contextlib.contextmanager
+def _single_blas_thread():
+    """Limit BLAS to one thread while training, if threadpoolctl is available."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from autograd import grad
 
+from mlp_lib.activations import Sigmoid, Softmax
+
 from mlp_lib import (
     LOSSES,
     MLP,
@@ -324,3 +326,18 @@ def test_get_loss_names_aliases_and_unknown():
         assert name in str(info.value)
     with pytest.raises(TypeError, match=r"expected a loss name"):
         get_loss(None)
+
+
+@pytest.mark.parametrize("loss_cls,act", [(CategoricalCrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid)])
+def test_fused_value_matches_the_log_sum_exp_form_everywhere(loss_cls, act):
+    # fused_value takes log a^J directly when that is safe and the logits
+    # otherwise; both routes must give the stable value from the logits.
+    loss = loss_cls()
+    rng = np.random.default_rng(7)
+    for scale in (1.0, 30.0, 1e3, 1e4):
+        z = rng.normal(size=(3, 6)) * scale
+        y = loss.targets(rng.integers(0, 3, size=6), 3) if loss.name == "cce" else rng.integers(0, 2, size=(3, 6)).astype(float)
+        a = act().value(z)
+        expected = loss.value_from_logits(z, y)
+        assert np.isfinite(expected)
+        assert loss.fused_value(a, z, y) == pytest.approx(expected, rel=1e-9)

@@ -262,8 +262,21 @@ def test_validation_fills_val_loss_and_val_accuracy():
     assert len(history.val_loss) == len(history.val_accuracy) == len(history.loss) == 6
     assert history.val_loss[-1] == pytest.approx(model.loss_value(x_val, labels_val), rel=1e-12)
     assert history.val_accuracy[-1] == model.accuracy(x_val, labels_val)
-    assert history.accuracy[-1] == model.accuracy(x[:, :30], labels[:30])
-    assert all(0.0 <= a <= 1.0 for a in history.val_accuracy)
+    assert all(0.0 <= a <= 1.0 for a in history.val_accuracy + history.accuracy)
+
+
+def test_training_accuracy_is_measured_on_each_batch_before_its_step():
+    # Full batch: one step per epoch, so the epoch's accuracy is the accuracy
+    # of the weights before that step — the initial model for epoch 1.
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 25))
+    labels = (x[0] - x[1] > 0).astype(int)
+    model = MLP([2, 4, 2], hidden="tanh", output="softmax", loss="cce", seed=1)
+    before = model.accuracy(x, labels)
+    loss_before = model.loss_value(x, labels)
+    history = train(model, x, labels, epochs=1, learning_rate=0.5, batch_size=100)
+    assert history.accuracy == [before]
+    assert history.loss[0] == pytest.approx(loss_before, rel=1e-12)
 
 
 def test_validation_for_regression_has_loss_only():

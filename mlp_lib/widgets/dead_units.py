@@ -1,0 +1,270 @@
+"""Dead ReLU units: which units never switch on, and how training kills them.
+
+A ReLU unit i of layer j is **dead** on a data set when its pre-activation is
+never positive there: z_i^j ≤ 0 for every sample. Then σ'(z_i^j) = 0 for every
+sample, so row i of ϕ^j is 0 (Eq. 1 in the output layer, Eq. 2 in a hidden
+layer), and with it row i of ∇_{w^j} L and entry i of ∇_{b^j} L (Eqs. 3–4): its
+incoming weights stop moving. Its activation a_i^j is 0 as well, so column i of
+∇_{w^{j+1}} L is 0 too. Gradient descent cannot bring such a unit back through
+its own weights (in a hidden layer above the first it can come back only if the
+layers below change what it sees).
+
+:class:`DeadUnitsRun` is the logic (a :class:`~mlp_lib.widgets.session.Session`
+of the playground plus the activity of every ReLU layer over training);
+:class:`DeadUnitsWidget` is its ipywidgets view (learning-rate, width and seed
+sliders, Step / Train / Reset buttons, one PNG figure). Tests drive both
+without a browser.
+"""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as W
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .session import PlaygroundConfig, Session  # noqa: E402
+
+
+class DeadUnitsRun:
+    """A ReLU network trained on a playground data set, watching its dead units.
+
+    Parameters
+    ----------
+    learning_rate : float
+    units : int
+        Units in each hidden layer.
+    seed : int
+        Data, initial weights and batch order (as in the playground).
+    dataset : str
+        A playground data set (default: the sine regression set).
+    hidden_layers : int
+    pairing : str
+        Output activation + loss, e.g. ``"identity+mse"`` or ``"relu+mse"``
+        (then the output unit is a ReLU and is watched too).
+    batch_size : int
+
+    Attributes
+    ----------
+    session : Session
+    steps : list of int
+        Steps at which the activity was recorded (0 first).
+    dead_history : list of lists
+        For each recorded step, the fraction of dead units of each watched layer.
+    loss_history : list of float
+        Training loss at each recorded step.
+    """
+
+    def __init__(self, learning_rate=0.3, units=16, seed=0, *, dataset="sine", hidden_layers=2,
+                 pairing="identity+mse", batch_size=16):
+        self.config = PlaygroundConfig(
+            dataset=dataset, hidden_layers=hidden_layers, units=units, activation="relu",
+            pairing=pairing, learning_rate=learning_rate, batch_size=batch_size, seed=seed,
+        )
+        self.session = Session(self.config)
+        self._start()
+
+    # ------------------------------------------------------------------
+    def _start(self) -> None:
+        self.steps, self.dead_history, self.loss_history = [], [], []
+        self._record()
+
+    @property
+    def model(self):
+        return self.session.model
+
+    @property
+    def watched_layers(self) -> list:
+        """The layers j (1 … J) whose activation is ReLU."""
+        return [j for j in range(1, self.model.J + 1) if self.model.activations[j].name == "relu"]
+
+    def pre_activations(self) -> list:
+        """z^j on the whole training set for j = 0 … J (index 0 is None)."""
+        with np.errstate(all="ignore"):
+            return self.model._forward(self.session._x).z
+
+    def activity(self) -> dict:
+        """``{j: fraction of training samples with z_i^j > 0, for each unit i}`` for every ReLU layer."""
+        z = self.pre_activations()
+        return {j: np.mean(z[j] > 0, axis=1) for j in self.watched_layers}
+
+    def dead_units(self) -> dict:
+        """``{j: boolean mask of the units of layer j that are dead on the training set}``."""
+        return {j: act == 0 for j, act in self.activity().items()}
+
+    def dead_fractions(self) -> list:
+        """Fraction of dead units in each watched layer, in the order of :attr:`watched_layers`."""
+        return [float(np.mean(mask)) for mask in self.dead_units().values()]
+
+    def _record(self) -> None:
+        self.steps.append(self.session.step_count)
+        self.dead_history.append(self.dead_fractions())
+        with np.errstate(all="ignore"):
+            self.loss_history.append(self.model._loss(self.model._forward(self.session._x), self.session._y))
+
+    # ------------------------------------------------------------------
+    def train(self, steps: int, record_every: int = 10) -> bool:
+        """Take up to ``steps`` gradient steps, recording the dead fractions every ``record_every``.
+
+        Returns False if training diverged (the weights stay the last finite ones).
+        """
+        steps, every = int(steps), max(1, int(record_every))
+        done = 0
+        while done < steps:
+            n = min(every, steps - done)
+            ok = True
+            for _ in range(n):
+                if not self.session.step():
+                    ok = False
+                    break
+            done += n
+            self._record()
+            if not ok:
+                return False
+        return True
+
+    def reset(self) -> None:
+        """Back to step 0 with the same initial weights."""
+        self.session.reset()
+        self._start()
+
+    @property
+    def diverged(self):
+        return self.session.diverged
+
+    # ------------------------------------------------------------------
+    def figure_png(self, dpi: int = 72) -> bytes:
+        """The three panels (fit, dead fraction over training, activity per unit) as PNG bytes."""
+        fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.6), dpi=dpi)
+        try:
+            self._draw_fit(axes[0])
+            self._draw_history(axes[1])
+            self._draw_activity(axes[2])
+            fig.tight_layout()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+        finally:
+            plt.close(fig)
+        return buf.getvalue()
+
+    def _draw_fit(self, ax) -> None:
+        s = self.session
+        if s.task == "regression":
+            x, y = s.train.x[0], s.train.y[0]
+            ax.scatter(x, y, s=8, color="0.6", label="training data")
+            grid = np.linspace(x.min(), x.max(), 200).reshape(1, -1)
+            with np.errstate(all="ignore"):
+                out = self.model._forward(grid).output[0]
+            ax.plot(grid[0], out, color="C0", lw=2, label="network")
+            ax.set_xlabel("input (standardized)")
+            ax.set_title("the fit")
+            ax.legend(loc="lower right", fontsize=8)
+        else:
+            ax.plot(self.steps, self.loss_history, color="C0")
+            ax.set_yscale("log")
+            ax.set_xlabel("step")
+            ax.set_title("training loss")
+
+    def _draw_history(self, ax) -> None:
+        hist = np.asarray(self.dead_history, dtype=float).reshape(len(self.steps), -1)
+        for col, j in enumerate(self.watched_layers):
+            ax.plot(self.steps, hist[:, col], lw=2, label=f"layer {j}")
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("step")
+        ax.set_ylabel("fraction of dead units")
+        ax.set_title("dead units over training")
+        ax.legend(loc="upper left", fontsize=8)
+
+    def _draw_activity(self, ax) -> None:
+        act = self.activity()
+        offset = 0
+        ticks, labels = [], []
+        for j, frac in act.items():
+            idx = np.arange(frac.size) + offset
+            colors = np.where(frac == 0, "C3", "C0")
+            ax.bar(idx, np.maximum(frac, 0.02), color=colors, width=0.8)
+            ticks.append(offset + (frac.size - 1) / 2)
+            labels.append(f"layer {j}")
+            offset += frac.size + 2
+        ax.set_xticks(ticks, labels)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("share of samples with z > 0")
+        ax.set_title("activity of each unit (red: dead)")
+
+
+class DeadUnitsWidget:
+    """ipywidgets view of a :class:`DeadUnitsRun`.
+
+    Controls: *Learning rate*, *Units / layer* and *Seed* (changing one starts a
+    new run), buttons *Step* (10 steps), *Train* (``train_steps`` steps) and *Reset*.
+    """
+
+    def __init__(self, learning_rate=0.3, units=16, seed=0, *, train_steps: int = 200, **run_kwargs):
+        self.run_kwargs = run_kwargs
+        self.train_steps = int(train_steps)
+        self.run = DeadUnitsRun(learning_rate, units, seed, **run_kwargs)
+        style = {"description_width": "105px"}
+        self.learning_rate = W.FloatLogSlider(
+            value=learning_rate, base=10, min=-3, max=1, step=0.1, description="Learning rate",
+            readout_format=".2g", style=style, continuous_update=False,
+        )
+        self.units = W.IntSlider(value=units, min=2, max=32, description="Units / layer", style=style,
+                                 continuous_update=False)
+        self.seed = W.IntSlider(value=seed, min=0, max=20, description="Seed", style=style, continuous_update=False)
+        for control in (self.learning_rate, self.units, self.seed):
+            control.observe(self._on_control, names="value")
+        self.step_button = W.Button(description="Step", tooltip="10 gradient steps", icon="step-forward")
+        self.train_button = W.Button(description="Train", tooltip=f"{self.train_steps} gradient steps", icon="play",
+                                     button_style="success")
+        self.reset_button = W.Button(description="Reset", tooltip="back to step 0", icon="undo")
+        self.step_button.on_click(lambda _b: self.step())
+        self.train_button.on_click(lambda _b: self.train())
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.status = W.HTML(description="Status", style={"description_width": "50px"})
+        self.image = W.Image(format="png", layout=W.Layout(width="860px"))
+        self.widget = W.VBox([
+            W.HBox([self.learning_rate, self.units, self.seed]),
+            W.HBox([self.step_button, self.train_button, self.reset_button]),
+            self.status,
+            self.image,
+        ])
+        self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _on_control(self, _change) -> None:
+        self.run = DeadUnitsRun(self.learning_rate.value, self.units.value, self.seed.value, **self.run_kwargs)
+        self.refresh()
+
+    def step(self) -> bool:
+        ok = self.run.train(10, record_every=10)
+        self.refresh()
+        return ok
+
+    def train(self, steps: int | None = None) -> bool:
+        ok = self.run.train(self.train_steps if steps is None else steps, record_every=10)
+        self.refresh()
+        return ok
+
+    def reset(self) -> None:
+        self.run.reset()
+        self.refresh()
+
+    def status_text(self) -> str:
+        r = self.run
+        parts = [f"step {r.session.step_count}"]
+        for j, frac in zip(r.watched_layers, r.dead_fractions()):
+            parts.append(f"layer {j}: {frac:.0%} dead")
+        parts.append(f"training loss {r.loss_history[-1]:.3g}")
+        if r.diverged:
+            parts.append("<b>diverged</b>: lower the learning rate and press Reset")
+        return " · ".join(parts)
+
+    def refresh(self) -> None:
+        self.status.value = self.status_text()
+        self.image.value = self.run.figure_png()
