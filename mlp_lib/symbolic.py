@@ -275,9 +275,26 @@ def difference(a: sp.Matrix, b: sp.Matrix, simplify: bool = True) -> sp.Matrix:
         cancelled = sp.cancel(e)
         if cancelled == 0:
             return cancelled
+        if _clearly_nonzero(cancelled):
+            # no simplification can make it 0: keep the cancelled form, skip
+            # the (slow) general simplifier
+            return cancelled
         return sp.simplify(e)
 
     return (a - b).applyfunc(simp)
+
+
+def _clearly_nonzero(e, tries: int = 3) -> bool:
+    """True if ``e`` evaluates to a number far from 0 at some rational point (concrete σ and L only)."""
+    if e.has(sigma, sigma_prime, generic_loss) or any(str(f.func).startswith("L_a") for f in e.atoms(sp.Function)):
+        return False
+    syms = sorted(e.free_symbols, key=lambda s: s.name)
+    for k in range(tries):
+        point = {s: sp.Rational(1 + (7 * i + 3 * k) % 9, 10) for i, s in enumerate(syms)}
+        value = e.evalf(30, subs=point)
+        if value.is_number and value.is_finite and abs(value) > 1e-12:
+            return True
+    return False
 
 
 def is_zero_matrix(m: sp.Matrix) -> bool:
