@@ -1,0 +1,217 @@
+"""Saturation of a sigmoid output unit: MSE versus binary cross-entropy.
+
+With a sigmoid output, Eq. (1) multiplies ∇_{a^J} L by σ'(z^J) = σ(z^J)(1 − σ(z^J)),
+which is nearly 0 when the logit z^J is large in magnitude. For one output and
+one sample:
+
+* MSE:  ϕ^J = 2 (σ(z) − y) σ'(z)     — vanishes on a confidently *wrong* output too;
+* BCE:  ϕ^J = σ(z) − y               — the 1/(σ(1 − σ)) of ∇_{a^J} L cancels σ'.
+
+:class:`SaturationRace` trains the logit itself (think of it as the output
+bias b^J with everything else frozen: by Eq. (4) its gradient is ϕ^J) from the
+same starting point with both losses and records |ŷ − y|; :class:`SaturationWidget`
+is its ipywidgets view (starting logit, target and learning-rate controls,
+Step / Train / Reset buttons, one PNG figure). Tests drive both without a browser.
+"""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as W
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..activations import Sigmoid  # noqa: E402
+from ..backprop import output_layer_error  # noqa: E402
+from ..losses import BinaryCrossEntropy, MeanSquaredError  # noqa: E402
+
+_sigmoid, _mse, _bce = Sigmoid(), MeanSquaredError(), BinaryCrossEntropy()
+
+
+def output_errors(z, y) -> dict:
+    """σ, σ' and ϕ^J for MSE and BCE at the logits ``z`` (any shape) and target ``y`` (0 or 1).
+
+    Each point is one sample with one output (n = m = 1), so these are the
+    source's per-sample formulas. Returns ``{"sigma", "dsigma", "phi_mse", "phi_bce"}``.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    shape = z.shape
+    zz = z.reshape(1, -1)
+    yy = np.full_like(zz, float(y))
+    s = _sigmoid.value(zz)
+    # the points are the columns of one batch, and mlp_lib's batch loss is the mean over
+    # them: multiplying by m undoes the 1/m and gives each point's per-sample ϕ^J
+    m = zz.shape[1]
+    phi_mse = m * output_layer_error(_mse.gradient(s, yy), zz, _sigmoid)  # Eq. (1): ∇_a L ∘ σ'(z)
+    phi_bce = m * _bce.output_error_from_logits(zz, yy)  # fused: σ(z) − y
+    return {
+        "sigma": s.reshape(shape),
+        "dsigma": _sigmoid.derivative(zz).reshape(shape),
+        "phi_mse": phi_mse.reshape(shape),
+        "phi_bce": phi_bce.reshape(shape),
+    }
+
+
+class SaturationRace:
+    """Gradient descent on one logit with MSE and with BCE, from the same start.
+
+    Parameters
+    ----------
+    logit : float
+        Starting logit z (a large negative value with target 1 is a confidently wrong output).
+    target : 0 or 1
+    learning_rate : float
+
+    Attributes
+    ----------
+    z : dict
+        Current logit of each run, ``{"mse": …, "bce": …}``.
+    history : dict
+        ``step`` and, per loss, the error |σ(z) − y| after each step.
+    """
+
+    LOSSES = ("mse", "bce")
+
+    def __init__(self, logit=-6.0, target=1, learning_rate=1.0):
+        if target not in (0, 1):
+            raise ValueError(f"expected target 0 or 1, got {target!r}")
+        if not learning_rate > 0:
+            raise ValueError(f"expected a positive learning rate, got {learning_rate!r}")
+        self.logit, self.target, self.learning_rate = float(logit), int(target), float(learning_rate)
+        self.reset()
+
+    def reset(self) -> None:
+        self.z = {name: self.logit for name in self.LOSSES}
+        self.history = {"step": [0], **{name: [self.error(name)] for name in self.LOSSES}}
+
+    def error(self, name: str) -> float:
+        """|ŷ − y| of one run."""
+        return float(abs(_sigmoid.value(np.array([[self.z[name]]]))[0, 0] - self.target))
+
+    def phi(self, name: str) -> float:
+        """ϕ^J of one run at its current logit."""
+        return float(output_errors(self.z[name], self.target)[f"phi_{name}"])
+
+    def step(self, n: int = 1) -> None:
+        """``n`` gradient steps z ← z − η ϕ^J for both losses."""
+        for _ in range(int(n)):
+            for name in self.LOSSES:
+                self.z[name] -= self.learning_rate * self.phi(name)
+            self.history["step"].append(self.history["step"][-1] + 1)
+            for name in self.LOSSES:
+                self.history[name].append(self.error(name))
+
+    # ------------------------------------------------------------------
+    def figure_png(self, dpi: int = 72) -> bytes:
+        """Three panels: σ and σ'; |ϕ^J| for MSE and BCE with each run's position; error over steps."""
+        grid = np.linspace(-10, 10, 401)
+        curves = output_errors(grid, self.target)
+        fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.5), dpi=dpi)
+        try:
+            ax = axes[0]
+            ax.plot(grid, curves["sigma"], label="σ(z)")
+            ax.plot(grid, curves["dsigma"], label="σ'(z) = σ(1 − σ)")
+            ax.axhline(0.25, color="0.7", ls=":", lw=1)
+            ax.set_xlabel("logit z")
+            ax.set_title("sigmoid and its derivative")
+            ax.legend(loc="upper left", fontsize=8)
+
+            ax = axes[1]
+            colors = {"mse": "C3", "bce": "C2"}
+            labels = {"mse": "MSE: 2(σ − y)σ'", "bce": "BCE: σ − y"}
+            for name in self.LOSSES:
+                ax.plot(grid, np.abs(curves[f"phi_{name}"]) + 1e-12, color=colors[name], label=labels[name])
+                ax.plot([self.z[name]], [abs(self.phi(name)) + 1e-12], "o", color=colors[name], ms=8)
+            ax.set_yscale("log")
+            ax.set_ylim(1e-5, 2)
+            ax.set_yticks([1e-4, 1e-2, 1], ["1e-4", "0.01", "1"])
+            ax.minorticks_off()
+            ax.set_xlabel("logit z")
+            ax.set_title(f"|ϕ^J| for target y = {self.target} (dots: the runs)")
+            ax.legend(loc="lower center", fontsize=8)
+
+            ax = axes[2]
+            for name in self.LOSSES:
+                ax.plot(self.history["step"], self.history[name], color=colors[name], label=name.upper())
+            ax.set_ylim(-0.03, 1.03)
+            ax.set_xlabel("step")
+            ax.set_title("error |ŷ − y| while training")
+            ax.legend(loc="upper right", fontsize=8)
+            # fixed margins: tight_layout costs more than the drawing itself
+            fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png")
+        finally:
+            plt.close(fig)
+        return buf.getvalue()
+
+
+class SaturationWidget:
+    """ipywidgets view of a :class:`SaturationRace`.
+
+    Controls: *Start logit*, *Target y*, *Learning rate* (changing one restarts
+    both runs); buttons *Step* (1 step), *Train* (``train_steps`` steps), *Reset*.
+    """
+
+    def __init__(self, logit=-6.0, target=1, learning_rate=1.0, *, train_steps: int = 50):
+        self.train_steps = int(train_steps)
+        self.race = SaturationRace(logit, target, learning_rate)
+        style = {"description_width": "95px"}
+        self.logit = W.FloatSlider(value=logit, min=-10, max=10, step=0.5, description="Start logit",
+                                   style=style, continuous_update=False)
+        self.target = W.Dropdown(options=[("1", 1), ("0", 0)], value=target, description="Target y", style=style)
+        self.learning_rate = W.FloatLogSlider(value=learning_rate, base=10, min=-2, max=1.5, step=0.1,
+                                              description="Learning rate", readout_format=".2g", style=style,
+                                              continuous_update=False)
+        for control in (self.logit, self.target, self.learning_rate):
+            control.observe(self._on_control, names="value")
+        self.step_button = W.Button(description="Step", tooltip="one gradient step", icon="step-forward")
+        self.train_button = W.Button(description="Train", tooltip=f"{self.train_steps} gradient steps", icon="play",
+                                     button_style="success")
+        self.reset_button = W.Button(description="Reset", tooltip="back to the start logit", icon="undo")
+        self.step_button.on_click(lambda _b: self.step())
+        self.train_button.on_click(lambda _b: self.train())
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.status = W.HTML(description="Status", style={"description_width": "50px"})
+        self.image = W.Image(format="png", layout=W.Layout(width="860px"))
+        self.widget = W.VBox([
+            W.HBox([self.logit, self.target, self.learning_rate]),
+            W.HBox([self.step_button, self.train_button, self.reset_button]),
+            self.status,
+            self.image,
+        ])
+        self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _on_control(self, _change) -> None:
+        self.race = SaturationRace(self.logit.value, self.target.value, self.learning_rate.value)
+        self.refresh()
+
+    def step(self) -> None:
+        self.race.step(1)
+        self.refresh()
+
+    def train(self, steps: int | None = None) -> None:
+        self.race.step(self.train_steps if steps is None else steps)
+        self.refresh()
+
+    def reset(self) -> None:
+        self.race.reset()
+        self.refresh()
+
+    def status_text(self) -> str:
+        r = self.race
+        parts = [f"step {r.history['step'][-1]}"]
+        for name in r.LOSSES:
+            parts.append(f"{name.upper()}: z = {r.z[name]:.2f}, ϕ^J = {r.phi(name):.2e}, |ŷ − y| = {r.error(name):.3f}")
+        return " · ".join(parts)
+
+    def refresh(self) -> None:
+        self.status.value = self.status_text()
+        self.image.value = self.race.figure_png()
