@@ -128,7 +128,8 @@ class OutputErrorModel:
     def figure(self, size=(10.0, 3.6), dpi: int = 80) -> Figure:
         """Left: L as a function of z with the tangent of slope ϕ; middle: the three factors; right: loss over steps."""
         f = self.factors()
-        fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+        fig = Figure(figsize=size, dpi=dpi)
+        fig.subplots_adjust(left=0.06, right=0.94, bottom=0.15, top=0.9, wspace=0.42)
         ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.3, 1.0, 1.0])
         zs = np.linspace(*Z_RANGE, 301)
         ax1.plot(zs, self.loss_at(zs), color="tab:blue", lw=2, label="L(σ(z), y)")

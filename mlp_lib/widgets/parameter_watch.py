@@ -1,0 +1,291 @@
+"""Watching one parameter move under its gradient (Eqs. 3 and 4 at work).
+
+:class:`ParameterWatch` is the logic (no display). It trains a small network
+``2 → units → 1`` (sigmoid output, binary cross-entropy) on the two-moons data
+by full-batch gradient descent and follows **one** parameter: a weight
+w^j_{i,k} (``kind="W"``) or a bias b^j_i (``kind="b"``). At every step it
+records the parameter's value, its gradient from :class:`mlp_lib.MLP`, and
+that gradient rebuilt from the error signal:
+
+* Eq. (3): ∂L/∂w^j_{i,k} = Σ_s ϕ^j_{i,s} a^{j−1}_{k,s}  (per-sample products ϕ_i a_k, summed)
+* Eq. (4): ∂L/∂b^j_i   = Σ_s ϕ^j_{i,s}                (per-sample ϕ_i, summed)
+
+(the columns of ϕ already carry the 1/m of the batch mean). Indices i, k are
+1-based as on the page.
+
+:class:`ParameterWatchExplorer` is the ipywidgets view (layer/unit/input
+sliders, learning rate, Step/Train/Reset, a picture), and
+:meth:`ParameterWatch.animation_html` renders a recorded run as a
+self-contained HTML animation for the static website.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import ipywidgets as W
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.animation import FuncAnimation
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .. import datasets
+from .animation import _offline_player
+from ..mlp import MLP
+from ..training import TrainingDiverged, sgd_step
+
+
+def _png(fig: Figure) -> bytes:
+    buf = BytesIO()
+    FigureCanvasAgg(fig).print_png(buf)
+    return buf.getvalue()
+
+
+class ParameterWatch:
+    """Full-batch training of a small network while watching one weight or bias.
+
+    Parameters
+    ----------
+    kind : ``"W"`` or ``"b"``
+    layer : int
+        j in 1 … J (J = 2 here: one hidden layer).
+    i : int
+        Unit of layer j (1-based).
+    k : int
+        Unit of layer j − 1 (1-based; weights only).
+    units, activation : hidden layer width and activation
+    learning_rate : float > 0
+    n, noise, seed : the two-moons data and the initial weights
+    """
+
+    def __init__(self, kind: str = "W", layer: int = 1, i: int = 1, k: int = 1, units: int = 4,
+                 activation: str = "tanh", learning_rate: float = 0.5, n: int = 200, noise: float = 0.2,
+                 seed: int = 0):
+        if kind not in ("W", "b"):
+            raise ValueError(f"expected kind 'W' or 'b', got {kind!r}")
+        self.kind = kind
+        self.units, self.activation = int(units), activation
+        self.learning_rate = float(learning_rate)
+        self.seed = int(seed)
+        data = datasets.moons(n=int(n), noise=float(noise), seed=self.seed)
+        x = data.x
+        self.x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
+        self.y = data.targets("bce")
+        self.sizes = [2, self.units, 1]
+        self.select(layer, i, k)
+        self.reset()
+
+    # ------------------------------------------------------------------
+    def select(self, layer: int, i: int, k: int = 1) -> None:
+        """Choose the watched parameter (the history is kept; call :meth:`reset` to restart)."""
+        J = len(self.sizes) - 1
+        layer, i, k = int(layer), int(i), int(k)
+        if not 1 <= layer <= J:
+            raise ValueError(f"expected layer in 1 … {J}, got {layer}")
+        if not 1 <= i <= self.sizes[layer]:
+            raise ValueError(f"expected i in 1 … {self.sizes[layer]} for layer {layer}, got {i}")
+        if self.kind == "W" and not 1 <= k <= self.sizes[layer - 1]:
+            raise ValueError(f"expected k in 1 … {self.sizes[layer - 1]} for layer {layer}, got {k}")
+        self.layer, self.i, self.k = layer, i, (k if self.kind == "W" else 1)
+
+    @property
+    def name(self) -> str:
+        if self.kind == "W":
+            return f"w^{self.layer}_({self.i},{self.k})"
+        return f"b^{self.layer}_{self.i}"
+
+    def reset(self) -> None:
+        """A fresh network (same seed: same initial weights) and an empty history."""
+        self.model = MLP(self.sizes, hidden=self.activation, output="sigmoid", loss="bce", seed=self.seed)
+        self.steps = 0
+        self.diverged = None
+        self.history = {"step": [], "value": [], "gradient": [], "rebuilt": [], "loss": []}
+        self._record()
+
+    def value(self) -> float:
+        j, i, k = self.layer, self.i - 1, self.k - 1
+        return float(self.model.W[j][i, k] if self.kind == "W" else self.model.b[j][i, 0])
+
+    def contributions(self, grads=None) -> np.ndarray:
+        """Per-sample terms whose sum is the gradient: ϕ_{i,s} a_{k,s} (weight) or ϕ_{i,s} (bias); shape ``(m,)``."""
+        j, i, k = self.layer, self.i - 1, self.k - 1
+        g = grads if grads is not None else self.model.gradients(self.x, self.y)
+        phi_i = g.phi[j][i, :]
+        if self.kind == "b":
+            return phi_i
+        a_prev = self.model._forward(self.x).a[j - 1]
+        return phi_i * a_prev[k, :]
+
+    def _record(self):
+        g = self.model.gradients(self.x, self.y)
+        j, i, k = self.layer, self.i - 1, self.k - 1
+        grad = float(g.dW[j][i, k] if self.kind == "W" else g.db[j][i, 0])
+        h = self.history
+        h["step"].append(self.steps)
+        h["value"].append(self.value())
+        h["gradient"].append(grad)
+        h["rebuilt"].append(float(np.sum(self.contributions(g))))
+        h["loss"].append(g.loss)
+        self._last = g
+        return g
+
+    def step(self, n: int = 1) -> bool:
+        """``n`` full-batch gradient-descent steps (θ ← θ − η ∂L/∂θ). False if training diverged."""
+        for _ in range(int(n)):
+            try:
+                sgd_step(self.model, self.x, self.y, self.learning_rate)
+            except TrainingDiverged as exc:
+                self.diverged = str(exc)
+                return False
+            self.steps += 1
+            self._record()
+        return True
+
+    # ------------------------------------------------------------------
+    def _axes(self, fig):
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.86, wspace=0.35)
+        return fig.subplots(1, 3)
+
+    def figure(self, size=(10.5, 3.3), dpi: int = 80) -> Figure:
+        fig = Figure(figsize=size, dpi=dpi)
+        ax1, ax2, ax3 = self._axes(fig)
+        h = self.history
+        ax1.plot(h["step"], h["value"], color="tab:blue")
+        ax1.set_title(f"value of {self.name}", fontsize=10)
+        ax1.set_xlabel("step")
+        ax2.plot(h["step"], h["gradient"], color="tab:red", label="∂L/∂θ (mlp_lib)")
+        ax2.plot(h["step"], h["rebuilt"], ":", color="black",
+                 label="Σ_s ϕ_i a_k (Eq. 3)" if self.kind == "W" else "Σ_s ϕ_i (Eq. 4)")
+        ax2.axhline(0, color="gray", lw=0.6)
+        ax2.set_title(f"gradient ∂L/∂{self.name}", fontsize=10)
+        ax2.set_xlabel("step")
+        ax2.legend(fontsize=7)
+        c = self.contributions(self._last)
+        ax3.hist(c, bins=25, color="tab:purple")
+        ax3.axvline(0, color="gray", lw=0.6)
+        ax3.set_title(f"per-sample terms at step {self.steps}\n(sum = {np.sum(c):.3g}, loss = {h['loss'][-1]:.3f})",
+                      fontsize=9)
+        ax3.set_xlabel("ϕ_i,s · a_k,s" if self.kind == "W" else "ϕ_i,s")
+        return fig
+
+    def png(self, **kwargs) -> bytes:
+        return _png(self.figure(**kwargs))
+
+    def animation_html(self, steps: int = 150, frames: int = 10, dpi: int = 55) -> str:
+        """Train ``steps`` steps from a fresh network and return an HTML/JS player of value, gradient and loss.
+
+        Self-contained (frames are embedded PNGs): works on the static website.
+        """
+        self.reset()
+        self.step(steps)
+        h = {key: np.asarray(v) for key, v in self.history.items()}
+        fig = Figure(figsize=(9.0, 2.8), dpi=dpi)
+        ax1, ax2, ax3 = self._axes(fig)
+        (l1,) = ax1.plot([], [], color="tab:blue")
+        (l2,) = ax2.plot([], [], color="tab:red")
+        (l3,) = ax3.plot([], [], color="tab:green")
+        for ax, key, title in [(ax1, "value", f"value of {self.name}"), (ax2, "gradient", f"∂L/∂{self.name}"),
+                               (ax3, "loss", "loss L")]:
+            lo, hi = float(h[key].min()), float(h[key].max())
+            pad = 0.1 * max(hi - lo, 1e-6)
+            ax.set_xlim(0, max(1, h["step"][-1]))
+            ax.set_ylim(lo - pad, hi + pad)
+            ax.set_title(title, fontsize=10)
+            ax.set_xlabel("step")
+        ends = np.unique(np.linspace(1, len(h["step"]), int(frames)).astype(int))
+
+        def draw(n):
+            for line, key in [(l1, "value"), (l2, "gradient"), (l3, "loss")]:
+                line.set_data(h["step"][:n], h[key][:n])
+            return l1, l2, l3
+
+        FigureCanvasAgg(fig)
+        anim = FuncAnimation(fig, draw, frames=list(ends), blit=False)
+        with rc_context({"animation.embed_limit": 20.0}):
+            return _offline_player(anim.to_jshtml(fps=4, default_mode="once"))
+
+
+class ParameterWatchExplorer:
+    """ipywidgets view of a :class:`ParameterWatch`; displays as :attr:`widget`."""
+
+    def __init__(self, kind: str = "W", layer: int = 1, i: int = 1, k: int = 1, learning_rate: float = 0.5,
+                 train_steps: int = 50, warmup: int = 0, **kwargs):
+        self.watch = ParameterWatch(kind, layer, i, k, learning_rate=learning_rate, **kwargs)
+        if warmup:
+            self.watch.step(warmup)
+        self.train_steps = int(train_steps)
+        style = {"description_width": "120px"}
+        lay = W.Layout(width="300px")
+        sizes = self.watch.sizes
+        self.controls = {
+            "layer": W.IntSlider(value=layer, min=1, max=len(sizes) - 1, description="Layer j",
+                                 style=style, layout=lay, continuous_update=False),
+            "i": W.IntSlider(value=i, min=1, max=sizes[layer], description="Unit i (layer j)",
+                             style=style, layout=lay, continuous_update=False),
+            "learning_rate": W.FloatLogSlider(value=learning_rate, base=10, min=-3, max=1, step=0.1,
+                                              description="Learning rate η", style=style, layout=lay,
+                                              continuous_update=False),
+        }
+        if kind == "W":
+            self.controls["k"] = W.IntSlider(value=k, min=1, max=sizes[layer - 1], description="Input k (layer j−1)",
+                                             style=style, layout=lay, continuous_update=False)
+        self.buttons = {
+            "step": W.Button(description="Step", tooltip="one gradient-descent step"),
+            "train": W.Button(description=f"Train {self.train_steps}", tooltip=f"{self.train_steps} steps"),
+            "reset": W.Button(description="Reset", tooltip="fresh network, same seed"),
+        }
+        self.buttons["step"].on_click(lambda _: self.step())
+        self.buttons["train"].on_click(lambda _: self.train())
+        self.buttons["reset"].on_click(lambda _: self.reset())
+        for c in self.controls.values():
+            c.observe(self._on_change, names="value")
+        self.status = W.HTML()
+        self.image = W.Image(format="png", layout=W.Layout(width="840px"))
+        c = self.controls
+        left = [c["layer"], c["i"]] + ([c["k"]] if "k" in c else [])
+        self.widget = W.VBox([W.HBox([W.VBox(left), W.VBox([c["learning_rate"]])]),
+                              W.HBox(list(self.buttons.values())), self.status, self.image])
+        self.refresh()
+
+    def _on_change(self, change) -> None:
+        c, w = self.controls, self.watch
+        if change["owner"] is c["learning_rate"]:
+            w.learning_rate = float(change["new"])
+            w.diverged = None
+            return
+        layer = c["layer"].value
+        c["i"].max = w.sizes[layer]
+        if "k" in c:
+            c["k"].max = w.sizes[layer - 1]
+        w.select(layer, c["i"].value, c["k"].value if "k" in c else 1)
+        steps = w.steps
+        w.reset()            # rebuild the history for the newly watched parameter
+        w.step(steps)
+        self.refresh()
+
+    def step(self) -> None:
+        self.watch.step(1)
+        self.refresh()
+
+    def train(self) -> None:
+        self.watch.step(self.train_steps)
+        self.refresh()
+
+    def reset(self) -> None:
+        self.watch.reset()
+        self.refresh()
+
+    def refresh(self) -> None:
+        w = self.watch
+        h = w.history
+        eq = "Eq. (3): Σ_s ϕ_i,s a_k,s" if w.kind == "W" else "Eq. (4): Σ_s ϕ_i,s"
+        text = (f"step {w.steps}: {w.name} = {h['value'][-1]:.5g}, ∂L/∂{w.name} = {h['gradient'][-1]:.4g} "
+                f"({eq} = {h['rebuilt'][-1]:.4g}), loss = {h['loss'][-1]:.4f}")
+        if w.diverged:
+            text += f"<br><b>{w.diverged}</b>"
+        self.status.value = f"<code>{text}</code>"
+        self.image.value = w.png()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
