@@ -464,3 +464,26 @@ def counterexample(diff: sp.Matrix, seed=0, tries: int = 20):
         if np.all(np.isfinite(out)) and np.max(np.abs(out)) > 1e-6:
             return dict(zip(syms, vals)), out
     return None
+
+
+# ---------------------------------------------------------------------------
+# Display
+# ---------------------------------------------------------------------------
+def abbreviate(expr, net: SymbolicMLP):
+    """Rewrite an expression of ``net`` for reading: each pre-activation w^j a^{j−1} + b^j
+    becomes the symbol z^j_i, and each partial ∂L/∂a_i of the generic loss is written as such."""
+    expr = sp.sympify(expr)
+    pairs = []
+    for j in range(1, net.J + 1):
+        for i in range(net.sizes[j]):
+            pairs.append((net.z[j][i].subs(pairs), sp.Symbol(f"z^{{{j}}}_{{{i + 1}}}")))
+    expr = expr.subs(pairs)
+    partials = {f for f in expr.atoms(sp.Function) if str(f.func).startswith("L_a")}
+    return expr.subs(
+        {f: sp.Symbol(rf"\tfrac{{\partial L}}{{\partial a^{{{net.J}}}_{{{str(f.func)[3:]}}}}}") for f in partials}
+    )
+
+
+def tex(expr) -> str:
+    """LaTeX of an expression, with the generic derivative written σ'."""
+    return sp.latex(expr).replace(r"\operatorname{sigma'}", r"\sigma'")
