@@ -57,3 +57,9 @@ browser:
 clean:
 	rm -rf _build _offline_assets assets/node_modules .pytest_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
+
+# Student notebooks (solutions removed) and instructor notebooks (solutions kept) from the
+# chapters, in handouts/student/ and handouts/instructor/. Options: HANDOUT_ARGS="--execute".
+.PHONY: handouts
+handouts: venv
+	$(BIN)/python -m mlp_lib.handouts --out handouts/ $(HANDOUT_ARGS)

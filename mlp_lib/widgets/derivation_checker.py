@@ -1,0 +1,125 @@
+"""The derivation checker as a widget: type a formula, press Check, see ✓ or ✗.
+
+``DerivationChecker("sigmoid-bce-phi")`` shows the exercise's prompt, the names
+the answer may use, a text box and a Check button. The verdict panel (an
+``HTMLMath`` widget, so MathJax renders it) shows how the answer was read (as
+LaTeX), ✓ or ✗, a table of values where a wrong answer and the right one
+differ, and a hint. All the work is :func:`mlp_lib.checks.check` /
+:func:`mlp_lib.checker.check_expression` — the widget only displays it, and
+:meth:`DerivationChecker.check` can be called directly (tests do so).
+
+Without a kernel (the static website) the widget is shown but cannot check:
+use the chapter as a notebook, or the plain function ``check(name, text)``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as W
+
+from ..checker import CheckResult, check_expression
+from ..checks import Exercise, get_exercise
+
+
+class DerivationChecker:
+    """A text box + Check button for one derivation.
+
+    Parameters
+    ----------
+    exercise : str or Exercise or dict
+        A catalogue name (see :data:`mlp_lib.checks.EXERCISES`), an
+        :class:`~mlp_lib.checks.Exercise`, or a dict of
+        :func:`~mlp_lib.checker.check_expression` arguments with keys
+        ``expected``, ``variables`` and optionally ``prompt``, ``matrix_shapes``, ….
+    answer : str
+        Initial text of the box (e.g. a student's earlier attempt).
+    timeout : float or None
+        Seconds SymPy may take per check (None: :data:`mlp_lib.checker.DEFAULT_TIMEOUT`).
+
+    Attributes
+    ----------
+    text : ipywidgets.Text
+    button : ipywidgets.Button
+    output : ipywidgets.HTMLMath
+    result : CheckResult or None
+        The last verdict.
+    widget : ipywidgets.VBox
+        The whole view (a ``DerivationChecker`` displays as this).
+    """
+
+    def __init__(self, exercise, *, answer: str = "", timeout: float | None = None):
+        if isinstance(exercise, dict):
+            spec = dict(exercise)
+            self.prompt = spec.pop("prompt", "Type your formula.")
+            self.title = spec.pop("title", "Derivation check")
+            self.names_help = ", ".join(list(spec.get("variables", [])) + list(spec.get("matrix_shapes") or {}))
+            expected, variables = spec.pop("expected"), spec.pop("variables", [])
+            self._check = lambda text: check_expression(text, expected, variables, timeout=timeout, **spec)
+        else:
+            ex: Exercise = get_exercise(exercise)
+            self.prompt, self.title, self.names_help = ex.prompt, ex.title, ex.names_help
+            self._check = lambda text: ex.check(text, timeout=timeout)
+        self.result: CheckResult | None = None
+        self.text = W.Text(
+            value=answer,
+            placeholder="e.g. a - y   (use * / + - ** and @ for the matrix product, .T to transpose)",
+            layout=W.Layout(width="100%"),
+        )
+        self.button = W.Button(description="Check", button_style="primary", icon="check")
+        self.output = W.HTMLMath(value="")
+        self.button.on_click(lambda _: self.check())
+        header = W.HTMLMath(
+            f"<b>{html.escape(self.title)}</b><br>{html.escape(self.prompt)}"
+            f"<br><small>Names you can use: <code>{html.escape(self.names_help)}</code>; functions: "
+            "<code>sigma, sigma_prime, sigmoid, relu, step, tanh, exp, log, sqrt, softmax, diag, T</code>.</small>"
+        )
+        self.widget = W.VBox([header, W.HBox([self.text, self.button]), self.output])
+
+    def check(self, text: str | None = None) -> CheckResult:
+        """Check ``text`` (default: the box's content), show and return the verdict."""
+        if text is not None:
+            self.text.value = text
+        self.output.value = "<i>checking…</i>"
+        self.result = self._check(self.text.value)
+        self.output.value = render_result(self.result)
+        return self.result
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def render_result(result: CheckResult) -> str:
+    """HTML (with $…$ math for MathJax) of a verdict: how the answer was read, ✓/✗, counterexample, hint."""
+    parts = []
+    if result.latex:
+        parts.append(f"Your answer, as read: $\\displaystyle {result.latex}$")
+    colour = "#1a7f37" if result.ok else ("#9a6700" if not result.decided else "#cf222e")
+    mark = "✓" if result.ok else ("?" if not result.decided else "✗")
+    parts.append(f"<span style='color:{colour};font-weight:bold'>{mark} {html.escape(result.message)}</span>")
+    cx = result.counterexample
+    if cx:
+        rows = "".join(
+            f"<tr><td><code>{html.escape(str(k))}</code></td><td>{html.escape(_fmt(v))}</td></tr>"
+            for k, v in cx["values"].items()
+        )
+        entry = ""
+        if cx.get("entry"):
+            i, k = cx["entry"]
+            entry = f" (first different entry: row {i + 1}, column {k + 1})"
+        parts.append(
+            "<table style='border-collapse:collapse'><tr><th>name</th><th>value</th></tr>"
+            + rows
+            + f"<tr><td><b>right answer</b></td><td>{html.escape(_fmt(cx['expected']))}</td></tr>"
+            + f"<tr><td><b>your answer</b></td><td>{html.escape(_fmt(cx['got']))}</td></tr></table>"
+            + entry
+        )
+    if result.hint:
+        parts.append(f"<b>Hint:</b> {html.escape(result.hint)}")
+    return "<br>".join(parts)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x) for x in v) + "]"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
