@@ -63,6 +63,33 @@ cat > "$out/html-manager/widgets-config.js" <<'JS'
   });
   window.__jupyter_widgets_assets_path__ = dir;
   window.requirejs.config({ paths: paths });
+
+  // @jupyter-widgets/controls typesets widget labels with the MathJax 2 API
+  // (MathJax.Hub.Queue), which MathJax 3 lacks: without this bridge every widget with a
+  // description throws "Cannot read properties of undefined (reading 'Queue')". MathJax 3
+  // replaces window.MathJax when it loads, so the bridge is re-added on every assignment.
+  function typeset(el, tries) {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise && mj.typesetPromise) {
+      mj.startup.promise.then(function () { return mj.typesetPromise([el]); });
+    } else if (tries < 100) {
+      setTimeout(function () { typeset(el, tries + 1); }, 100);
+    }
+  }
+  function bridge(mj) {
+    if (mj && typeof mj === "object" && !mj.Hub) {
+      Object.defineProperty(mj, "Hub", { enumerable: false, configurable: true, value: {
+        Queue: function (job) { if (job && job[2]) typeset(job[2], 0); }
+      } });
+    }
+    return mj;
+  }
+  var current = bridge(window.MathJax);
+  Object.defineProperty(window, "MathJax", {
+    configurable: true,
+    get: function () { return current; },
+    set: function (value) { current = bridge(value); }
+  });
 })();
 JS
 

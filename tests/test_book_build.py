@@ -12,7 +12,7 @@ from conftest import BUILD_CMD, HTML_DIR, _reports
 
 pytestmark = pytest.mark.book
 
-CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.cloudflare|mathjax\.org/mathjax|cdn\.mathjax")
+CDN = re.compile(r"cdn\.jsdelivr|unpkg\.com|cdnjs\.cloudflare|mathjax\.org/mathjax|cdn\.mathjax|fonts\.googleapis")
 
 
 def test_strict_build_succeeds(book_build: subprocess.CompletedProcess[str]) -> None:

@@ -1,0 +1,562 @@
+"""The built website, opened in a real browser (Debian's Chromium, driven by Playwright).
+
+Every page of the table of contents is served from ``_build/html`` by a local HTTP server on
+127.0.0.1 and checked the way a reader would meet it, with no internet:
+
+* math is typeset by the local MathJax (``mjx-container`` elements, no raw ``$$``/``\\(``
+  /``\\begin{`` left in the text, no MathJax error);
+* embedded widgets are rendered by the local widget manager wherever a page holds widget state;
+* recorded animations are present, and on the playground the play button advances the frames;
+* every image loads and has alt text;
+* no console error, no failed request, and no request leaves 127.0.0.1 (such a request is a
+  bug: the classroom and CI have no internet);
+* every internal link resolves to a file of the site, and its ``#fragment`` to an element id;
+* the chapter's executed notebook (``.ipynb``) can be downloaded from the page.
+
+A full-page screenshot of every page goes to ``_build/screenshots/``, plus one phone-width and
+one dark-mode screenshot. A summary line (pages, equations, widgets, animations) is printed at
+the end and saved as ``_build/screenshots/summary.txt``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from conftest import HTML_DIR, ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 30_000
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+# A page with math in it: Sphinx wraps every formula in an element of class "math".
+MATH_MARK = re.compile(r'class="math[ "]')
+# matplotlib's to_jshtml() player (mlp_lib.widgets.training_animation).
+ANIMATION_MARK = 'class="animation"'
+RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
+# Untypeset inline math such as "$z^1$" (e.g. a Markdown cell output parsed as CommonMark).
+RAW_INLINE_MATH = re.compile(r"\$[^\s$][^$\n]{0,80}?[\\^_{}][^$\n]{0,80}?\$")
+
+
+def _toc_pages() -> list[str]:
+    """Document names in _toc.yml order (root first), e.g. 'intro', 'chapters/notation'."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                names.append(str(node["file"]).removesuffix(".md").removesuffix(".ipynb"))
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(toc)
+    return names
+
+
+PAGES = _toc_pages()
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book: Path) -> Iterator[str]:
+    """Base URL of a static HTTP server on 127.0.0.1 (free port) serving _build/html."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"expected Debian's Chromium at {CHROMIUM}, got nothing "
+            "(install it with `apt-get install -y chromium`; `make test` does this as root)",
+            pytrace=False,
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Stats:
+    """What the browser saw, over the whole module (printed as the summary line)."""
+
+    pages: int = 0
+    equations: int = 0
+    numbered: int = 0
+    widgets: int = 0
+    animations: int = 0
+    images: int = 0
+    links: int = 0
+    screenshots: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"browser check: {self.pages} pages, {self.equations} equations typeset "
+            f"(mjx-container; {self.numbered} numbered), {self.widgets} widgets rendered, "
+            f"{self.animations} animations, {self.images} images, {self.links} internal links; "
+            f"screenshots in {SCREENSHOTS.relative_to(ROOT)}/"
+        )
+
+
+@pytest.fixture(scope="module")
+def stats(request: pytest.FixtureRequest) -> Iterator[Stats]:
+    totals = Stats()
+    yield totals
+    if totals.pages:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / "summary.txt").write_text(totals.line() + "\n")
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line("")
+                reporter.write_line(totals.line())
+
+
+class Watch:
+    """Records what goes wrong while a page is open: console errors, page errors, failed
+    requests, HTTP errors, and every request that tried to leave 127.0.0.1 (blocked)."""
+
+    def __init__(self, context: Any, origin: str) -> None:
+        self.problems: list[str] = []
+        self.origin = origin
+        context.route("**/*", self._route)
+        context.on("console", self._console)
+        context.on("weberror", lambda err: self.problems.append(f"page error: {err.error}"))
+        context.on("requestfailed", self._failed)
+        context.on("response", self._response)
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if url.startswith(self.origin) or url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            self.problems.append(f"external request blocked (needs internet): {url}")
+            route.abort("blockedbyclient")
+
+    def _console(self, msg: Any) -> None:
+        if msg.type == "error":
+            self.problems.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
+
+    def _failed(self, request: Any) -> None:
+        if request.url.startswith(self.origin):  # external ones are reported by _route
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def take(self) -> list[str]:
+        problems, self.problems = self.problems, []
+        return problems
+
+
+@pytest.fixture(scope="module")
+def desktop(browser: Any, site: str) -> Iterator[tuple[Any, Watch]]:
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    context.add_init_script(_theme_script("light"))
+    context.set_default_timeout(TIMEOUT_MS)
+    watch = Watch(context, site)
+    page = context.new_page()
+    yield page, watch
+    context.close()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _theme_script(mode: str) -> str:
+    """Init script: the reader's saved colour mode (pydata-sphinx-theme reads localStorage)."""
+    return (f"try {{ localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}'); }}"
+            " catch (e) {}")  # about:blank has no localStorage
+
+
+def _html_file(docname: str) -> Path:
+    return HTML_DIR / f"{docname}.html"
+
+
+def _shot_name(docname: str, prefix: str = "") -> Path:
+    return SCREENSHOTS / f"{prefix}{docname.replace('/', '__')}.png"
+
+
+@functools.cache
+def _ids(path: Path) -> frozenset[str]:
+    """Element ids (and legacy name= anchors) of a built HTML file."""
+    text = path.read_text(errors="replace")
+    return frozenset(re.findall(r'\s(?:id|name)="([^"]+)"', text))
+
+
+def _wait_for_mathjax(page: Any) -> None:
+    if not page.evaluate("() => !!document.querySelector('script[src*=\"mathjax\"]')"):
+        return
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise.then(() => true)")
+
+
+def _wait_for_widgets(page: Any) -> None:
+    """html-manager puts a div.widget-subarea before every view script, then fills it."""
+    page.wait_for_function(
+        """() => {
+            const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
+            return views.length > 0 && Array.from(views).every(s => {
+                const area = s.previousElementSibling;
+                return area && area.classList.contains('widget-subarea') &&
+                       area.querySelector('.jupyter-widgets');
+            });
+        }"""
+    )
+
+
+VISIBLE_TEXT_JS = """() => {
+    // Text a reader sees, without code, scripts and typeset math.
+    const skip = new Set(['SCRIPT', 'STYLE', 'PRE', 'CODE', 'TEXTAREA', 'MJX-CONTAINER', 'NOSCRIPT']);
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+        acceptNode(node) {
+            for (let el = node.parentElement; el; el = el.parentElement) {
+                if (skip.has(el.tagName) || el.classList.contains('highlight')) return NodeFilter.FILTER_REJECT;
+            }
+            return NodeFilter.FILTER_ACCEPT;
+        }
+    });
+    while (walker.nextNode()) out.push(walker.currentNode.nodeValue);
+    return out.join(' ');
+}"""
+
+IMAGES_JS = """() => Array.from(document.images).map(img => ({
+    src: (img.getAttribute('src') || '').slice(0, 80),
+    id: img.id,
+    alt: img.getAttribute('alt'),
+    complete: img.complete,
+    width: img.naturalWidth,
+    inWidget: !!img.closest('.jupyter-widgets'),
+}))"""
+
+LINKS_JS = """() => Array.from(document.querySelectorAll('a[href]')).map(a => ({
+    raw: a.getAttribute('href'), abs: a.href, text: (a.textContent || '').trim().slice(0, 40)
+}))"""
+
+
+def _check_links(page: Any, site: str, current: Path) -> tuple[int, list[str]]:
+    problems = []
+    checked = 0
+    for link in page.evaluate(LINKS_JS):
+        raw, absolute = link["raw"], link["abs"]
+        if raw in ("", "#") or not absolute.startswith(site):
+            continue  # external links (repository, Binder, Colab) are not fetched here
+        checked += 1
+        parts = urlsplit(absolute)
+        target = HTML_DIR / unquote(parts.path).lstrip("/")
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            problems.append(f"broken link {raw!r} ({link['text']!r}): no file {target.relative_to(HTML_DIR)}")
+            continue
+        fragment = unquote(parts.fragment)
+        if fragment and target.suffix == ".html" and fragment not in _ids(target):
+            live = target == current and page.evaluate("id => !!document.getElementById(id)", fragment)
+            if not live:
+                problems.append(f"broken anchor {raw!r} ({link['text']!r}): no id {fragment!r} in "
+                                f"{target.relative_to(HTML_DIR)}")
+    return checked, problems
+
+
+def _notebook_download(page: Any) -> tuple[str | None, list[str]]:
+    """The page's .ipynb download link, checked to be an executed notebook."""
+    href = page.evaluate(
+        "() => { const a = document.querySelector('a.btn-download-notebook-button'); return a && a.href; }"
+    )
+    if not href:
+        return None, ["no '.ipynb' download button (a.btn-download-notebook-button)"]
+    path = HTML_DIR / unquote(urlsplit(href).path).lstrip("/")
+    if not path.is_file():
+        return href, [f".ipynb download {href} points at a missing file"]
+    try:
+        notebook = json.loads(path.read_text())
+    except ValueError as error:
+        return href, [f".ipynb download {path.name} is not JSON: {error}"]
+    code = [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"]
+    problems = []
+    if notebook.get("nbformat") != 4 or not code:
+        problems.append(f".ipynb download {path.name}: expected nbformat 4 with code cells")
+    elif not any(c.get("outputs") for c in code):
+        problems.append(f".ipynb download {path.name}: expected an executed notebook, got no outputs")
+    return href, problems
+
+
+def _jupyterlite_launch(page: Any, docname: str) -> list[str]:
+    """The JupyterLite button opens lite/lab/ with this chapter's notebook, which the lite site
+    holds next to a copy of mlp_lib/. (Running it needs Pyodide from the internet: not done here.)"""
+    href = page.evaluate(
+        "() => { const a = Array.from(document.querySelectorAll('a')).find("
+        "a => (a.getAttribute('href') || '').includes('lite/lab/index.html')); return a && a.href; }"
+    )
+    if not href:
+        return ["no JupyterLite launch button (link to lite/lab/index.html)"]
+    parts = urlsplit(href)
+    problems = []
+    if not (HTML_DIR / unquote(parts.path).lstrip("/")).is_file():
+        problems.append(f"JupyterLite launch link {href}: no such file in the site")
+    wanted = f"path={docname}.ipynb"
+    if parts.query != wanted:
+        problems.append(f"JupyterLite launch link: expected ?{wanted}, got ?{parts.query}")
+    files = HTML_DIR / "lite" / "files" / Path(docname).parent
+    if not (files / f"{Path(docname).name}.ipynb").is_file():
+        problems.append(f"JupyterLite holds no {docname}.ipynb (lite/files/)")
+    if not (files / "mlp_lib" / "__init__.py").is_file():
+        problems.append(f"JupyterLite holds no mlp_lib/ next to {docname}.ipynb")
+    return problems
+
+
+# --------------------------------------------------------------------------- tests
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats) -> None:
+    """One page of the table of contents, as a reader sees it (see the module docstring)."""
+    page, watch = desktop
+    html_file = _html_file(docname)
+    assert html_file.is_file(), f"expected {html_file.relative_to(ROOT)} in the built site, got nothing"
+    static_html = html_file.read_text(errors="replace")
+    watch.take()
+    problems: list[str] = []
+
+    page.goto(site + f"{docname}.html", wait_until="load")
+    _wait_for_mathjax(page)
+
+    # Math.
+    equations = page.locator("mjx-container").count()
+    if MATH_MARK.search(static_html) and equations == 0:
+        problems.append("page has math but MathJax typeset none (no mjx-container)")
+    if page.locator("mjx-merror, mjx-container [data-mjx-error]").count():
+        problems.append("MathJax reports a TeX error (red formula): "
+                        + page.locator("mjx-merror").first.inner_text()[:200])
+    text = page.evaluate(VISIBLE_TEXT_JS)
+    for raw in RAW_TEX:
+        if raw in text:
+            i = text.index(raw)
+            problems.append(f"raw TeX {raw!r} left in the text: …{text[max(0, i - 60):i + 60]!r}…")
+    inline = RAW_INLINE_MATH.search(text)
+    if inline:
+        problems.append(f"raw $…$ math left in the text: {inline.group(0)!r}")
+    # "|---|---|" (Sphinx's smart quotes may have turned the dashes into "—-").
+    table = re.search(r"\|\s*:?[-\u2013\u2014]+:?\s*\|\s*:?[-\u2013\u2014]+:?\s*\|", text)
+    if table:
+        problems.append(f"raw Markdown table left in the text: …{text[max(0, table.start() - 60):table.end()]!r}")
+    numbered = page.locator("span.eqno").count()
+
+    # Widgets (rendered asynchronously by the html-manager).
+    widgets = 0
+    if WIDGET_STATE in static_html:
+        try:
+            _wait_for_widgets(page)
+        except Exception:  # noqa: BLE001 - reported below as a page problem
+            problems.append("widget state embedded but widgets not rendered")
+        widgets = page.locator(".widget-subarea:has(.jupyter-widgets)").count()
+        if page.get_by_text("Error displaying widget").count():
+            problems.append("a widget shows 'Error displaying widget'")
+
+    # Animations (matplotlib jshtml players).
+    animations = page.locator("div.animation").count()
+    if ANIMATION_MARK in static_html and animations == 0:
+        problems.append("page source has an animation but none is shown")
+    for i in range(animations):
+        anim = page.locator("div.animation").nth(i)
+        if not anim.locator("img").first.get_attribute("src"):
+            problems.append(f"animation {i + 1} shows no frame")
+
+    # Images: loaded, with alt text (not just the file name that myst-nb puts there by default).
+    images = page.evaluate(IMAGES_JS)
+    for img in images:
+        label = f"<img id={img['id']}>" if img["id"] else img["src"]
+        if not img["complete"] or img["width"] == 0:
+            problems.append(f"image not loaded: {label}")
+        if img["inWidget"]:
+            continue  # an ipywidgets Image has no alt text to give (its picture is live data)
+        alt = img["alt"]
+        if alt is None:
+            problems.append(f"image without alt attribute: {label}")
+        elif re.fullmatch(r"\S*\.(png|jpe?g|svg|gif)", alt.strip()):
+            problems.append(f"image whose alt text is its file name {alt!r}: add a description")
+
+    # Links.
+    links, link_problems = _check_links(page, site, html_file)
+    problems += link_problems
+
+    # Notebook pages: executed .ipynb download, and a JupyterLite launch link that opens it.
+    source = ROOT / f"{docname}.md"
+    if source.is_file() and "kernelspec:" in source.read_text(errors="replace"):
+        _, nb_problems = _notebook_download(page)
+        problems += nb_problems
+        problems += _jupyterlite_launch(page, docname)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=_shot_name(docname), full_page=True)
+    problems += watch.take()
+
+    stats.pages += 1
+    stats.equations += equations
+    stats.numbered += numbered
+    stats.widgets += widgets
+    stats.animations += animations
+    stats.images += len(images)
+    stats.links += links
+    assert not problems, f"{docname}.html:\n  " + "\n  ".join(problems)
+
+
+def _first_page_with(marker: str) -> str:
+    for docname in PAGES:
+        path = _html_file(docname)
+        if path.is_file() and marker in path.read_text(errors="replace"):
+            return docname
+    pytest.fail(f"expected a page with {marker!r}, got none")
+
+
+def test_animation_plays(desktop: tuple[Any, Watch], site: str) -> None:
+    """The recorded training run advances when the reader presses play (playground first)."""
+    page, watch = desktop
+    docname = "chapters/playground" if "chapters/playground" in PAGES else _first_page_with(ANIMATION_MARK)
+    watch.take()
+    page.goto(site + f"{docname}.html", wait_until="load")
+    anim = page.locator("div.animation").first
+    anim.scroll_into_view_if_needed()
+    image = anim.locator("img").first
+    before = image.get_attribute("src")
+    assert before, f"{docname}: expected the animation to show its first frame, got no image"
+    anim.locator("button[title='Play']").click()
+    page.wait_for_function(
+        "([el, src]) => el.getAttribute('src') !== src",
+        arg=[image.element_handle(), before],
+        timeout=10_000,
+    )
+    slider = anim.locator("input.anim-slider").first
+    assert int(slider.input_value()) > 0, f"{docname}: expected the frame slider to move after Play"
+    problems = watch.take()
+    assert not problems, f"{docname}.html (playing the animation):\n  " + "\n  ".join(problems)
+
+
+def test_phone_width(browser: Any, site: str) -> None:
+    """A chapter with widgets is readable 390 px wide: no sideways scrolling of the page."""
+    docname = _first_page_with(WIDGET_STATE)
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    watch = Watch(context, site)
+    page = context.new_page()
+    try:
+        page.goto(site + f"{docname}.html", wait_until="load")
+        _wait_for_mathjax(page)
+        _wait_for_widgets(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=_shot_name(docname, "narrow-"), full_page=False)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        problems = watch.take()
+    finally:
+        context.close()
+    assert overflow <= 1, f"{docname}.html at {PHONE['width']} px: the page scrolls sideways by {overflow} px"
+    assert not problems, f"{docname}.html at phone width:\n  " + "\n  ".join(problems)
+
+
+def test_dark_mode(browser: Any, site: str) -> None:
+    """Dark mode switches on (the theme's saved choice) and math is drawn in a light colour."""
+    docname = _first_page_with(WIDGET_STATE)
+    context = browser.new_context(viewport=DESKTOP, color_scheme="dark")
+    context.add_init_script(_theme_script("dark"))
+    context.set_default_timeout(TIMEOUT_MS)
+    watch = Watch(context, site)
+    page = context.new_page()
+    try:
+        page.goto(site + f"{docname}.html", wait_until="load")
+        _wait_for_mathjax(page)
+        _wait_for_widgets(page)
+        theme = page.evaluate("() => document.documentElement.dataset.theme")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=_shot_name(docname, "dark-"), full_page=True)
+        math_rgb = page.evaluate(
+            """() => { const m = document.querySelector('mjx-container');
+                       return m ? getComputedStyle(m).color : null; }"""
+        )
+        problems = watch.take()
+    finally:
+        context.close()
+    assert theme == "dark", f"{docname}.html: expected html[data-theme=dark], got {theme!r}"
+    if math_rgb:
+        r, g, b = (int(v) for v in re.findall(r"\d+", math_rgb)[:3])
+        assert 0.299 * r + 0.587 * g + 0.114 * b > 128, f"{docname}.html: dark math on dark page ({math_rgb})"
+    assert not problems, f"{docname}.html in dark mode:\n  " + "\n  ".join(problems)
+
+
+def test_search_finds_pages(desktop: tuple[Any, Watch], site: str) -> None:
+    """The site search (Sphinx's offline index) answers a query with result links."""
+    page, watch = desktop
+    watch.take()
+    page.goto(site + "search.html?q=backpropagation", wait_until="load")
+    page.wait_for_selector("ul.search li", timeout=15_000)
+    found = page.locator("ul.search li").count()
+    problems = watch.take()
+    assert found > 0, "expected search results for 'backpropagation', got none"
+    assert not problems, "search.html:\n  " + "\n  ".join(problems)
+
+
+def test_every_built_page_is_in_the_toc(built_book: Path) -> None:
+    """Pages the browser test does not visit would go unchecked: there must be none."""
+    skip_dirs = {"_static", "_sources", "_images", "offline", "reports", "lite", "_downloads"}
+    skip_files = {"genindex.html", "search.html", "index.html"}
+    visited = {f"{d}.html" for d in PAGES}
+    extra = sorted(
+        str(p.relative_to(built_book))
+        for p in built_book.rglob("*.html")
+        if p.name not in skip_files
+        and not skip_dirs.intersection(p.relative_to(built_book).parts)
+        and str(p.relative_to(built_book)) not in visited
+    )
+    assert not extra, f"expected every built page to be listed in _toc.yml, got also {extra}"
