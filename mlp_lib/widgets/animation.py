@@ -12,6 +12,7 @@ frames are embedded PNGs, nothing comes from a CDN). Display it with
 from __future__ import annotations
 
 import re
+from html import escape
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,20 +171,21 @@ def training_animation(
 #: Unicode symbols replace them.
 _ICONS = {
     "fa-minus": "−",
-    "fa-fast-backward": "⏮",
+    "fa-fast-backward": "|◀",
     "fa-step-backward": "◀❙",
     "fa-play fa-flip-horizontal": "◀",
     "fa-pause": "❚❚",
     "fa-play": "▶",
     "fa-step-forward": "❙▶",
-    "fa-fast-forward": "⏭",
+    "fa-fast-forward": "▶|",
     "fa-plus": "+",
 }
 
 
-def _offline_player(html: str) -> str:
-    """The jshtml player without its CDN stylesheet, icons as text."""
+def _offline_player(html: str, alt: str = "Recorded training run, frame by frame") -> str:
+    """The jshtml player without its CDN stylesheet, icons as text, and alt text on its frame image."""
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" id="_anim_img', 1)
 
     def icon(match):
         return f"<span>{_ICONS.get(match.group(1), '·')}</span>"
