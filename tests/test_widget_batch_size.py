@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from mlp_lib.widgets.batch_size import BatchSizeWidget, compare_batch_sizes, draw_comparison

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from mlp_lib.widgets.output_error import OUTPUT_PAIRINGS, OutputErrorExplorer, OutputErrorModel

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from io import BytesIO
 
 import ipywidgets as W
 import numpy as np
@@ -31,6 +30,7 @@ from matplotlib.figure import Figure
 
 from ..training import TrainingDiverged, sgd_step
 from .session import PlaygroundConfig, Session, make_data
+from .rendering import figure_png
 
 #: batch sizes offered by the widget; "full" (0) means the whole training set
 BATCH_CHOICES = (1, 4, 16, 64, 0)
@@ -135,9 +135,7 @@ def draw_comparison(runs, m: int, dpi: int = 80) -> bytes:
         ax.grid(alpha=0.3)
     ax_e.legend(fontsize=8)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.22)
-    buf = BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return figure_png(fig)
 
 
 class BatchSizeWidget:

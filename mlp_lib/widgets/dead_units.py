@@ -18,7 +18,6 @@ without a browser.
 
 from __future__ import annotations
 
-import io
 
 import ipywidgets as W
 import matplotlib
@@ -28,6 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .session import PlaygroundConfig, Session  # noqa: E402
+from .rendering import figure_png
 
 
 class DeadUnitsRun:
@@ -146,11 +146,9 @@ class DeadUnitsRun:
             self._draw_activity(axes[2])
             # fixed margins: tight_layout costs more than the drawing itself
             fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png")
+            return figure_png(fig)
         finally:
             plt.close(fig)
-        return buf.getvalue()
 
     def _draw_fit(self, ax) -> None:
         s = self.session

@@ -28,7 +28,6 @@ website.
 
 from __future__ import annotations
 
-import io
 
 import ipywidgets as W
 import numpy as np
@@ -37,6 +36,7 @@ from matplotlib.figure import Figure
 
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
+from .rendering import figure_png
 
 #: where every run starts, and the window of the contour plot
 START = (-1.5, 3.5)
@@ -156,9 +156,7 @@ class DescentSession:
         ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
         self.draw(ax1, ax2)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return figure_png(fig)
 
 
 def compare_learning_rates(learning_rates=(0.05, 0.2, 0.3), steps: int = 25, size=(11.0, 3.6)) -> Figure:

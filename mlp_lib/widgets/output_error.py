@@ -16,16 +16,15 @@ of its tangent is ϕ) and bars of the three factors.
 
 from __future__ import annotations
 
-from io import BytesIO
 
 import ipywidgets as W
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..activations import get_activation
 from ..backprop import output_layer_error
 from ..losses import get_loss
+from .rendering import figure_png
 
 #: output activation + loss pairings offered: key → (activation, loss, label)
 OUTPUT_PAIRINGS = {
@@ -41,11 +40,6 @@ Z_RANGE = (-6.0, 6.0)
 def _col(v: float) -> np.ndarray:
     return np.array([[float(v)]])
 
-
-def _png(fig: Figure) -> bytes:
-    buf = BytesIO()
-    FigureCanvasAgg(fig).print_png(buf)
-    return buf.getvalue()
 
 
 class OutputErrorModel:
@@ -167,7 +161,7 @@ class OutputErrorModel:
         return fig
 
     def png(self, **kwargs) -> bytes:
-        return _png(self.figure(**kwargs))
+        return figure_png(self.figure(**kwargs))
 
 
 class OutputErrorExplorer:

@@ -21,7 +21,6 @@ self-contained HTML animation for the static website.
 
 from __future__ import annotations
 
-from io import BytesIO
 
 import ipywidgets as W
 import numpy as np
@@ -34,12 +33,8 @@ from .. import datasets
 from .animation import _offline_player
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
+from .rendering import figure_png
 
-
-def _png(fig: Figure) -> bytes:
-    buf = BytesIO()
-    FigureCanvasAgg(fig).print_png(buf)
-    return buf.getvalue()
 
 
 class ParameterWatch:
@@ -170,7 +165,7 @@ class ParameterWatch:
         return fig
 
     def png(self, **kwargs) -> bytes:
-        return _png(self.figure(**kwargs))
+        return figure_png(self.figure(**kwargs))
 
     def animation_html(self, steps: int = 150, frames: int = 10, dpi: int = 55) -> str:
         """Train ``steps`` steps from a fresh network and return an HTML/JS player of value, gradient and loss.

@@ -17,11 +17,9 @@ and a picture (matplotlib Agg → PNG in an ``ipywidgets.Image``).
 
 from __future__ import annotations
 
-from io import BytesIO
 
 import ipywidgets as W
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -29,14 +27,10 @@ from .. import datasets
 from ..backprop import hidden_layer_error, output_layer_error
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
+from .rendering import figure_png
 
 HIDDEN = ("sigmoid", "tanh", "relu")
 
-
-def _png(fig: Figure) -> bytes:
-    buf = BytesIO()
-    FigureCanvasAgg(fig).print_png(buf)
-    return buf.getvalue()
 
 
 class BackwardStepper:
@@ -208,7 +202,7 @@ class BackwardStepper:
         return fig
 
     def png(self, **kwargs) -> bytes:
-        return _png(self.figure(**kwargs))
+        return figure_png(self.figure(**kwargs))
 
 
 class RecursionExplorer:

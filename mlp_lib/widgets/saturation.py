@@ -16,7 +16,6 @@ Step / Train / Reset buttons, one PNG figure). Tests drive both without a browse
 
 from __future__ import annotations
 
-import io
 
 import ipywidgets as W
 import matplotlib
@@ -28,6 +27,7 @@ import numpy as np  # noqa: E402
 from ..activations import Sigmoid  # noqa: E402
 from ..backprop import output_layer_error  # noqa: E402
 from ..losses import BinaryCrossEntropy, MeanSquaredError  # noqa: E402
+from .rendering import figure_png
 
 _sigmoid, _mse, _bce = Sigmoid(), MeanSquaredError(), BinaryCrossEntropy()
 
@@ -143,11 +143,9 @@ class SaturationRace:
             ax.legend(loc="upper right", fontsize=8)
             # fixed margins: tight_layout costs more than the drawing itself
             fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png")
+            return figure_png(fig)
         finally:
             plt.close(fig)
-        return buf.getvalue()
 
 
 class SaturationWidget:

@@ -19,7 +19,6 @@ loss. Its handlers are plain methods, so tests drive it by setting ``.value``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 
 import ipywidgets as W
 import numpy as np
@@ -28,6 +27,7 @@ from matplotlib.figure import Figure
 
 from ..losses import CategoricalCrossEntropy, one_hot
 from ..activations import Softmax
+from .rendering import figure_png
 
 _cce = CategoricalCrossEntropy()
 _softmax = Softmax()
@@ -97,9 +97,7 @@ def draw_state(state: SoftmaxState, dpi: int = 80) -> bytes:
         fontsize=10,
     )
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.1, top=0.8, wspace=0.25)
-    buf = BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return figure_png(fig)
 
 
 class SoftmaxView:
