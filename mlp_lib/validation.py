@@ -21,10 +21,12 @@ def as_float_matrix(x, name: str, *, rows: int | None = None) -> np.ndarray:
     ambiguity between one sample and one feature is exactly the kind of slip
     the book warns about.
     """
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"expected {name} to be a numeric array, got {type(x).__name__}") from exc
+    raw = np.asarray(x)
+    if raw.dtype.kind not in "biuf":
+        # strings, complex numbers and Python objects are refused rather than
+        # silently converted (a complex part would be dropped)
+        raise TypeError(f"expected {name} to be an array of real numbers, got dtype {raw.dtype}")
+    arr = raw.astype(np.float64, copy=False)
     if arr.ndim != 2:
         raise ValueError(
             f"expected {name} to be a 2-D array of shape (features, samples), "

@@ -157,7 +157,7 @@ def test_wrong_feature_count_empty_batch_and_non_numeric():
         model.forward(np.ones((2, 5)))
     with pytest.raises(ValueError, match=r"expected x to hold at least one sample \(column\), got shape \(3, 0\)"):
         model.forward(np.ones((3, 0)))
-    with pytest.raises(TypeError, match=r"expected x to be a numeric array, got"):
+    with pytest.raises(TypeError, match=r"expected x to be an array of real numbers, got dtype"):
         model.forward([["a", "b"], ["c", "d"], ["e", "f"]])
 
 
@@ -268,3 +268,12 @@ def test_copy_is_independent():
     twin2 = model.copy()
     model.W[1][:] = 0.0
     assert not np.array_equal(twin2.W[1], model.W[1])
+
+
+@pytest.mark.parametrize(
+    "bad", [[["1", "2"]], np.array([[1 + 2j, 3]]), np.array([[object(), 1.0]], dtype=object)]
+)
+def test_non_real_input_is_refused_not_converted(bad):
+    model = MLP([2, 1]) if np.asarray(bad).shape[0] == 2 else MLP([1, 1])
+    with pytest.raises(TypeError, match="expected x to be an array of real numbers"):
+        model.forward(np.asarray(bad).T if np.asarray(bad).shape[0] == 1 else bad)
