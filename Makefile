@@ -35,7 +35,7 @@ venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install pip==26.3
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
 
