@@ -148,6 +148,11 @@ def convert(nb, chapter: str, *, student: bool):
         if cell.cell_type != "markdown":
             if not (student and in_gated_solution):
                 cells.append(_copy(cell))
+                if not student and cell.cell_type == "code":
+                    # the chapter's own checker cells get the expected formula too
+                    for ex in checks:
+                        if ex not in pending and re.search(r"DerivationChecker\(\s*['\"]%s['\"]" % re.escape(ex.name), cell.source):
+                            cells.append(new_markdown_cell(_expected_note(ex)))
             continue
         # gated solutions ({solution-start} … {solution-end}) may span cells
         kept_lines = []
