@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .session import PlaygroundConfig, Session  # noqa: E402
+from .controls import TrainerPanel
 from .rendering import figure_png
 
 
@@ -195,7 +196,7 @@ class DeadUnitsRun:
         ax.set_title("activity of each unit (red: dead)")
 
 
-class DeadUnitsWidget:
+class DeadUnitsWidget(TrainerPanel):
     """ipywidgets view of a :class:`DeadUnitsRun`.
 
     Controls: *Learning rate*, *Units / layer* and *Seed* (changing one starts a
@@ -214,27 +215,11 @@ class DeadUnitsWidget:
         self.units = W.IntSlider(value=units, min=2, max=32, description="Units / layer", style=style,
                                  continuous_update=False)
         self.seed = W.IntSlider(value=seed, min=0, max=20, description="Seed", style=style, continuous_update=False)
-        for control in (self.learning_rate, self.units, self.seed):
-            control.observe(self._on_control, names="value")
-        self.step_button = W.Button(description="Step", tooltip="10 gradient steps", icon="step-forward")
-        self.train_button = W.Button(description="Train", tooltip=f"{self.train_steps} gradient steps", icon="play",
-                                     button_style="success")
-        self.reset_button = W.Button(description="Reset", tooltip="back to step 0", icon="undo")
-        self.step_button.on_click(lambda _b: self.step())
-        self.train_button.on_click(lambda _b: self.train())
-        self.reset_button.on_click(lambda _b: self.reset())
-        self.status = W.HTML(description="Status", style={"description_width": "50px"})
-        self.image = W.Image(format="png", layout=W.Layout(width="860px"))
-        self.widget = W.VBox([
-            W.HBox([self.learning_rate, self.units, self.seed]),
-            W.HBox([self.step_button, self.train_button, self.reset_button]),
-            self.status,
-            self.image,
-        ])
+        self._build(
+            (self.learning_rate, self.units, self.seed),
+            step_tip="10 gradient steps", train_tip=f"{self.train_steps} gradient steps", reset_tip="back to step 0",
+        )
         self.refresh()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def _on_control(self, _change) -> None:
         self.run = DeadUnitsRun(self.learning_rate.value, self.units.value, self.seed.value, **self.run_kwargs)

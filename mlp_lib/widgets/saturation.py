@@ -27,6 +27,7 @@ import numpy as np  # noqa: E402
 from ..activations import Sigmoid  # noqa: E402
 from ..backprop import output_layer_error  # noqa: E402
 from ..losses import BinaryCrossEntropy, MeanSquaredError  # noqa: E402
+from .controls import TrainerPanel
 from .rendering import figure_png
 
 _sigmoid, _mse, _bce = Sigmoid(), MeanSquaredError(), BinaryCrossEntropy()
@@ -148,7 +149,7 @@ class SaturationRace:
             plt.close(fig)
 
 
-class SaturationWidget:
+class SaturationWidget(TrainerPanel):
     """ipywidgets view of a :class:`SaturationRace`.
 
     Controls: *Start logit*, *Target y*, *Learning rate* (changing one restarts
@@ -165,27 +166,12 @@ class SaturationWidget:
         self.learning_rate = W.FloatLogSlider(value=learning_rate, base=10, min=-2, max=1.5, step=0.1,
                                               description="Learning rate", readout_format=".2g", style=style,
                                               continuous_update=False)
-        for control in (self.logit, self.target, self.learning_rate):
-            control.observe(self._on_control, names="value")
-        self.step_button = W.Button(description="Step", tooltip="one gradient step", icon="step-forward")
-        self.train_button = W.Button(description="Train", tooltip=f"{self.train_steps} gradient steps", icon="play",
-                                     button_style="success")
-        self.reset_button = W.Button(description="Reset", tooltip="back to the start logit", icon="undo")
-        self.step_button.on_click(lambda _b: self.step())
-        self.train_button.on_click(lambda _b: self.train())
-        self.reset_button.on_click(lambda _b: self.reset())
-        self.status = W.HTML(description="Status", style={"description_width": "50px"})
-        self.image = W.Image(format="png", layout=W.Layout(width="860px"))
-        self.widget = W.VBox([
-            W.HBox([self.logit, self.target, self.learning_rate]),
-            W.HBox([self.step_button, self.train_button, self.reset_button]),
-            self.status,
-            self.image,
-        ])
+        self._build(
+            (self.logit, self.target, self.learning_rate),
+            step_tip="one gradient step", train_tip=f"{self.train_steps} gradient steps",
+            reset_tip="back to the start logit",
+        )
         self.refresh()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
     def _on_control(self, _change) -> None:
         self.race = SaturationRace(self.logit.value, self.target.value, self.learning_rate.value)
