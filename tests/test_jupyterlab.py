@@ -1,0 +1,189 @@
+"""The playground chapter in a real JupyterLab, driven by headless Chromium (Playwright).
+
+Starts ``jupyter lab`` on a free port of 127.0.0.1 with the ``overrides.json`` that
+``make lab`` writes (read from the Makefile, so the two cannot drift apart) in a temporary
+settings folder, double-clicks ``chapters/playground.md`` in the file browser and checks that
+it opens as a notebook with a Python kernel (not as a text file), runs all cells, checks that
+no cell printed a traceback, clicks the playground's *Step* button and sees the step counter
+of the status line move. The server, its kernels and the browser are stopped in ``finally``.
+
+The chapter is copied to a temporary folder, so nothing in the repository is touched (opening a
+MyST notebook marks it modified in JupyterLab; an autosave would rewrite its header).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+JUPYTER = Path(sys.executable).parent / "jupyter"
+TOKEN = "playground-test"
+CHAPTER = "chapters/playground.md"
+# The current notebook panel (JupyterLab hides the others with lm-mod-hidden).
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def makefile_overrides() -> dict:
+    """The JSON that the Makefile's `lab` target writes to overrides.json."""
+    text = (ROOT / "Makefile").read_text()
+    m = re.search(r"printf '%s\\n' \\\n(.*?)> \$\(VENV\)/share/jupyter/lab/settings/overrides\.json", text, re.S)
+    assert m, "expected the `lab` target of the Makefile to printf the overrides.json"
+    return json.loads("".join(re.findall(r"'([^']*)'", m.group(1))))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api(base: str, path: str, method: str = "GET"):
+    req = urllib.request.Request(f"{base}{path}?token={TOKEN}", method=method)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        body = r.read()
+    return json.loads(body) if body else None
+
+
+def stop_server(proc: subprocess.Popen, base: str) -> None:
+    """Shut the kernels down through the REST API, then the server; kill whatever is left."""
+    try:
+        for kernel in api(base, "/api/kernels"):
+            api(base, f"/api/kernels/{kernel['id']}", "DELETE")
+    except Exception:  # noqa: BLE001 - the server may already be gone
+        pass
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def step_of(text: str) -> int:
+    m = re.search(r"step\s+(\d+)", text)
+    assert m, f"expected 'step N' in the status line, got {text!r}"
+    return int(m.group(1))
+
+
+def test_playground_runs_in_jupyterlab(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not JUPYTER.exists():
+        pytest.skip(f"needs jupyter next to the interpreter ({JUPYTER})")
+
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    shutil.copy(ROOT / CHAPTER, root / CHAPTER)
+    app_settings = tmp_path / "app-settings"
+    app_settings.mkdir()
+    (app_settings / "overrides.json").write_text(json.dumps(makefile_overrides()))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    log = open(tmp_path / "lab.log", "w")
+    proc = subprocess.Popen(
+        [str(JUPYTER), "lab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+         f"--LabApp.app_settings_dir={app_settings}", f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}",
+         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--allow-root"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )
+    try:
+        for _ in range(120):
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{(tmp_path / 'lab.log').read_text()}")
+            try:
+                api(base, "/api/status")
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("jupyter lab did not answer within 60 s")
+
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(60_000)
+                n_code = (ROOT / CHAPTER).read_text().count("```{code-cell}")
+                page.goto(f"{base}/lab/tree/chapters?token={TOKEN}")
+                # a reader's double-click in the file browser; then wait for every code cell (they
+                # appear progressively) and for the kernel
+                page.locator(".jp-DirListing-item", has_text="playground.md").dblclick()
+                page.wait_for_selector(".jp-NotebookPanel:visible, .jp-FileEditor:visible")
+                assert page.locator(".jp-FileEditor:visible").count() == 0, (
+                    "playground.md opened as a text file, not as a notebook (overrides.json not applied?)")
+                page.wait_for_function(
+                    f"""() => {{ const p = document.querySelector('{PANEL}');
+                                const k = p && p.querySelector('.jp-Toolbar-kernelName');
+                                const i = p && p.querySelector('.jp-Notebook-ExecutionIndicator');
+                                return p && p.querySelectorAll('.jp-CodeCell').length === {n_code} && k && /Python/.test(k.textContent)
+                                       && i && i.getAttribute('data-status') === 'idle'; }}""",
+                    timeout=180_000,
+                )
+
+                page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+                page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+                page.wait_for_function(
+                    f"""() => {{ const p = document.querySelector('{PANEL}');
+                                const prompts = [...p.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());
+                                return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t))
+                                       && p.querySelector('.jp-Notebook-ExecutionIndicator').getAttribute('data-status') === 'idle'; }}""",
+                    timeout=300_000,
+                )
+                errors = page.evaluate(
+                    f"""() => [...document.querySelectorAll('{PANEL} .jp-OutputArea-output')]
+                              .filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
+                                           || /Traceback|Error displaying widget/.test(o.textContent))
+                              .map(o => o.textContent.slice(0, 500))"""
+                )
+                assert errors == [], "error outputs after Run All:\n" + "\n".join(errors)
+
+                def button(name: str):
+                    return page.locator(f"{PANEL} button.jupyter-button", has_text=re.compile(rf"^\s*{name}\s*$"))
+
+                for name in ("Step", "Train", "Reset", "Apply config"):
+                    assert button(name).count() == 1, f"expected one {name!r} button in the playground"
+                status = page.locator(f"{PANEL} .widget-html").filter(
+                    has=page.locator(".widget-label", has_text=re.compile(r"^Status$"))).first
+                image = page.locator(f"{PANEL} .widget-image").first
+                before, src_before = step_of(status.text_content()), image.get_attribute("src")
+                assert before == 300  # playground.train(300) in the chapter
+                button("Step").click()
+                page.wait_for_function(
+                    """([el, n]) => { const m = el.textContent.match(/step\\s+(\\d+)/); return m && +m[1] === n; }""",
+                    arg=[status.element_handle(), before + 1], timeout=30_000,
+                )
+                page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
+                                       arg=[image.element_handle(), src_before], timeout=30_000)
+            finally:
+                browser.close()
+    finally:
+        stop_server(proc, base)
+        log.close()
