@@ -6,6 +6,8 @@ does) and buttons are pressed by calling the methods their ``on_click`` runs.
 
 from __future__ import annotations
 
+import re
+
 import asyncio
 import json
 
@@ -253,3 +255,16 @@ def test_recorded_training_animation_is_self_contained():
     assert "<script" in html and "data:image/jpeg;base64" in html
     assert "http://" not in html and "https://" not in html  # no CDN
     assert len(html) < 2_000_000
+    # the first frame is in the <img> itself (a picture before the player's script runs), with alt text
+    img = re.search(r"<img[^>]*_anim_img[^>]*>", html).group(0)
+    assert 'src="data:image/jpeg;base64,' in img and "alt=" in img and "\\" not in img
+
+
+def test_reset_clears_the_gradient_norm_curves():
+    from mlp_lib.widgets import Playground
+
+    p = Playground()
+    p.train(30)
+    assert all(len(line.get_xdata()) > 0 for line in p.figure.phi_lines)
+    p.reset()
+    assert all(len(line.get_xdata()) == 0 for line in (*p.figure.phi_lines, *p.figure.dw_lines))

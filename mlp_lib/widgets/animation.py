@@ -185,7 +185,11 @@ _ICONS = {
 def _offline_player(html: str, alt: str = "Recorded training run, frame by frame") -> str:
     """The jshtml player without its CDN stylesheet, icons as text, and alt text on its frame image."""
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
-    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" id="_anim_img', 1)
+    # The first frame goes straight into the <img>, so a picture shows before (or without) the
+    # player's script — JupyterLab sometimes lays the image out at 0×0 until a button is pressed.
+    first = re.search(r'frames\[0\] = "(data:image/[^"]*)"', html, flags=re.S)
+    src = f' src="{first.group(1).replace(chr(92) + chr(10), "")}"' if first else ""
+    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}"{src} id="_anim_img', 1)
 
     def icon(match):
         return f"<span>{_ICONS.get(match.group(1), '·')}</span>"

@@ -46,6 +46,14 @@ _STYLE = {"description_width": "105px"}
 _WIDE = W.Layout(width="290px")
 
 
+def _short_pairing(label: str) -> str:
+    """'sigmoid + binary cross-entropy' → 'sigmoid + BCE' (and CCE, MSE)."""
+    for long, short in (("binary cross-entropy", "BCE"), ("categorical cross-entropy", "CCE"),
+                        ("mean squared error", "MSE")):
+        label = label.replace(long, short)
+    return label
+
+
 class Playground:
     """The interactive training playground.
 
@@ -119,7 +127,8 @@ class Playground:
                 style=_STYLE, layout=_WIDE,
             ),
             "pairing": W.Dropdown(
-                options=[(spec[2], name) for name, spec in PAIRINGS.items()], value=c.pairing,
+                # short labels: the long names do not fit the dropdown
+                options=[(_short_pairing(spec[2]), name) for name, spec in PAIRINGS.items()], value=c.pairing,
                 description="Output / loss", style=_STYLE, layout=_WIDE,
             ),
             "learning_rate": W.FloatLogSlider(

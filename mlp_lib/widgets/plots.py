@@ -364,6 +364,9 @@ class PlaygroundFigure:
                 line.set_data(ns, dw[:, j])
             self.ax_phi.set_ylim(*_log_limits(phi))
             self.ax_dw.set_ylim(*_log_limits(dw))
+        else:  # after a reset: no steps yet, so no curves (not the previous run's)
+            for line in (*self.phi_lines, *self.dw_lines):
+                line.set_data([], [])
         for ax in (self.ax_phi, self.ax_dw):
             ax.set_xlim(0, xmax)
 
