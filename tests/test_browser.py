@@ -34,19 +34,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import HTML_DIR, ROOT
+from conftest import CHROMIUM, CHROMIUM_ARGS, HTML_DIR, ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
