@@ -86,19 +86,20 @@ class CheckResult:
         lines = [("✓ " if self.ok else "✗ ") + self.message]
         if self.counterexample:
             cx = self.counterexample
-            values = ", ".join(f"{k} = {_fmt(v)}" for k, v in cx["values"].items())
+            values = ", ".join(f"{k} = {format_value(v)}" for k, v in cx["values"].items())
             where = f" (entry {cx['entry'][0] + 1},{cx['entry'][1] + 1})" if cx.get("entry") else ""
             lines.append(f"  counterexample: at {values or 'any values'}{where}")
-            lines.append(f"    expected {_fmt(cx['expected'])}, got {_fmt(cx['got'])}")
+            lines.append(f"    expected {format_value(cx['expected'])}, got {format_value(cx['got'])}")
         if self.hint:
             lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
 
 
-def _fmt(v) -> str:
+def format_value(v, digits: int = 6) -> str:
+    """A counterexample value for reading: floats to ``digits`` significant digits, lists element by element."""
     if isinstance(v, list):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    return f"{v:.6g}" if isinstance(v, float) else str(v)
+        return "[" + ", ".join(format_value(x, digits) for x in v) + "]"
+    return f"{v:.{digits}g}" if isinstance(v, float) else str(v)
 
 
 @dataclass

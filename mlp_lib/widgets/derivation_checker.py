@@ -18,7 +18,7 @@ import html
 
 import ipywidgets as W
 
-from ..checker import CheckResult, check_expression
+from ..checker import CheckResult, check_expression, format_value
 from ..checks import Exercise, get_exercise
 
 
@@ -120,6 +120,4 @@ def render_result(result: CheckResult) -> str:
 
 
 def _fmt(v) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
+    return format_value(v, digits=4)
