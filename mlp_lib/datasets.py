@@ -12,12 +12,17 @@ name       task                      how it is made
 =========  ========================  ======================================================
 xor        2 classes, 2 features     4 Gaussian clusters at (±1, ±1), label = XOR of signs
 spiral     k classes, 2 features     k interleaved arms (the CS231n spiral), written here
-moons      2 classes, 2 features     :func:`sklearn.datasets.make_moons`
-circles    2 classes, 2 features     :func:`sklearn.datasets.make_circles`
-blobs      k classes, 2 features     :func:`sklearn.datasets.make_blobs`, fixed centres
+moons      2 classes, 2 features     as :func:`sklearn.datasets.make_moons`
+circles    2 classes, 2 features     as :func:`sklearn.datasets.make_circles`
+blobs      k classes, 2 features     as :func:`sklearn.datasets.make_blobs`, fixed centres
 sine       regression, 1 → 1         y = sin(x) + noise, x uniform in [−π, π]
 digits     10 classes, 64 features   scikit-learn's shipped 8×8 handwritten digits (1797)
 =========  ========================  ======================================================
+
+moons, circles and blobs are scikit-learn's generators, step for step, written out here in
+NumPy: they give exactly scikit-learn's points for the same ``random_state`` (the tests compare
+them), without importing scikit-learn, which takes about 1.5 s — in every notebook kernel that
+draws a data set. The digits are read from the file scikit-learn ships, also without importing it.
 
 All generators take a ``seed`` (an int or a :class:`numpy.random.Generator`,
 see :func:`mlp_lib.validation.as_generator`): the same seed gives the same
@@ -31,8 +36,11 @@ prepare a data set for training.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import numbers
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -207,9 +215,16 @@ def _check_nonnegative(value, name: str) -> float:
     return value
 
 
-def _sklearn_random_state(rng: np.random.Generator) -> int:
-    """An int ``random_state`` for scikit-learn, drawn from our generator (so seeds still rule)."""
-    return int(rng.integers(0, 2**31 - 1))
+def _sklearn_random_state(rng: np.random.Generator) -> np.random.RandomState:
+    """scikit-learn's ``check_random_state(seed)`` for an int seed drawn from our generator (so seeds still rule)."""
+    return np.random.RandomState(int(rng.integers(0, 2**31 - 1)))
+
+
+def _sklearn_shuffle(random_state: np.random.RandomState, X: np.ndarray, y: np.ndarray):
+    """``sklearn.utils.shuffle(X, y, random_state=random_state)``: rows of both in one random order."""
+    order = np.arange(X.shape[0])
+    random_state.shuffle(order)
+    return X[order], y[order]
 
 
 def _split_evenly(n: int, parts: int) -> list[int]:
@@ -310,13 +325,21 @@ def moons(n=500, noise=0.2, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in {0, 1}.
     """
-    from sklearn.datasets import make_moons
-
     n = _check_n(n, 2, "one sample per class")
     noise = _check_nonnegative(noise, "noise")
-    rng = as_generator(seed)
-    X, y = make_moons(n_samples=n, noise=noise, shuffle=True, random_state=_sklearn_random_state(rng))
-    return Dataset("moons", X.T, y.astype(np.int64), 2)
+    random_state = _sklearn_random_state(as_generator(seed))
+    # make_moons(n_samples=n, noise=noise, shuffle=True, random_state=...), in scikit-learn's steps
+    n_out = n // 2
+    n_in = n - n_out
+    upper = np.linspace(0, np.pi, n_out)
+    lower = np.linspace(0, np.pi, n_in)
+    X = np.vstack(
+        [np.append(np.cos(upper), 1 - np.cos(lower)), np.append(np.sin(upper), 1 - np.sin(lower) - 0.5)]
+    ).T
+    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    X, y = _sklearn_shuffle(random_state, X, y)
+    X += random_state.normal(scale=noise, size=X.shape)
+    return Dataset("moons", X.T, y, 2)
 
 
 def circles(n=500, noise=0.1, factor=0.5, seed=0) -> Dataset:
@@ -338,19 +361,26 @@ def circles(n=500, noise=0.1, factor=0.5, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in {0, 1}.
     """
-    from sklearn.datasets import make_circles
-
     n = _check_n(n, 2, "one sample per class")
     noise = _check_nonnegative(noise, "noise")
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
         raise TypeError(f"expected factor to be a number in (0, 1), got {factor!r}")
     if not 0 < factor < 1:
         raise ValueError(f"expected factor in (0, 1), got {factor}")
-    rng = as_generator(seed)
-    X, y = make_circles(
-        n_samples=n, noise=noise, factor=float(factor), shuffle=True, random_state=_sklearn_random_state(rng)
-    )
-    return Dataset("circles", X.T, y.astype(np.int64), 2)
+    factor = float(factor)
+    random_state = _sklearn_random_state(as_generator(seed))
+    # make_circles(n_samples=n, noise=noise, factor=factor, shuffle=True, random_state=...)
+    n_out = n // 2
+    n_in = n - n_out
+    outer = np.linspace(0, 2 * np.pi, n_out, endpoint=False)  # endpoint=False: no point twice
+    inner = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.vstack(
+        [np.append(np.cos(outer), np.cos(inner) * factor), np.append(np.sin(outer), np.sin(inner) * factor)]
+    ).T
+    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    X, y = _sklearn_shuffle(random_state, X, y)
+    X += random_state.normal(scale=noise, size=X.shape)
+    return Dataset("circles", X.T, y, 2)
 
 
 def blobs(n=500, classes=3, noise=1.0, seed=0) -> Dataset:
@@ -375,23 +405,19 @@ def blobs(n=500, classes=3, noise=1.0, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in ``0 … classes − 1``.
     """
-    from sklearn.datasets import make_blobs
-
     classes = _check_classes(classes)
     n = _check_n(n, classes, "one sample per class")
     noise = _check_nonnegative(noise, "noise")
-    rng = as_generator(seed)
+    random_state = _sklearn_random_state(as_generator(seed))
     angles = 2.0 * np.pi * np.arange(classes) / classes
     radius = 3.0 / np.sin(np.pi / classes)
     centres = radius * np.column_stack([np.cos(angles), np.sin(angles)])  # (classes, 2), sklearn's layout
-    X, y = make_blobs(
-        n_samples=_split_evenly(n, classes),
-        centers=centres,
-        cluster_std=noise,
-        shuffle=True,
-        random_state=_sklearn_random_state(rng),
-    )
-    return Dataset("blobs", X.T, y.astype(np.int64), classes)
+    # make_blobs(n_samples=<sizes>, centers=centres, cluster_std=noise, shuffle=True, random_state=...)
+    sizes = _split_evenly(n, classes)
+    X = np.vstack([random_state.normal(loc=centre, scale=noise, size=(k, 2)) for centre, k in zip(centres, sizes)])
+    y = np.repeat(np.arange(classes, dtype=np.int64), sizes)
+    X, y = _sklearn_shuffle(random_state, X, y)
+    return Dataset("blobs", X.T, y, classes)
 
 
 def sine(n=200, noise=0.1, seed=0) -> Dataset:
@@ -433,11 +459,25 @@ def digits(seed=0) -> Dataset:
     Dataset
         ``x`` (64, 1797), ``y`` (1797,) in ``0 … 9``, ``n_classes = 10``.
     """
-    from sklearn.datasets import load_digits
-
     rng = as_generator(seed)
-    bunch = load_digits()
-    return _shuffled("digits", bunch.data.T / 16.0, bunch.target.astype(np.int64), 10, rng)
+    with gzip.open(_sklearn_digits_file()) as file:  # what load_digits() reads
+        table = np.loadtxt(file, delimiter=",")
+    pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
+    return _shuffled("digits", pixels.T / 16.0, labels, 10, rng)
+
+
+def _sklearn_digits_file() -> Path:
+    """``digits.csv.gz`` inside the installed scikit-learn (found without importing it)."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            "expected scikit-learn to be installed (its digits file is the data), got no 'sklearn' "
+            "package: run `pip install -r requirements.txt`"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
+    if not path.is_file():
+        raise FileNotFoundError(f"expected scikit-learn's digits at {path}, got no such file")
+    return path
 
 
 DATASETS = {

@@ -154,6 +154,54 @@ def test_sine_targets():
     assert abs(np.std(noisy.y - np.sin(noisy.x)) - 0.3) < 0.02
 
 
+def _sklearn_seed(seed):
+    """The int random_state mlp_lib draws from ``seed`` for its scikit-learn-style generators."""
+    return int(np.random.default_rng(seed).integers(0, 2**31 - 1))
+
+
+@pytest.mark.parametrize("n, noise, seed", [(500, 0.2, 0), (7, 0.0, 3), (2, 0.5, 11), (1001, 0.05, 42)])
+def test_moons_and_circles_are_exactly_sklearns(n, noise, seed):
+    """The NumPy copies give scikit-learn's very points (bit for bit) for the same random_state."""
+    from sklearn.datasets import make_circles, make_moons
+
+    X, y = make_moons(n_samples=n, noise=noise, shuffle=True, random_state=_sklearn_seed(seed))
+    ds = D.moons(n=n, noise=noise, seed=seed)
+    np.testing.assert_array_equal(ds.x, X.T)
+    np.testing.assert_array_equal(ds.y, y)
+    assert ds.y.dtype == np.int64
+    X, y = make_circles(n_samples=n, noise=noise, factor=0.3, shuffle=True, random_state=_sklearn_seed(seed))
+    ds = D.circles(n=n, noise=noise, factor=0.3, seed=seed)
+    np.testing.assert_array_equal(ds.x, X.T)
+    np.testing.assert_array_equal(ds.y, y)
+
+
+@pytest.mark.parametrize("n, classes, noise, seed", [(500, 3, 1.0, 0), (11, 4, 0.3, 5), (6, 6, 0.0, 9)])
+def test_blobs_are_exactly_sklearns(n, classes, noise, seed):
+    from sklearn.datasets import make_blobs
+
+    angles = 2.0 * np.pi * np.arange(classes) / classes
+    centres = 3.0 / np.sin(np.pi / classes) * np.column_stack([np.cos(angles), np.sin(angles)])
+    sizes = [n // classes + (1 if i < n % classes else 0) for i in range(classes)]
+    X, y = make_blobs(n_samples=sizes, centers=centres, cluster_std=noise, shuffle=True, random_state=_sklearn_seed(seed))
+    ds = D.blobs(n=n, classes=classes, noise=noise, seed=seed)
+    np.testing.assert_array_equal(ds.x, X.T)
+    np.testing.assert_array_equal(ds.y, y)
+
+
+def test_generators_do_not_import_sklearn():
+    """Importing scikit-learn costs ≈1.5 s in every chapter's kernel; the data sets do without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mlp_lib import datasets as D; "
+        "[D.load(name) for name in D.DATASETS]; "
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 def test_digits_are_sklearns_digits_scaled_and_shuffled():
     from sklearn.datasets import load_digits
 

@@ -268,3 +268,34 @@ def test_reset_clears_the_gradient_norm_curves():
     assert all(len(line.get_xdata()) > 0 for line in p.figure.phi_lines)
     p.reset()
     assert all(len(line.get_xdata()) == 0 for line in (*p.figure.phi_lines, *p.figure.dw_lines))
+
+
+def test_html_player_renders_each_frame_once_and_embeds_them_all():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from mlp_lib.widgets.animation import html_player
+
+    fig = Figure(figsize=(2, 1.5), dpi=40)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 5)
+    ax.set_ylim(0, 25)
+    (line,) = ax.plot([], [])
+    drawn = []
+    fig.canvas.mpl_connect("draw_event", lambda event: drawn.append(1))
+    seen = []
+
+    def draw(n):
+        seen.append(n)
+        line.set_data(range(n + 1), [k * k for k in range(n + 1)])
+
+    html = html_player(fig, draw, range(5), fps=4, frame_format="png", alt="squares")
+    assert seen == [0, 1, 2, 3, 4]
+    assert len(drawn) == 5  # FuncAnimation.to_jshtml would render 10 times
+    assert len(re.findall(r'frames\[\d+\] = "data:image/png;base64', html)) == 5
+    assert 'alt="squares"' in html and "https://" not in html
+    with pytest.raises(ValueError, match="expected frame_format"):
+        html_player(fig, draw, range(2), fps=4, frame_format="gif")
+    with pytest.raises(ValueError, match="expected fps > 0"):
+        html_player(fig, draw, range(2), fps=0)

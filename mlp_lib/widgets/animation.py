@@ -4,20 +4,24 @@ On the website a widget is a picture: nothing runs. So the chapters about
 training also show a *recording*: :func:`record_training` trains a
 :class:`~mlp_lib.widgets.session.Session` and keeps a snapshot every few steps,
 and :func:`training_animation` turns the snapshots into a self-contained
-HTML/JavaScript player (matplotlib's ``FuncAnimation(...).to_jshtml()``: the
-frames are embedded PNGs, nothing comes from a CDN). Display it with
-``IPython.display.HTML(training_animation(config))``.
+HTML/JavaScript player (matplotlib's jshtml player, as ``FuncAnimation.to_jshtml`` makes it: the
+frames are embedded images, nothing comes from a CDN). Display it with
+``IPython.display.HTML(training_animation(config))``. :func:`html_player` is the player itself,
+for any figure and drawing function.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import numpy as np
 from matplotlib import rc_context
-from matplotlib.animation import FuncAnimation
+from matplotlib.animation import HTMLWriter
 
 from .plots import PlaygroundFigure
 from .session import PlaygroundConfig, Session
@@ -157,13 +161,50 @@ def training_animation(
         fig.data_title.set_text(title)
         return fig._dynamic
 
-    # blit=True: between frames FuncAnimation only redraws the changing artists (with
-    # blit=False it would draw the whole figure once more per frame, before saving it)
-    anim = FuncAnimation(
-        fig.fig, draw, frames=len(recorded), init_func=lambda: fig._dynamic, interval=interval, blit=True, repeat=False
-    )
-    with rc_context({"animation.frame_format": frame_format, "savefig.dpi": dpi}):
-        return _offline_player(anim.to_jshtml(default_mode="once"))
+    return html_player(fig.fig, draw, range(len(recorded)), fps=1000 / interval, frame_format=frame_format, dpi=dpi)
+
+
+def html_player(
+    fig,
+    draw: Callable[[object], object],
+    frames: Iterable,
+    *,
+    fps: float,
+    frame_format: str = "png",
+    dpi: float | None = None,
+    alt: str = "Recorded training run, frame by frame",
+) -> str:
+    """matplotlib's self-contained HTML/JavaScript player: ``draw(frame)``, then the figure is saved, per frame.
+
+    What ``FuncAnimation(fig, draw, frames).to_jshtml()`` makes, at half the cost: its ``save``
+    draws every frame twice (once on the canvas, once into the image); here each frame is
+    rendered once, straight into the image. The player needs no CDN (:func:`_offline_player`).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    draw : callable
+        Updates the figure's artists for one frame.
+    frames : iterable
+        The values passed to ``draw``, in order.
+    fps : float
+        Frames per second when playing.
+    frame_format : ``"png"`` or ``"jpeg"``
+    dpi : resolution of the frames (default: the figure's).
+    """
+    if frame_format not in ("jpeg", "png"):
+        raise ValueError(f"expected frame_format 'jpeg' or 'png', got {frame_format!r}")
+    if not fps > 0:
+        raise ValueError(f"expected fps > 0, got {fps!r}")
+    with TemporaryDirectory() as folder, rc_context({"animation.frame_format": frame_format, "animation.embed_limit": 20.0}):
+        path = Path(folder) / "player.html"
+        writer = HTMLWriter(fps=fps, embed_frames=True, default_mode="once")
+        with writer.saving(fig, path, dpi or fig.dpi):
+            for frame in frames:
+                draw(frame)
+                writer.grab_frame()
+        html = path.read_text(encoding="utf-8")
+    return _offline_player(html, alt)
 
 
 #: matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN;

@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
-from matplotlib import rc_context
-from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import datasets
-from .animation import _offline_player
+from .animation import html_player
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
 from .rendering import figure_png
@@ -170,7 +168,7 @@ class ParameterWatch:
     def animation_html(self, steps: int = 150, frames: int = 10, dpi: int = 55) -> str:
         """Train ``steps`` steps from a fresh network and return an HTML/JS player of value, gradient and loss.
 
-        Self-contained (frames are embedded PNGs): works on the static website.
+        Self-contained (frames are embedded PNGs, see :func:`~mlp_lib.widgets.animation.html_player`): works on the static website.
         """
         self.reset()
         self.step(steps)
@@ -196,9 +194,7 @@ class ParameterWatch:
             return l1, l2, l3
 
         FigureCanvasAgg(fig)
-        anim = FuncAnimation(fig, draw, frames=list(ends), blit=False)
-        with rc_context({"animation.embed_limit": 20.0}):
-            return _offline_player(anim.to_jshtml(fps=4, default_mode="once"))
+        return html_player(fig, draw, ends, fps=4, alt=f"Recorded run: value, gradient and loss of {self.name}")
 
 
 class ParameterWatchExplorer:
