@@ -109,6 +109,23 @@ def test_relu_convention_at_zero():
     assert S.relu(sp.Integer(-3)) == 0
 
 
+def test_numeric_matches_lambdify_and_refuses_foreign_symbols():
+    """SymPy's own evaluation and a NumPy lambdify of the same gradient agree to round-off."""
+    net = S.SymbolicMLP([2, 3, 2], "sigmoid", "softmax", "cce")
+    model = mlp_lib.MLP([2, 3, 2], hidden="sigmoid", output="softmax", loss="cce", seed=3)
+    x, y = np.array([[0.4], [-1.2]]), np.array([[0.0], [1.0]])
+    grad = net.brute_force_gradient(net.W[1])
+    values = net.substitutions(model, x, y)
+    syms = net.symbols()
+    by_numpy = np.asarray(sp.lambdify(syms, grad, "numpy")(*[values[s] for s in syms]), dtype=float)
+    by_sympy = net.numeric(grad, model, x, y)
+    assert by_sympy.shape == (3, 2)
+    np.testing.assert_allclose(by_sympy, by_numpy, rtol=1e-12, atol=1e-15)
+    stranger = sp.Symbol("q")
+    with pytest.raises(ValueError, match=r"expected an expression of this network's symbols.*'q'"):
+        net.numeric(grad + sp.ones(3, 2) * stranger, model, x, y)
+
+
 def test_generic_network_cannot_be_evaluated():
     net = S.SymbolicMLP([1, 1], "generic", "generic", "generic")
     model = mlp_lib.MLP([1, 1])
