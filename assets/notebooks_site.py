@@ -13,11 +13,14 @@ This extension builds on that:
   as text, so the two launch buttons point at the ``.ipynb`` of each chapter on the branch
   ``notebooks_branch`` of the repository (see the README: publishing a site means pushing the
   executed notebooks to that branch).
-* **JupyterLite.** Before jupyterlite-sphinx runs ``jupyter lite build`` (at the end of the
-  Sphinx build), it stages the executed chapters and a copy of ``mlp_lib/`` (pure Python, next to
-  the notebooks so that ``import mlp_lib`` works in Pyodide) into jupyterlite-sphinx's content
-  folder. The launch button (sphinx-book-theme's ``jupyterlite_url``) is made relative to each
-  page, so the site works from any folder or server path.
+* **JupyterLite.** As soon as Sphinx has read every page (``env-updated``), it stages the executed
+  chapters and a copy of ``mlp_lib/`` (pure Python, next to the notebooks so that ``import mlp_lib``
+  works in Pyodide) into jupyterlite-sphinx's content folder and starts jupyterlite-sphinx's own
+  build (``jupyter lite build``, a subprocess) in a background thread, so that it runs on the
+  second core while Sphinx writes the pages; ``build-finished`` waits for it and fails the build
+  if it failed. (jupyterlite-sphinx would otherwise start it only at the end, one core idle; its
+  own ``build-finished`` handler is disconnected.) The launch button (sphinx-book-theme's
+  ``jupyterlite_url``) is made relative to each page, so the site works from any folder or server path.
 * **No Google Fonts.** jupyterlite-sphinx's stylesheet from fonts.googleapis.com is dropped.
 * **Theme.** ``html_context["default_mode"] = "auto"`` (pydata-sphinx-theme otherwise logs a console error,
   "Got invalid theme mode", on a reader's first visit).
@@ -30,6 +33,7 @@ from __future__ import annotations
 import json
 import posixpath
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +134,23 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict[str,
                 button["url"] = f"{to_root}/lite/lab/index.html?path={pagename}.ipynb"
 
 
-def _stage_jupyterlite(app: Any, exception: Exception | None) -> None:
-    """Fill jupyterlite-sphinx's content folder before its build-finished handler runs."""
-    if exception is not None or app.builder.format != "html" or "jupyterlite_sphinx" not in app.extensions:
+def _jupyterlite_wanted(app: Any) -> bool:
+    return app.builder.format == "html" and "jupyterlite_sphinx" in app.extensions
+
+
+def _take_over_jupyterlite_build(app: Any) -> None:
+    """``builder-inited``: disconnect jupyterlite-sphinx's build-finished build; we start it earlier."""
+    if not _jupyterlite_wanted(app):
         return
+    from jupyterlite_sphinx.jupyterlite_sphinx import jupyterlite_build
+
+    for listener in list(app.events.listeners.get("build-finished", [])):
+        if listener.handler is jupyterlite_build:
+            app.disconnect(listener.id)
+
+
+def _stage_jupyterlite_content(app: Any) -> None:
+    """Fill jupyterlite-sphinx's content folder: the executed chapters (with the setup cell) and mlp_lib/."""
     content = Path(app.srcdir) / app.config.jupyterlite_content_dir
     shutil.rmtree(content, ignore_errors=True)
     executed = Path(app.outdir).parent / "jupyter_execute"
@@ -151,11 +168,49 @@ def _stage_jupyterlite(app: Any, exception: Exception | None) -> None:
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
 
 
+class _JupyterLiteBuild(threading.Thread):
+    """jupyterlite-sphinx's build (mostly a ``jupyter lite build`` subprocess), in the background."""
+
+    def __init__(self, app: Any):
+        super().__init__(name="jupyterlite-build", daemon=True)
+        self.app = app
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from jupyterlite_sphinx.jupyterlite_sphinx import jupyterlite_build
+
+        try:
+            jupyterlite_build(self.app, None)
+        except BaseException as error:  # reported by build-finished, in the main thread
+            self.error = error
+
+
+def _start_jupyterlite(app: Any, env: Any) -> None:
+    """``env-updated``: every chapter is executed and read, so JupyterLite can be built now."""
+    if not _jupyterlite_wanted(app):
+        return
+    _stage_jupyterlite_content(app)
+    build = _JupyterLiteBuild(app)
+    app.jupyterlite_build_thread = build
+    build.start()
+
+
+def _finish_jupyterlite(app: Any, exception: Exception | None) -> None:
+    """``build-finished``: wait for the JupyterLite build; its failure fails the Sphinx build."""
+    build = getattr(app, "jupyterlite_build_thread", None)
+    if build is None:
+        return
+    build.join()
+    if build.error is not None and exception is None:
+        raise RuntimeError(f"the JupyterLite build failed: {build.error!r}") from build.error
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("notebooks_branch", "notebooks", "html")
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _drop_external_css)
     app.connect("html-page-context", _page_context, priority=600)
-    # jupyterlite-sphinx builds at build-finished (priority 500): stage its content first.
-    app.connect("build-finished", _stage_jupyterlite, priority=400)
+    app.connect("builder-inited", _take_over_jupyterlite_build)
+    app.connect("env-updated", _start_jupyterlite)
+    app.connect("build-finished", _finish_jupyterlite)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
