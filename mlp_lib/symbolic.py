@@ -462,18 +462,30 @@ class SymbolicMLP:
 def counterexample(diff: sp.Matrix, seed=0, tries: int = 20):
     """Values of the symbols where a difference matrix is clearly non-zero, or None.
 
-    Draws the symbols from a seeded normal distribution (σ and L must be
-    concrete) and returns ``(values, evaluated_difference)``.
+    Draws the symbols from a seeded uniform distribution on [0.1, 0.9] (σ and L
+    must be concrete), evaluates the matrix there in SymPy (one Float substitution,
+    as :meth:`SymbolicMLP.numeric`) and returns ``(values, evaluated_difference)``
+    for the first draw where every entry is real and finite and one exceeds 1e-6.
     """
     rng = np.random.default_rng(seed)
     diff = sp.Matrix(diff)
     syms = sorted(diff.free_symbols, key=lambda s: s.name)
-    f = sp.lambdify(syms, diff, modules=[_NUMPY_FUNCTIONS, "numpy"])
     for _ in range(tries):
         vals = rng.uniform(0.1, 0.9, size=len(syms))
-        out = np.asarray(f(*vals), dtype=np.float64)
-        if np.all(np.isfinite(out)) and np.max(np.abs(out)) > 1e-6:
-            return dict(zip(syms, vals)), out
+        evaluated = diff.xreplace({s: sp.Float(float(v)) for s, v in zip(syms, vals)}).evalf()
+        if not all(entry.is_number for entry in evaluated):
+            raise ValueError(
+                "expected concrete activations and loss, got undefined functions: "
+                f"{sorted(map(str, evaluated.atoms(sp.Function)))}"
+            )
+        try:
+            out = np.array([complex(entry) for entry in evaluated], dtype=np.complex128).reshape(diff.shape)
+        except (TypeError, ValueError):  # zoo, nan: no number at this point
+            continue
+        if np.all(np.isfinite(out)) and np.all(out.imag == 0):
+            out = out.real
+            if np.max(np.abs(out)) > 1e-6:
+                return dict(zip(syms, vals)), out
     return None
 
 

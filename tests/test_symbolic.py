@@ -53,6 +53,19 @@ def test_a_wrong_closed_form_is_caught_with_a_counterexample():
     assert set(values) == diff.free_symbols
 
 
+def test_counterexample_values_reproduce_its_numbers_and_none_for_zero():
+    net = S.SymbolicMLP([2, 2, 1], "sigmoid", "identity", "mse")
+    diff = S.difference(net.brute_force_phi(1), _source_eq2(net, 1))
+    values, numbers = S.counterexample(diff, seed=3)
+    syms = sorted(values, key=lambda s: s.name)
+    by_numpy = np.asarray(sp.lambdify(syms, diff, "numpy")(*[values[s] for s in syms]), dtype=float)
+    np.testing.assert_allclose(numbers, by_numpy, rtol=1e-12, atol=1e-15)
+    assert S.counterexample(sp.zeros(2, 1) * net.x[0], seed=0) is None
+    generic = S.SymbolicMLP([1, 1], "generic", "generic", "generic")
+    with pytest.raises(ValueError, match="expected concrete activations"):
+        S.counterexample(generic.brute_force_phi(1))
+
+
 def test_source_bce_gradient_sign_error_is_caught():
     a, y = sp.symbols("a y", positive=True)
     loss = S.loss_value("bce", sp.Matrix([a]), sp.Matrix([y]))
