@@ -14,6 +14,11 @@ not declare itself parallel-safe.) This extension runs first:
    ``_config.yml``). When Sphinx then reads the chapter, myst-nb finds it there and takes its
    outputs; it does not execute it again.
 
+3. myst-nb writes the notebook it read to ``_build/jupyter_execute/<page>.ipynb`` (the page's
+   ``.ipynb`` download and the JupyterLite copy come from there), but in cache mode it writes the
+   notebook *without* the outputs it took from the cache; on ``doctree-read`` this extension
+   writes the executed notebook there instead, as myst-nb's force mode would have.
+
 So every chapter that is read is executed anew on this build (what ``execute_notebooks: force``
 would do), never taken from an older build. A chapter that **fails** is not stored, and any older
 copy of it is removed from the cache: myst-nb then executes it itself while reading it, and reports
@@ -160,7 +165,7 @@ def _store(cache: Any, outcome: Outcome) -> None:
         stale = cache.match_cache_notebook(outcome.job.notebook)
     except KeyError:
         return
-    cache.remove_cache_notebook(stale.pk)
+    cache.remove_cache(stale.pk)
 
 
 def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
@@ -186,9 +191,11 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
     outcomes = asyncio.run(
         execute_all(jobs, n_jobs, nb_config.execution_timeout, nb_config.execution_allow_errors)
     )
+    executed = app.parallel_executed_notebooks = {}  # on the app: the environment is pickled
     for outcome in outcomes:
         _store(cache, outcome)
         if outcome.error is None:
+            executed[outcome.job.docname] = outcome.job.notebook
             logger.info(f"[parallel-execution] {outcome.job.docname}: executed in {outcome.seconds:.2f} s")
         else:
             logger.info(
@@ -198,8 +205,22 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
     logger.info(f"[parallel-execution] done in {time.perf_counter() - start:.1f} s")
 
 
+def write_executed_notebook(app: Any, doctree: Any) -> None:
+    """``doctree-read``: put the executed notebook where myst-nb wrote the unexecuted one."""
+    executed = getattr(app, "parallel_executed_notebooks", {})
+    notebook = executed.pop(app.env.docname, None)
+    if notebook is None:  # not executed here (a plain page, or myst-nb executed it itself)
+        return
+    import nbformat
+
+    path = Path(app.env.mystnb_config.output_folder, *f"{app.env.docname}.ipynb".split("/"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("parallel_execution_jobs", "auto", "env")
     # Before myst-nb reads anything; after sphinx-thebe and the other env-before-read-docs handlers.
     app.connect("env-before-read-docs", execute_before_reading, priority=950)
+    app.connect("doctree-read", write_executed_notebook)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
