@@ -8,7 +8,10 @@ batch size and number of epochs, on the same stratified 75/25 split of the
 in this one process; the table shows the best and median time per epoch, the
 test accuracy, and how many times faster mlp_lib is than scikit-learn.
 
-Run:  python benchmarks/bench_digits.py [--quick] [--repeats N]
+Run:  python benchmarks/bench_digits.py [--quick] [--repeats N] [--floor]
+
+``--floor`` adds a third contestant: the same training as bare NumPy with no bookkeeping at
+all (see :func:`run_numpy_floor`), the fastest this step can be in NumPy on this machine.
 
 This is a benchmark, not a test: timings depend on the machine, its BLAS and
 its load. ``--threads 1`` limits BLAS threads for both libraries (threadpoolctl):
@@ -65,6 +68,42 @@ def run_mlp_lib(train, test, lr, bs, epochs, seed):
     return elapsed / epochs, model.accuracy(test.x, test.y)
 
 
+def run_numpy_floor(train, test, lr, bs, epochs, seed):
+    """The same training written as bare NumPy, as a yardstick: how fast can this step be at all?
+
+    Same network, initial weights, shuffling and arithmetic as mlp_lib.train (so the same
+    accuracy), but nothing else: no validation, no Loss/Activation objects, no history of
+    loss or accuracy, no divergence check — the fewest NumPy calls per step. Not a library:
+    it only shows how much of mlp_lib's time is bookkeeping that a user would miss.
+    """
+    from threadpoolctl import threadpool_limits
+
+    model = mlp_lib.MLP([64, 64, 10], hidden="relu", output="softmax", loss="cce", seed=seed)
+    W1, b1, W2, b2 = model.W[1], model.b[1], model.W[2], model.b[2]
+    x, y = model.check_targets(train.x, train.y)
+    rng = np.random.default_rng(seed)
+    m = x.shape[1]
+    start = time.perf_counter()
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(epochs):
+            order = rng.permutation(m)
+            xs, ys = x[:, order], y[:, order]
+            for s in range(0, m, bs):
+                xb, yb = xs[:, s : s + bs], ys[:, s : s + bs]
+                z1 = W1 @ xb + b1
+                a1 = np.maximum(z1, 0.0)
+                e = np.exp((z2 := W2 @ a1 + b2) - z2.max(axis=0, keepdims=True))
+                phi2 = (e / e.sum(axis=0, keepdims=True) - yb) / xb.shape[1]
+                phi1 = (W2.T @ phi2) * (z1 > 0)
+                W2 = W2 - lr * (phi2 @ a1.T)
+                b2 = b2 - lr * phi2.sum(axis=1, keepdims=True)
+                W1 = W1 - lr * (phi1 @ xb.T)
+                b1 = b1 - lr * phi1.sum(axis=1, keepdims=True)
+    elapsed = time.perf_counter() - start
+    model.W, model.b = [None, W1, W2], [None, b1, b2]
+    return elapsed / epochs, model.accuracy(test.x, test.y)
+
+
 def run_sklearn(train, test, lr, bs, epochs, seed):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -104,6 +143,10 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument(
+        "--floor", action="store_true",
+        help="also time the same training as bare NumPy (no bookkeeping): the fastest a NumPy step can be",
+    )
+    parser.add_argument(
         "--threads", type=int, default=None,
         help="limit BLAS/OpenMP threads for both libraries (threadpoolctl); default: leave as configured",
     )
@@ -130,9 +173,13 @@ def _run(args):
     print(blas_report())
 
     results = {"mlp_lib": [], "scikit-learn": []}
-    for r in range(repeats):  # interleave so drifts in machine load hit both alike
+    if args.floor:
+        results["numpy floor"] = []
+    for r in range(repeats):  # interleave so drifts in machine load hit all alike
         results["mlp_lib"].append(run_mlp_lib(train, test, args.lr, args.batch_size, epochs, SEED + r))
         results["scikit-learn"].append(run_sklearn(train, test, args.lr, args.batch_size, epochs, SEED + r))
+        if args.floor:
+            results["numpy floor"].append(run_numpy_floor(train, test, args.lr, args.batch_size, epochs, SEED + r))
 
     print()
     print(f"{'library':<14}{'best ms/epoch':>15}{'median ms/epoch':>17}{'test acc (median)':>19}{'acc range':>15}")
@@ -151,6 +198,13 @@ def _run(args):
     print()
     print(f"speed ratio scikit-learn / mlp_lib: best {best_ratio:.2f}×, median {median_ratio:.2f}× (>1: mlp_lib faster)")
     print(f"accuracy gap mlp_lib − scikit-learn (medians): {gap:+.1f} points")
+    if args.floor:
+        floor = summary["numpy floor"]
+        print(
+            f"bare NumPy floor: scikit-learn / floor best {summary['scikit-learn'][0] / floor[0]:.2f}×, "
+            f"median {summary['scikit-learn'][1] / floor[1]:.2f}×; mlp_lib / floor best "
+            f"{summary['mlp_lib'][0] / floor[0]:.2f}×, median {summary['mlp_lib'][1] / floor[1]:.2f}×"
+        )
 
 
 if __name__ == "__main__":

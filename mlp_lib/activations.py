@@ -128,9 +128,9 @@ class Softmax(Activation):
 
     def value(self, z):
         z = np.asarray(z, dtype=np.float64)
-        shifted = z - z.max(axis=0, keepdims=True)
-        e = np.exp(shifted)
-        return e / e.sum(axis=0, keepdims=True)
+        e = np.exp(z - z.max(axis=0, keepdims=True))
+        e /= e.sum(axis=0, keepdims=True)
+        return e
 
     def derivative(self, z):
         raise TypeError(

@@ -49,7 +49,7 @@ class Loss:
 
     def value(self, a: np.ndarray, y: np.ndarray) -> float:
         """Batch loss L = mean over samples of ℓ; a float."""
-        return float(np.mean(self.per_sample(a, y)))
+        return _mean(self.per_sample(a, y))
 
     def gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         """∇_{a^J} L of the batch mean; shape ``(n, m)``."""
@@ -71,7 +71,7 @@ class Loss:
         is below 1e-300, and the log-sum-exp form from the logits otherwise, so
         the result is the stable value either way.
         """
-        if np.min(a) > 1e-300 and (self.name != "bce" or np.max(a) < 1.0 - 1e-12):
+        if a.min() > 1e-300 and (self.name != "bce" or a.max() < 1.0 - 1e-12):
             return self.value(a, y)
         return self.value_from_logits(z, y)
 
@@ -85,7 +85,8 @@ class MeanSquaredError(Loss):
     name = "mse"
 
     def per_sample(self, a, y):
-        return np.mean((y - a) ** 2, axis=0)
+        d = y - a
+        return (d * d).sum(axis=0) / d.shape[0]
 
     def gradient(self, a, y):
         n, m = a.shape
@@ -125,15 +126,15 @@ class BinaryCrossEntropy(Loss):
 
     def per_sample(self, a, y):
         p = np.clip(a, self.eps, 1.0 - self.eps)
-        return np.sum(-y * np.log(p) - (1.0 - y) * np.log1p(-p), axis=0)
+        return (-y * np.log(p) - (1.0 - y) * np.log1p(-p)).sum(axis=0)
 
     def gradient(self, a, y):
         m = a.shape[1]
         return (-y / a + (1.0 - y) / (1.0 - a)) / m
 
     def value_from_logits(self, z, y):
-        per_sample = np.sum(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z))), axis=0)
-        return float(np.mean(per_sample))
+        per_sample = (np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(axis=0)
+        return _mean(per_sample)
 
     def output_error_from_logits(self, z, y):
         return (_sigmoid.value(z) - y) / z.shape[1]
@@ -166,19 +167,36 @@ class CategoricalCrossEntropy(Loss):
         return y
 
     def per_sample(self, a, y):
-        return -np.sum(y * np.log(np.maximum(a, self.eps)), axis=0)
+        return -(y * np.log(np.maximum(a, self.eps))).sum(axis=0)
+
+    def fused_value(self, a, z, y):
+        """The batch loss from a^J = softmax(z^J), or from the logits if a probability underflows.
+
+        The targets are one-hot, so each sample's ``Σ_i y_i log a_i`` is the log of the
+        probability of its class, ``log Σ_i y_i a_i``: the same number, with one log per
+        sample instead of one per output.
+        """
+        p = (y * a).sum(axis=0)
+        if p.min() > self.eps:
+            return -float(np.log(p).sum()) / p.size
+        return self.value_from_logits(z, y)
 
     def gradient(self, a, y):
         return -(y / a) / a.shape[1]
 
     def value_from_logits(self, z, y):
         zmax = z.max(axis=0, keepdims=True)
-        log_sum_exp = zmax[0] + np.log(np.sum(np.exp(z - zmax), axis=0))
-        per_sample = log_sum_exp * y.sum(axis=0) - np.sum(y * z, axis=0)
-        return float(np.mean(per_sample))
+        log_sum_exp = zmax[0] + np.log(np.exp(z - zmax).sum(axis=0))
+        per_sample = log_sum_exp * y.sum(axis=0) - (y * z).sum(axis=0)
+        return _mean(per_sample)
 
     def output_error_from_logits(self, z, y):
         return (_softmax.value(z) - y) / z.shape[1]
+
+
+def _mean(per_sample: np.ndarray) -> float:
+    """The mean of the per-sample losses as a float (the same number as ``np.mean``, with less overhead)."""
+    return float(per_sample.sum()) / per_sample.size
 
 
 def one_hot(labels, n_classes: int) -> np.ndarray:

@@ -10,6 +10,7 @@ batch is one matrix product per layer.
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,19 +65,19 @@ def sgd_step(model: MLP, x: np.ndarray, y: np.ndarray, learning_rate: float, *, 
 
 def _step(model: MLP, x, y, learning_rate, epoch, step) -> Gradients:
     """:func:`sgd_step` without its floating-point context (``train`` sets it once)."""
-    J = model.J
     grads = model._gradients(x, y)
-    # One scalar tells whether anything is inf or NaN: both propagate through sums.
+    new_W, new_b = [None], [None]
+    # One scalar tells whether anything is inf or NaN: both propagate through sums. An inf or
+    # NaN gradient makes the new weights inf or NaN too, so checking the loss and the new
+    # weights covers the gradients as well.
     check = grads.loss
-    for j in range(1, J + 1):
-        check += grads.dW[j].sum() + grads.db[j].sum()
-    if np.isfinite(check):
-        new_W = [None] + [model.W[j] - learning_rate * grads.dW[j] for j in range(1, J + 1)]
-        new_b = [None] + [model.b[j] - learning_rate * grads.db[j] for j in range(1, J + 1)]
-        check = 0.0
-        for j in range(1, J + 1):
-            check += new_W[j].sum() + new_b[j].sum()
-    if not np.isfinite(check):
+    for W, b, dW, db in zip(model.W[1:], model.b[1:], grads.dW[1:], grads.db[1:]):
+        W = W - learning_rate * dW
+        b = b - learning_rate * db
+        check += W.sum() + b.sum()
+        new_W.append(W)
+        new_b.append(b)
+    if not math.isfinite(check):
         raise TrainingDiverged(
             f"training diverged at epoch {epoch}, step {step}: the loss or the weights became "
             f"infinite or NaN with learning rate {learning_rate:g}; lower the learning rate "
@@ -128,6 +129,9 @@ def train(
         x_val, y_val = model.check_targets(*validation)
     rng = as_generator(seed)
     classify = model.loss.name != "mse"
+    # CCE: the class of each sample, once; the epoch's predictions are compared with them at its end
+    labels = y.argmax(axis=0) if model.loss.name == "cce" else None
+    predicted = np.empty_like(labels) if labels is not None else None
     history = History()
     m = x.shape[1]
 
@@ -140,11 +144,16 @@ def train(
             xs, ys = x[:, order], y[:, order]
             total, correct = 0.0, 0
             for step, start in enumerate(range(0, m, batch_size), start=1):
-                xb, yb = xs[:, start : start + batch_size], ys[:, start : start + batch_size]
+                batch = slice(start, start + batch_size)
+                xb, yb = xs[:, batch], ys[:, batch]
                 grads = _step(model, xb, yb, learning_rate, epoch, step)
                 total += grads.loss * xb.shape[1]
-                if classify:
+                if labels is not None:  # CCE: the predicted classes, counted once per epoch
+                    grads.output.argmax(axis=0, out=predicted[batch])
+                elif classify:
                     correct += _n_correct(model, grads.output, yb)
+            if labels is not None:
+                correct = int(np.count_nonzero(predicted == labels[order]))
             # Like Keras and scikit-learn: the epoch's loss and accuracy are
             # averaged over its batches, as the weights changed during the epoch.
             history.loss.append(total / m)

@@ -279,6 +279,31 @@ def test_training_accuracy_is_measured_on_each_batch_before_its_step():
     assert history.loss[0] == pytest.approx(loss_before, rel=1e-12)
 
 
+@pytest.mark.parametrize("loss, output", [("cce", "softmax"), ("bce", "sigmoid")])
+def test_epoch_accuracy_and_loss_are_batch_averages_with_the_weights_of_each_batch(loss, output):
+    """Mini-batches: replay the epoch step by step with sgd_step and count by hand."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 53))
+    labels = (x[0] * x[1] > 0).astype(int)
+    n_out = 2 if loss == "cce" else 1
+    model = MLP([2, 5, n_out], hidden="tanh", output=output, loss=loss, seed=2)
+    twin = model.copy()
+    history = train(model, x, labels, epochs=1, learning_rate=0.8, batch_size=10, seed=7)
+    xc, yc = twin.check_targets(x, labels)
+    order = np.random.default_rng(7).permutation(53)  # train's shuffling with the same seed
+    correct, total = 0, 0.0
+    for start in range(0, 53, 10):
+        cols = order[start:start + 10]
+        predicted = twin.predict(xc[:, cols])
+        correct += int(np.count_nonzero(predicted == labels[cols]))
+        total += twin.loss_value(xc[:, cols], yc[:, cols]) * cols.size
+        sgd_step(twin, xc[:, cols], yc[:, cols], 0.8)
+    assert history.accuracy == [correct / 53]
+    assert history.loss[0] == pytest.approx(total / 53, rel=1e-12)
+    for j in (1, 2):
+        np.testing.assert_array_equal(model.W[j], twin.W[j])
+
+
 def test_validation_for_regression_has_loss_only():
     x, y = _regression(m=12)
     model = MLP([3, 1])
