@@ -15,7 +15,8 @@ symbolic weights ``w^j_{i,k}``, biases ``b^j_i``, input ``x_i`` and target
   (:func:`difference`, :meth:`SymbolicMLP.verify`), and
 * turns any of them into numbers (:meth:`SymbolicMLP.numeric`: SymPy evaluates the
   expression at the model's weights itself, independently of NumPy) to compare with
-  :class:`mlp_lib.MLP`; :func:`counterexample` uses :func:`sympy.lambdify` to try many points.
+  :class:`mlp_lib.MLP`; :func:`counterexample` evaluates a difference the same way at random
+  points until it finds one where the difference is clearly not zero.
 
 Activations may be concrete (``"relu"``, ``"sigmoid"``, ``"tanh"``,
 ``"identity"``, ``"softmax"``) or ``"generic"``: an undefined function σ
@@ -84,13 +85,6 @@ class relu(sp.Function):
     def as_piecewise(self):
         t = self.args[0]
         return sp.Piecewise((t, t > 0), (0, True))
-
-
-#: how lambdify turns the custom functions into NumPy
-_NUMPY_FUNCTIONS = {
-    "relu": lambda t: np.maximum(t, 0.0),
-    "relu_step": lambda t: np.where(np.asarray(t) > 0, 1.0, 0.0),
-}
 
 
 def loss_partial(i: int):

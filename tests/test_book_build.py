@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import BUILD_CMD, HTML_DIR, _reports
+from conftest import BUILD_CMD, HTML_DIR, ROOT, _reports
 
 pytestmark = pytest.mark.book
 
@@ -54,3 +55,22 @@ def test_local_scripts_resolve(built_book: Path) -> None:
             if not (page.parent / src).resolve().is_file():
                 missing.append(f"{page.relative_to(built_book)}: {src}")
     assert not missing, f"expected every offline script to exist, got missing {missing}"
+
+
+def test_chapters_executed_in_parallel_once_and_jupyterlite_built_once(
+    book_build: subprocess.CompletedProcess[str], built_book: Path
+) -> None:
+    """assets/parallel_execution.py ran every chapter; myst-nb took the results (no second run);
+    JupyterLite was built once, in the background (assets/notebooks_site.py took it over)."""
+    log = book_build.stdout + book_build.stderr
+    chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
+    for name in chapters:
+        assert f"[parallel-execution] chapters/{name}: executed in" in log, f"expected {name} executed in parallel"
+    assert "Executing notebook" not in log, "expected myst-nb to take every chapter from the parallel run"
+    assert log.count("Using cached notebook") == len(chapters)
+    assert log.count("[jupyterlite-sphinx] Running JupyterLite build") == 1
+    assert (built_book / "lite" / "lab" / "index.html").is_file()
+    # the executed notebooks (with outputs) are what the downloads and JupyterLite get
+    for name in chapters:
+        nb = json.loads((built_book / "_sources" / "chapters" / f"{name}.ipynb").read_text())
+        assert any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"), f"{name}.ipynb has no outputs"
