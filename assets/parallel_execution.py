@@ -6,14 +6,16 @@ reading is not available: sphinx-external-toc always loads ``sphinx_multitoc_num
 not declare itself parallel-safe.) This extension runs first:
 
 1. On ``env-before-read-docs`` it takes the documents Sphinx is about to read that myst-nb reads as
-   notebooks (the chapters), reads each one with myst-nb's own reader, and executes them with
-   nbclient, ``parallel_execution_jobs`` at a time (default: the number of CPUs this process may
-   use), each in a **fresh kernel** started in the chapter's folder — exactly what myst-nb would do,
-   only concurrently. Longest chapters start first (the last build's times, else file size).
-2. Each executed notebook is stored in myst-nb's jupyter-cache (``execute_notebooks: cache`` in
-   ``_config.yml``). When Sphinx then reads the chapter, myst-nb finds it there and takes its
-   outputs; it does not execute it again.
-
+   notebooks (the chapters), reads each one with myst-nb's own reader, and starts executing them
+   with nbclient in a background thread, ``parallel_execution_jobs`` at a time (default: the
+   number of CPUs this process may use), each in a **fresh kernel** started in the chapter's
+   folder — exactly what myst-nb would do, only concurrently. Longest chapters start first (the
+   last build's times, else file size). It also reorders the reading: pages without code first,
+   then the chapters in the order they start.
+2. On ``source-read`` of a chapter it waits until that chapter has run and stores the executed
+   notebook in myst-nb's jupyter-cache (``execute_notebooks: cache`` in ``_config.yml``); myst-nb,
+   reading the chapter next, finds it there and takes its outputs instead of executing it again.
+   So Sphinx reads the first chapters while the last ones still run.
 3. myst-nb writes the notebook it read to ``_build/jupyter_execute/<page>.ipynb`` (the page's
    ``.ipynb`` download and the JupyterLite copy come from there), but in cache mode it writes the
    notebook *without* the outputs it took from the cache; on ``doctree-read`` this extension
@@ -31,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -128,18 +131,63 @@ async def _execute(job: Job, timeout: int | None, allow_errors: bool) -> Outcome
     return Outcome(job, time.perf_counter() - start)
 
 
-async def execute_all(jobs: list[Job], n_jobs: int, timeout: int | None, allow_errors: bool) -> list[Outcome]:
-    """Execute ``jobs`` (each in its own fresh kernel), at most ``n_jobs`` at a time, longest first."""
+def schedule(jobs: list[Job]) -> list[Job]:
+    """The order in which the jobs start: longest expected first (fewest idle cores at the end)."""
+    return sorted(jobs, key=lambda j: -j.expected_seconds)
+
+
+async def execute_all(
+    jobs: list[Job], n_jobs: int, timeout: int | None, allow_errors: bool, on_done: Any = None
+) -> list[Outcome]:
+    """Execute ``jobs`` (each in its own fresh kernel), at most ``n_jobs`` at a time, in :func:`schedule` order.
+
+    ``on_done(outcome)``, if given, is called as soon as each job has finished.
+    """
     if n_jobs < 1:
         raise ValueError(f"expected n_jobs ≥ 1, got {n_jobs}")
     slots = asyncio.Semaphore(n_jobs)
 
     async def run(job: Job) -> Outcome:
         async with slots:
-            return await _execute(job, timeout, allow_errors)
+            outcome = await _execute(job, timeout, allow_errors)
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
 
-    ordered = sorted(jobs, key=lambda j: -j.expected_seconds)
-    return list(await asyncio.gather(*(run(job) for job in ordered)))
+    return list(await asyncio.gather(*(run(job) for job in schedule(jobs))))
+
+
+class BackgroundExecution(threading.Thread):
+    """:func:`execute_all` in a thread of its own, so that Sphinx can read each chapter as soon as it is done."""
+
+    def __init__(self, jobs: list[Job], n_jobs: int, timeout: int | None, allow_errors: bool):
+        super().__init__(name="parallel-execution", daemon=True)
+        self.jobs, self.n_jobs, self.timeout, self.allow_errors = jobs, n_jobs, timeout, allow_errors
+        self.finished = {job.docname: threading.Event() for job in jobs}
+        self.outcomes: dict[str, Outcome] = {}
+        self.error: BaseException | None = None
+        self.started_at = time.perf_counter()
+
+    def run(self) -> None:
+        try:
+            asyncio.run(execute_all(self.jobs, self.n_jobs, self.timeout, self.allow_errors, self._done))
+        except BaseException as error:  # reported to the reading thread by outcome()
+            self.error = error
+        finally:
+            for event in self.finished.values():  # never leave a reader waiting
+                event.set()
+
+    def _done(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.job.docname] = outcome
+        self.finished[outcome.job.docname].set()
+
+    def outcome(self, docname: str) -> Outcome:
+        """Wait until ``docname`` has been executed; its outcome (a failure if the run itself broke)."""
+        self.finished[docname].wait()
+        if docname in self.outcomes:
+            return self.outcomes[docname]
+        job = next(j for j in self.jobs if j.docname == docname)
+        return Outcome(job, 0.0, f"the parallel run stopped: {self.error!r}")
 
 
 def _expected_seconds(cache: Any, job: Job) -> float:
@@ -169,7 +217,11 @@ def _store(cache: Any, outcome: Outcome) -> None:
 
 
 def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
-    """``env-before-read-docs`` handler: execute the notebooks among ``docnames`` in parallel."""
+    """``env-before-read-docs``: start executing the notebooks among ``docnames``; read them as they finish.
+
+    The pages without code are read first, then the notebooks in the order they start
+    (:func:`schedule`), so Sphinx reads each one while the later ones still run.
+    """
     nb_config = env.mystnb_config
     if nb_config.execution_mode != "cache":
         logger.info(
@@ -182,27 +234,45 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
         return
     from jupyter_cache import get_cache
 
-    cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
+    app.parallel_execution_cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
     for job in jobs:
-        job.expected_seconds = _expected_seconds(cache, job)
+        job.expected_seconds = _expected_seconds(app.parallel_execution_cache, job)
     n_jobs = min(resolve_jobs(app.config.parallel_execution_jobs), len(jobs))
     logger.info(f"[parallel-execution] executing {len(jobs)} notebooks, {n_jobs} at a time")
-    start = time.perf_counter()
-    outcomes = asyncio.run(
-        execute_all(jobs, n_jobs, nb_config.execution_timeout, nb_config.execution_allow_errors)
+    run = app.parallel_execution = BackgroundExecution(
+        jobs, n_jobs, nb_config.execution_timeout, nb_config.execution_allow_errors
     )
-    executed = app.parallel_executed_notebooks = {}  # on the app: the environment is pickled
-    for outcome in outcomes:
-        _store(cache, outcome)
-        if outcome.error is None:
-            executed[outcome.job.docname] = outcome.job.notebook
-            logger.info(f"[parallel-execution] {outcome.job.docname}: executed in {outcome.seconds:.2f} s")
-        else:
-            logger.info(
-                f"[parallel-execution] {outcome.job.docname}: failed ({outcome.error}); "
-                "myst-nb runs it again while reading it and reports the error"
-            )
-    logger.info(f"[parallel-execution] done in {time.perf_counter() - start:.1f} s")
+    app.parallel_executed_notebooks = {}  # on the app: the environment is pickled
+    run.start()
+    notebooks = [job.docname for job in schedule(jobs)]
+    docnames[:] = [d for d in docnames if d not in run.finished] + notebooks
+
+
+def take_outcome(app: Any, docname: str, source: list[str]) -> None:
+    """``source-read``: before myst-nb reads a chapter, wait for its execution and cache the result."""
+    run = getattr(app, "parallel_execution", None)
+    if run is None or docname not in run.finished:
+        return
+    outcome = run.outcome(docname)
+    _store(app.parallel_execution_cache, outcome)  # here, in Sphinx's thread: one writer for the cache
+    if outcome.error is None:
+        app.parallel_executed_notebooks[docname] = outcome.job.notebook
+        logger.info(f"[parallel-execution] {docname}: executed in {outcome.seconds:.2f} s")
+    else:
+        logger.info(
+            f"[parallel-execution] {docname}: failed ({outcome.error}); "
+            "myst-nb runs it again while reading it and reports the error"
+        )
+
+
+def finish(app: Any, env: Any) -> None:
+    """``env-updated``: every chapter has been read, so the run is over; say how long it took."""
+    run = getattr(app, "parallel_execution", None)
+    if run is None:
+        return
+    run.join()
+    app.parallel_execution = None
+    logger.info(f"[parallel-execution] done in {time.perf_counter() - run.started_at:.1f} s")
 
 
 def write_executed_notebook(app: Any, doctree: Any) -> None:
@@ -222,5 +292,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("parallel_execution_jobs", "auto", "env")
     # Before myst-nb reads anything; after sphinx-thebe and the other env-before-read-docs handlers.
     app.connect("env-before-read-docs", execute_before_reading, priority=950)
+    app.connect("source-read", take_outcome)
     app.connect("doctree-read", write_executed_notebook)
+    app.connect("env-updated", finish)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
