@@ -190,12 +190,12 @@ class BackgroundExecution(threading.Thread):
         return Outcome(job, 0.0, f"the parallel run stopped: {self.error!r}")
 
 
-def _expected_seconds(cache: Any, job: Job) -> float:
-    """The chapter's time on the last build if the cache has it, else a guess from its size."""
-    for record in cache.list_cache_records():
-        if record.uri == str(job.path) and SECONDS_KEY in record.data:
-            return float(record.data[SECONDS_KEY])
-    return job.path.stat().st_size / 2000  # our chapters: roughly 1 s per 2 kB
+def _expected_seconds(cache: Any, jobs: list[Job]) -> None:
+    """Set each job's expected time: the chapter's time on the last build if the cache has it,
+    else a guess from its size."""
+    measured = {r.uri: float(r.data[SECONDS_KEY]) for r in cache.list_cache_records() if SECONDS_KEY in r.data}
+    for job in jobs:
+        job.expected_seconds = measured.get(str(job.path), job.path.stat().st_size / 2000)  # ≈1 s per 2 kB
 
 
 def _store(cache: Any, outcome: Outcome) -> None:
@@ -235,8 +235,7 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
     from jupyter_cache import get_cache
 
     app.parallel_execution_cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
-    for job in jobs:
-        job.expected_seconds = _expected_seconds(app.parallel_execution_cache, job)
+    _expected_seconds(app.parallel_execution_cache, jobs)
     n_jobs = min(resolve_jobs(app.config.parallel_execution_jobs), len(jobs))
     logger.info(f"[parallel-execution] executing {len(jobs)} notebooks, {n_jobs} at a time")
     run = app.parallel_execution = BackgroundExecution(

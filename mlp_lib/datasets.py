@@ -220,6 +220,16 @@ def _sklearn_random_state(rng: np.random.Generator) -> np.random.RandomState:
     return np.random.RandomState(int(rng.integers(0, 2**31 - 1)))
 
 
+def _two_classes(name, first, second, noise, random_state) -> Dataset:
+    """The last steps of scikit-learn's make_moons/make_circles: points ``first = (x₁, x₂)`` get
+    label 0 and ``second`` label 1, rows are shuffled, then Gaussian noise is added."""
+    X = np.vstack([np.append(first[0], second[0]), np.append(first[1], second[1])]).T
+    y = np.hstack([np.zeros(first[0].size, dtype=np.int64), np.ones(second[0].size, dtype=np.int64)])
+    X, y = _sklearn_shuffle(random_state, X, y)
+    X += random_state.normal(scale=noise, size=X.shape)
+    return Dataset(name, X.T, y, 2)
+
+
 def _sklearn_shuffle(random_state: np.random.RandomState, X: np.ndarray, y: np.ndarray):
     """``sklearn.utils.shuffle(X, y, random_state=random_state)``: rows of both in one random order."""
     order = np.arange(X.shape[0])
@@ -329,17 +339,11 @@ def moons(n=500, noise=0.2, seed=0) -> Dataset:
     noise = _check_nonnegative(noise, "noise")
     random_state = _sklearn_random_state(as_generator(seed))
     # make_moons(n_samples=n, noise=noise, shuffle=True, random_state=...), in scikit-learn's steps
-    n_out = n // 2
-    n_in = n - n_out
-    upper = np.linspace(0, np.pi, n_out)
-    lower = np.linspace(0, np.pi, n_in)
-    X = np.vstack(
-        [np.append(np.cos(upper), 1 - np.cos(lower)), np.append(np.sin(upper), 1 - np.sin(lower) - 0.5)]
-    ).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    X, y = _sklearn_shuffle(random_state, X, y)
-    X += random_state.normal(scale=noise, size=X.shape)
-    return Dataset("moons", X.T, y, 2)
+    upper = np.linspace(0, np.pi, n // 2)
+    lower = np.linspace(0, np.pi, n - n // 2)
+    return _two_classes(
+        "moons", (np.cos(upper), np.sin(upper)), (1 - np.cos(lower), 1 - np.sin(lower) - 0.5), noise, random_state
+    )
 
 
 def circles(n=500, noise=0.1, factor=0.5, seed=0) -> Dataset:
@@ -370,17 +374,11 @@ def circles(n=500, noise=0.1, factor=0.5, seed=0) -> Dataset:
     factor = float(factor)
     random_state = _sklearn_random_state(as_generator(seed))
     # make_circles(n_samples=n, noise=noise, factor=factor, shuffle=True, random_state=...)
-    n_out = n // 2
-    n_in = n - n_out
-    outer = np.linspace(0, 2 * np.pi, n_out, endpoint=False)  # endpoint=False: no point twice
-    inner = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
-    X = np.vstack(
-        [np.append(np.cos(outer), np.cos(inner) * factor), np.append(np.sin(outer), np.sin(inner) * factor)]
-    ).T
-    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
-    X, y = _sklearn_shuffle(random_state, X, y)
-    X += random_state.normal(scale=noise, size=X.shape)
-    return Dataset("circles", X.T, y, 2)
+    outer = np.linspace(0, 2 * np.pi, n // 2, endpoint=False)  # endpoint=False: no point twice
+    inner = np.linspace(0, 2 * np.pi, n - n // 2, endpoint=False)
+    return _two_classes(
+        "circles", (np.cos(outer), np.sin(outer)), (np.cos(inner) * factor, np.sin(inner) * factor), noise, random_state
+    )
 
 
 def blobs(n=500, classes=3, noise=1.0, seed=0) -> Dataset:
