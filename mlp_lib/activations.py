@@ -128,8 +128,9 @@ class Softmax(Activation):
 
     def value(self, z):
         z = np.asarray(z, dtype=np.float64)
-        e = np.exp(z - z.max(axis=0, keepdims=True))
-        e /= e.sum(axis=0, keepdims=True)
+        e = z - np.maximum.reduce(z, axis=0)  # the same as z.max(axis=0), with less overhead
+        np.exp(e, out=e)
+        e /= np.add.reduce(e, axis=0)
         return e
 
     def derivative(self, z):

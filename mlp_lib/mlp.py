@@ -14,6 +14,7 @@ only the input a^0).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ from .activations import Activation, get_activation
 from .backprop import bias_gradient, hidden_layer_error, output_layer_error, weight_gradient
 from .initialization import initial_weights
 from .losses import Loss, get_loss
+from .parameters import ParameterVector
 from .validation import as_float_matrix, as_generator, check_same_batch, positive_int
 
 
@@ -43,8 +45,9 @@ class Gradients:
     """Result of backpropagation on one batch.
 
     ``phi[j]`` is ϕ^j (Eqs. 1–2), ``dW[j]`` is ∇_{w^j} L (Eq. 3) and ``db[j]`` is
-    ∇_{b^j} L (Eq. 4), for j = 1 … J; ``loss`` is the batch loss L and
-    ``output`` the network's output a^J on the batch, shape ``(n_J, m)``.
+    ∇_{b^j} L (Eq. 4), for j = 1 … J; ``loss`` is the batch loss L (NaN if it
+    was not computed) and ``output`` the network's output a^J on the batch,
+    shape ``(n_J, m)``.
     """
 
     phi: list
@@ -185,9 +188,11 @@ class MLP:
 
     def _forward(self, x: np.ndarray) -> ForwardPass:
         z, a = [None], [x]
-        for j in range(1, self.J + 1):
-            z.append(self.W[j] @ a[j - 1] + self.b[j])
-            a.append(self.activations[j].value(z[j]))
+        for W, b, activation in zip(self.W[1:], self.b[1:], self.activations[1:]):
+            z_j = W @ a[-1]
+            z_j += b
+            z.append(z_j)
+            a.append(activation.value(z_j))
         return ForwardPass(z=z, a=a)
 
     def output(self, x) -> np.ndarray:
@@ -209,22 +214,36 @@ class MLP:
         x, y = self.check_targets(x, y)
         return self._gradients(x, y)
 
-    def _gradients(self, x: np.ndarray, y: np.ndarray) -> Gradients:
+    def _gradients(self, x: np.ndarray, y: np.ndarray, out: ParameterVector | None = None) -> Gradients:
+        """:meth:`gradients` on a validated batch: the forward pass, :meth:`_backward` and the loss."""
         fp = self._forward(x)
+        grads = self._backward(fp, y, out)
+        grads.loss = self._loss(fp, y)
+        return grads
+
+    def _backward(self, fp: ForwardPass, y: np.ndarray, out: ParameterVector | None = None) -> Gradients:
+        """Eqs. (1)–(4) from a forward pass ``fp`` and the targets ``y``; the loss is left NaN.
+
+        ∇w^j and ∇b^j are written into ``out.W[j]`` and ``out.b[j]`` when ``out``
+        is given (training reuses one :class:`~mlp_lib.parameters.ParameterVector`).
+        """
         J = self.J
         phi = [None] * (J + 1)
         if self.fused and self.loss.fused_activation is not None:
             # Eq. (1) simplified for sigmoid+BCE and softmax+CCE: ϕ^J = (a^J − y)/m,
             # from a^J = σ(z^J) of the forward pass (the same as
             # loss.output_error_from_logits(z^J, y), without computing σ twice)
-            phi[J] = (fp.output - y) / y.shape[1]
+            phi[J] = fp.output - y
+            phi[J] /= y.shape[1]
         else:
             phi[J] = output_layer_error(self.loss.gradient(fp.output, y), fp.z[J], self.activations[J])
         for j in range(J - 1, 0, -1):
             phi[j] = hidden_layer_error(self.W[j + 1], phi[j + 1], fp.z[j], self.activations[j])
-        dW = [None] + [weight_gradient(phi[j], fp.a[j - 1]) for j in range(1, J + 1)]
-        db = [None] + [bias_gradient(phi[j]) for j in range(1, J + 1)]
-        return Gradients(phi=phi, dW=dW, db=db, loss=self._loss(fp, y), output=fp.output)
+        dW, db = [None] * (J + 1), [None] * (J + 1)
+        for j in range(1, J + 1):
+            dW[j] = weight_gradient(phi[j], fp.a[j - 1], out=None if out is None else out.W[j])
+            db[j] = bias_gradient(phi[j], out=None if out is None else out.b[j])
+        return Gradients(phi=phi, dW=dW, db=db, loss=math.nan, output=fp.output)
 
     # ------------------------------------------------------------------
     def predict(self, x) -> np.ndarray:

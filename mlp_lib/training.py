@@ -10,12 +10,14 @@ batch is one matrix product per layer.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .mlp import MLP, Gradients
+from .mlp import MLP, ForwardPass, Gradients
+from .parameters import ParameterVector
 from .validation import as_generator, positive_float, positive_int
 
 
@@ -57,27 +59,34 @@ def sgd_step(model: MLP, x: np.ndarray, y: np.ndarray, learning_rate: float, *, 
     ``x`` is ``(n_0, m)`` and ``y`` the target matrix ``(n_J, m)`` as
     ``model.check_targets`` returns them. Raises :class:`TrainingDiverged`
     (and leaves the weights untouched) when the loss or a gradient is not
-    finite, or when the step would make a weight non-finite.
+    finite, or when the step would make a weight non-finite. Afterwards
+    ``model.W`` and ``model.b`` are new arrays; the old ones are not changed.
     """
+    params = ParameterVector(model.sizes).load(model.W, model.b)
+    new_params, gradient = ParameterVector(model.sizes), ParameterVector(model.sizes)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _step(model, x, y, learning_rate, epoch, step)
+        fp = model._forward(x)
+        loss = model._loss(fp, y)
+        grads = _step(model, params, fp, y, learning_rate, gradient, new_params, epoch, step, loss)
+    grads.loss = loss
+    return grads
 
 
-def _step(model: MLP, x, y, learning_rate, epoch, step) -> Gradients:
-    """:func:`sgd_step` without its floating-point context (``train`` sets it once)."""
-    grads = model._gradients(x, y)
-    new_W, new_b = [None], [None]
+def _step(model: MLP, params, fp, y, learning_rate, gradient, new_params, epoch, step, loss=0.0) -> Gradients:
+    """Backpropagation from the forward pass ``fp``, then θ_new = θ − η ∇_θ L.
+
+    ``params`` holds the model's weights θ (a :class:`ParameterVector`); the
+    gradient is written into ``gradient`` and the new weights into
+    ``new_params``, whose views the model then takes. ``loss`` is the batch
+    loss if the caller computed it (0 if not). The caller sets the
+    floating-point context.
+    """
+    grads = model._backward(fp, y, out=gradient)
+    step_vector = np.multiply(gradient.theta, learning_rate, out=new_params.theta)  # η ∇_θ L
+    np.subtract(params.theta, step_vector, out=new_params.theta)
     # One scalar tells whether anything is inf or NaN: both propagate through sums. An inf or
-    # NaN gradient makes the new weights inf or NaN too, so checking the loss and the new
-    # weights covers the gradients as well.
-    check = grads.loss
-    for W, b, dW, db in zip(model.W[1:], model.b[1:], grads.dW[1:], grads.db[1:]):
-        W = W - learning_rate * dW
-        b = b - learning_rate * db
-        check += W.sum() + b.sum()
-        new_W.append(W)
-        new_b.append(b)
-    if not math.isfinite(check):
+    # NaN gradient makes the new weights inf or NaN too, so the new weights cover the gradients.
+    if not math.isfinite(loss + new_params.sum()):
         raise TrainingDiverged(
             f"training diverged at epoch {epoch}, step {step}: the loss or the weights became "
             f"infinite or NaN with learning rate {learning_rate:g}; lower the learning rate "
@@ -85,7 +94,7 @@ def _step(model: MLP, x, y, learning_rate, epoch, step) -> Gradients:
             epoch=epoch,
             step=step,
         )
-    model.W, model.b = new_W, new_b
+    model.W, model.b = new_params.W, new_params.b
     return grads
 
 
@@ -129,43 +138,73 @@ def train(
         x_val, y_val = model.check_targets(*validation)
     rng = as_generator(seed)
     classify = model.loss.name != "mse"
-    # CCE: the class of each sample, once; the epoch's predictions are compared with them at its end
+    # Each step checks its new weights. With finite weights the cross-entropies' loss is
+    # finite too (their fused forms are stable, their unfused forms clip a^J), except when
+    # z^J itself overflows; MSE's square can overflow with finite outputs, so MSE's loss is
+    # checked at every step, and every epoch's loss at the epoch's end.
+    check_loss = model.loss.name == "mse"
+    # CCE: the class of each sample, found once (the epoch's outputs are compared with it)
     labels = y.argmax(axis=0) if model.loss.name == "cce" else None
-    predicted = np.empty_like(labels) if labels is not None else None
     history = History()
-    m = x.shape[1]
+    J, m = model.J, x.shape[1]
+    # a^J and z^J of every sample in the epoch, each from its own batch's forward pass just
+    # before that batch's step: the epoch's loss and accuracy are computed from them at its end.
+    outputs, logits = np.empty((model.sizes[J], m)), np.empty((model.sizes[J], m))
 
-    # Small matrix products run faster on one BLAS thread than on several (no
-    # thread start-up and hand-off per call), and inf/NaN are handled by
-    # TrainingDiverged rather than by NumPy warnings.
-    with _single_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(m)
-            xs, ys = x[:, order], y[:, order]
-            total, correct = 0.0, 0
-            for step, start in enumerate(range(0, m, batch_size), start=1):
-                batch = slice(start, start + batch_size)
-                xb, yb = xs[:, batch], ys[:, batch]
-                grads = _step(model, xb, yb, learning_rate, epoch, step)
-                total += grads.loss * xb.shape[1]
-                if labels is not None:  # CCE: the predicted classes, counted once per epoch
-                    grads.output.argmax(axis=0, out=predicted[batch])
+    # While training, the weights live in one vector θ (see mlp_lib.parameters) and each step
+    # writes θ − η∇_θL into a second one; the two swap roles after every step. model.W and
+    # model.b are views into the current one, and become ordinary arrays again whenever
+    # other code can see them: in the callback, and when training ends or stops.
+    params = ParameterVector(model.sizes).load(model.W, model.b)
+    new_params, gradient = ParameterVector(model.sizes), ParameterVector(model.sizes)
+    model.W, model.b = params.W, params.b
+    try:
+        # Small matrix products run faster on one BLAS thread than on several (no
+        # thread start-up and hand-off per call), and inf/NaN are handled by
+        # TrainingDiverged rather than by NumPy warnings.
+        with _single_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for epoch in range(1, epochs + 1):
+                order = rng.permutation(m)
+                xs, ys = x[:, order], y[:, order]
+                for step, start in enumerate(range(0, m, batch_size), start=1):
+                    batch = slice(start, start + batch_size)
+                    xb, yb = xs[:, batch], ys[:, batch]
+                    fp = model._forward(xb)
+                    loss = model._loss(fp, yb) if check_loss else 0.0
+                    _step(model, params, fp, yb, learning_rate, gradient, new_params, epoch, step, loss)
+                    params, new_params = new_params, params
+                    outputs[:, batch], logits[:, batch] = fp.output, fp.z[J]
+                # Like Keras and scikit-learn: the epoch's loss and accuracy are those of
+                # its batches, each measured just before its step, averaged over the epoch.
+                epoch_pass = ForwardPass(z=[None] * J + [logits], a=[None] * J + [outputs])
+                history.loss.append(model._loss(epoch_pass, ys))
+                if not math.isfinite(history.loss[-1]):
+                    raise TrainingDiverged(
+                        f"training diverged in epoch {epoch}: the loss became infinite or NaN with "
+                        f"learning rate {learning_rate:g} while the weights stayed finite; lower the "
+                        "learning rate (the weights after the epoch's last step are kept)",
+                        epoch=epoch,
+                        step=step,
+                    )
+                if labels is not None:
+                    history.accuracy.append(np.count_nonzero(outputs.argmax(axis=0) == labels[order]) / m)
                 elif classify:
-                    correct += _n_correct(model, grads.output, yb)
-            if labels is not None:
-                correct = int(np.count_nonzero(predicted == labels[order]))
-            # Like Keras and scikit-learn: the epoch's loss and accuracy are
-            # averaged over its batches, as the weights changed during the epoch.
-            history.loss.append(total / m)
-            if classify:
-                history.accuracy.append(correct / m)
-            if validation is not None:
-                fp = model._forward(x_val)
-                history.val_loss.append(model._loss(fp, y_val))
-                if classify:
-                    history.val_accuracy.append(_n_correct(model, fp.output, y_val) / y_val.shape[1])
-            if callback is not None and callback(epoch, history, model) is False:
-                break
+                    history.accuracy.append(_n_correct(model, outputs, ys) / m)
+                if validation is not None:
+                    fp = model._forward(x_val)
+                    history.val_loss.append(model._loss(fp, y_val))
+                    if classify:
+                        history.val_accuracy.append(_n_correct(model, fp.output, y_val) / y_val.shape[1])
+                if callback is not None:
+                    model.W, model.b = params.arrays()
+                    if callback(epoch, history, model) is False:
+                        break
+                    # the callback may have changed or replaced the weights: take them as they are now
+                    params.load(model.W, model.b)
+                    model.W, model.b = params.W, params.b
+    finally:
+        if model.W is params.W or model.W is new_params.W:
+            model.W, model.b = [None] + [w.copy() for w in model.W[1:]], [None] + [b.copy() for b in model.b[1:]]
     return history
 
 
@@ -182,10 +221,23 @@ def _n_correct(model: MLP, output: np.ndarray, y: np.ndarray) -> int:
 @contextlib.contextmanager
 def _single_blas_thread():
     """Limit BLAS to one thread while training, if threadpoolctl is available."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover - threadpoolctl comes with scikit-learn
         yield
         return
-    with threadpool_limits(limits=1, user_api="blas"):
+    with controller.limit(limits=1, user_api="blas"):
         yield
+
+
+@functools.lru_cache(maxsize=None)
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, NumPy's among them, made once.
+
+    Finding the libraries takes milliseconds (threadpoolctl.threadpool_limits does
+    it on every call); NumPy's BLAS, the one training uses, is loaded with NumPy.
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover
+        return None
+    return ThreadpoolController()

@@ -80,13 +80,13 @@ def test_one_full_batch_epoch_is_one_gradient_step():
 def test_batches_are_matrix_products_not_sample_loops(monkeypatch):
     # One backpropagation call per batch (ceil(m / batch_size) per epoch), never one per sample.
     calls = []
-    original = MLP._gradients
+    original = MLP._backward
 
-    def counting(self, x, y):
-        calls.append(x.shape[1])
-        return original(self, x, y)
+    def counting(self, fp, y, out=None):
+        calls.append(fp.a[0].shape[1])
+        return original(self, fp, y, out=out)
 
-    monkeypatch.setattr(MLP, "_gradients", counting)
+    monkeypatch.setattr(MLP, "_backward", counting)
     x, y = _regression(m=50)
     train(MLP([3, 1], seed=0), x, y, epochs=2, learning_rate=0.01, batch_size=20, seed=0)
     assert calls == [20, 20, 10, 20, 20, 10]
