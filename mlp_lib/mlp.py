@@ -188,11 +188,9 @@ class MLP:
 
     def _forward(self, x: np.ndarray) -> ForwardPass:
         z, a = [None], [x]
-        for W, b, activation in zip(self.W[1:], self.b[1:], self.activations[1:]):
-            z_j = W @ a[-1]
-            z_j += b
-            z.append(z_j)
-            a.append(activation.value(z_j))
+        for j in range(1, self.J + 1):
+            z.append(self.W[j] @ a[j - 1] + self.b[j])
+            a.append(self.activations[j].value(z[j]))
         return ForwardPass(z=z, a=a)
 
     def output(self, x) -> np.ndarray:

@@ -322,3 +322,99 @@ def test_batch_size_larger_than_m_trains():
 
 def test_exports():
     assert mlp_lib.TrainingDiverged is TrainingDiverged and mlp_lib.train is train
+
+
+# ---------------------------------------------------------------------------
+# The model's arrays: training works on one parameter vector, the model keeps plain arrays
+# ---------------------------------------------------------------------------
+def test_training_leaves_the_old_arrays_alone_and_ends_with_plain_arrays():
+    x, y = _regression(m=12)
+    model = MLP([3, 4, 1], hidden="tanh", seed=0)
+    old_W, old_b = list(model.W), list(model.b)
+    saved = model.copy()
+    train(model, x, y, epochs=3, learning_rate=0.05, batch_size=5)
+    for j in (1, 2):
+        np.testing.assert_array_equal(old_W[j], saved.W[j])  # what the caller held did not change
+        np.testing.assert_array_equal(old_b[j], saved.b[j])
+        assert model.W[j].flags.owndata and model.b[j].flags.owndata  # no views of training's buffers
+        assert not np.shares_memory(model.W[j], model.b[j])
+    assert not _same_weights(model, saved)
+
+
+def test_sgd_step_leaves_the_old_arrays_alone():
+    x, y = _regression(m=6)
+    model = MLP([3, 4, 1], hidden="tanh", seed=0)
+    old_W1, saved = model.W[1], model.W[1].copy()
+    sgd_step(model, x, y, 0.1)
+    np.testing.assert_array_equal(old_W1, saved)
+    assert not np.array_equal(model.W[1], saved)
+
+
+def test_callback_sees_arrays_it_may_keep():
+    x, y = _regression(m=12)
+    kept = []
+
+    def callback(epoch, history, model):
+        kept.append((model.W[1], model.W[1].copy()))
+
+    train(MLP([3, 4, 1], hidden="tanh", seed=0), x, y, epochs=4, learning_rate=0.05, batch_size=5, callback=callback)
+    for array, snapshot in kept:
+        np.testing.assert_array_equal(array, snapshot)  # later steps did not write into them
+    assert not np.array_equal(kept[0][1], kept[-1][1])
+
+
+def test_weights_a_callback_sets_are_the_ones_training_continues_from():
+    x, y = _regression(m=12)
+
+    def reset_first_layer(epoch, history, model):
+        if epoch == 1:
+            model.W[1] = np.full((4, 3), 0.1)
+            model.b[1] += 1.0  # in place, on the array the callback was given
+
+    model = MLP([3, 4, 1], hidden="tanh", seed=0)
+    train(model, x, y, epochs=2, learning_rate=0.05, batch_size=5, seed=np.random.default_rng(9), callback=reset_first_layer)
+    twin, rng = MLP([3, 4, 1], hidden="tanh", seed=0), np.random.default_rng(9)
+    train(twin, x, y, epochs=1, learning_rate=0.05, batch_size=5, seed=rng)
+    twin.W[1] = np.full((4, 3), 0.1)
+    twin.b[1] = twin.b[1] + 1.0
+    train(twin, x, y, epochs=1, learning_rate=0.05, batch_size=5, seed=rng)
+    assert _same_weights(model, twin)
+
+
+def test_a_callback_that_sets_a_wrong_shape_gets_a_clear_error():
+    x, y = _regression(m=12)
+
+    def bad(epoch, history, model):
+        model.W[2] = np.zeros((1, 5))
+
+    model = MLP([3, 4, 1], hidden="tanh", seed=0)
+    with pytest.raises(ValueError, match=r"expected W\[2\] of shape \(1, 4\) for layer sizes \[3, 4, 1\], got shape \(1, 5\)"):
+        train(model, x, y, epochs=3, learning_rate=0.05, callback=bad)
+
+
+def test_an_interrupted_training_leaves_plain_finite_arrays():
+    x, y = _regression(m=12)
+
+    def interrupt(epoch, history, model):
+        raise KeyboardInterrupt
+
+    model = MLP([3, 4, 1], hidden="tanh", seed=0)
+    with pytest.raises(KeyboardInterrupt):
+        train(model, x, y, epochs=3, learning_rate=0.05, callback=interrupt)
+    assert all(w.flags.owndata and np.all(np.isfinite(w)) for w in model.W[1:] + model.b[1:])
+
+
+def test_a_loss_that_overflows_while_the_weights_stay_finite_is_reported_at_the_epoch_end():
+    # z^J = w x = (0, −1e308·10) overflows to −inf with finite weights. Softmax still gives
+    # (1, 0) and finite gradients, so the step itself is finite, but the true class (1) has
+    # probability 0: the cross-entropy is infinite.
+    model = MLP([1, 2], output="softmax", loss="cce", seed=0)
+    model.W[1] = np.array([[0.0], [-1e308]])
+    x, labels = np.array([[10.0]]), np.array([1])
+    with pytest.raises(TrainingDiverged, match=r"in epoch 1: the loss became infinite or NaN") as info:
+        train(model, x, labels, epochs=3, learning_rate=0.1, batch_size=1)
+    assert (info.value.epoch, info.value.step) == (1, 1)
+    assert all(np.all(np.isfinite(w)) for w in model.W[1:] + model.b[1:])
+    model.W[1] = np.array([[0.0], [-1e308]])
+    with pytest.raises(TrainingDiverged, match=r"epoch 0, step 0"):  # one step checks its own loss
+        sgd_step(model, *model.check_targets(x, labels), 0.1)
