@@ -11,7 +11,7 @@ written once for all of them::
 so reading or writing ``W[j]`` reads or writes the vector. The gradient
 ∇_θ L is a ParameterVector of the same layout: Eq. (3) writes ∇_{w^j} L into
 its ``W[j]`` and Eq. (4) writes ∇_{b^j} L into its ``b[j]``
-(see :meth:`mlp_lib.MLP._gradients`). One update is then two NumPy operations
+(see :meth:`mlp_lib.MLP._backward`). One update is then two NumPy operations
 on whole vectors instead of two per array, which is what makes
 :func:`mlp_lib.train`'s step fast on small networks.
 

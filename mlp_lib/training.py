@@ -1,7 +1,9 @@
 """Mini-batch gradient descent.
 
 One step on a batch is ``w^j ← w^j − η ∇_{w^j} L`` and ``b^j ← b^j − η ∇_{b^j} L``
-for every layer, with the gradients from backpropagation. An epoch shuffles
+for every layer, with the gradients from backpropagation — written once for all
+layers as ``θ ← θ − η ∇_θ L`` on the vector θ of all parameters
+(:mod:`mlp_lib.parameters`). An epoch shuffles
 the samples with an explicit seed and visits every one of them once, in
 batches of ``batch_size`` columns. There is no Python loop over samples: each
 batch is one matrix product per layer.
@@ -25,7 +27,10 @@ class TrainingDiverged(FloatingPointError):
     """Raised when a step would make the loss or the weights infinite or NaN.
 
     The model keeps the weights it had before that step (nothing is lost);
-    ``epoch`` and ``step`` tell where it happened.
+    ``epoch`` and ``step`` tell where it happened. One rare case is found only
+    at the end of an epoch: a cross-entropy that overflows because z^J does
+    while the weights stay finite; the model then keeps the epoch's last
+    (finite) weights, and the message says so.
     """
 
     def __init__(self, message: str, epoch: int, step: int):
