@@ -225,23 +225,24 @@ class MLP:
         ∇w^j and ∇b^j are written into ``out.W[j]`` and ``out.b[j]`` when ``out``
         is given (training reuses one :class:`~mlp_lib.parameters.ParameterVector`).
         """
-        J = self.J
+        J, W, z, a = self.J, self.W, fp.z, fp.a
         phi = [None] * (J + 1)
         if self.fused and self.loss.fused_activation is not None:
             # Eq. (1) simplified for sigmoid+BCE and softmax+CCE: ϕ^J = (a^J − y)/m,
             # from a^J = σ(z^J) of the forward pass (the same as
             # loss.output_error_from_logits(z^J, y), without computing σ twice)
-            phi[J] = fp.output - y
-            phi[J] /= y.shape[1]
+            phi_J = a[J] - y
+            phi_J /= y.shape[1]
+            phi[J] = phi_J
         else:
-            phi[J] = output_layer_error(self.loss.gradient(fp.output, y), fp.z[J], self.activations[J])
+            phi[J] = output_layer_error(self.loss.gradient(a[J], y), z[J], self.activations[J])
         for j in range(J - 1, 0, -1):
-            phi[j] = hidden_layer_error(self.W[j + 1], phi[j + 1], fp.z[j], self.activations[j])
-        dW, db = [None] * (J + 1), [None] * (J + 1)
-        for j in range(1, J + 1):
-            dW[j] = weight_gradient(phi[j], fp.a[j - 1], out=None if out is None else out.W[j])
-            db[j] = bias_gradient(phi[j], out=None if out is None else out.b[j])
-        return Gradients(phi=phi, dW=dW, db=db, loss=math.nan, output=fp.output)
+            phi[j] = hidden_layer_error(W[j + 1], phi[j + 1], z[j], self.activations[j])
+        dW, db = (out.W, out.b) if out is not None else ([None] * (J + 1), [None] * (J + 1))
+        for j in range(1, J + 1):  # into dW[j] and db[j] when they are arrays already (out)
+            dW[j] = weight_gradient(phi[j], a[j - 1], out=dW[j])
+            db[j] = bias_gradient(phi[j], out=db[j])
+        return Gradients(phi, dW, db, math.nan, a[J])
 
     # ------------------------------------------------------------------
     def predict(self, x) -> np.ndarray:
