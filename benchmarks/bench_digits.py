@@ -142,7 +142,7 @@ def run_sklearn(train, test, lr, bs, epochs, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and repeats (a smoke run)")
-    parser.add_argument("--repeats", type=int, default=None, help="trainings per library (default 5, quick 2)")
+    parser.add_argument("--repeats", type=int, default=None, help="trainings per library (default 9, quick 2)")
     parser.add_argument("--epochs", type=int, default=None, help="default 40, quick 10")
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -167,7 +167,7 @@ def main(argv=None):
 
 def _run(args):
     epochs = args.epochs or (10 if args.quick else 40)
-    repeats = args.repeats or (2 if args.quick else 5)
+    repeats = args.repeats or (2 if args.quick else 9)
 
     data = digits(seed=SEED)
     train, test = train_test_split(data, test_fraction=0.25, seed=SEED)

@@ -36,7 +36,7 @@ class ParameterVector:
         self.sizes = list(sizes)
         shapes = [((n, n_prev), (n, 1)) for n_prev, n in zip(self.sizes[:-1], self.sizes[1:])]
         self.theta = np.empty(sum(n * n_prev + n for (n, n_prev), _ in shapes))
-        self._ones = np.ones(self.theta.size)
+        self._ones = None  # made by the first sum()
         self.W: list = [None]
         self.b: list = [None]
         start = 0
@@ -63,6 +63,8 @@ class ParameterVector:
 
     def sum(self) -> float:
         """Σθ, the sum of all parameters: inf or NaN if any of them is (one dot product, cheap)."""
+        if self._ones is None:
+            self._ones = np.ones(self.theta.size)
         return float(np.dot(self.theta, self._ones))
 
     def arrays(self) -> tuple[list, list]:
