@@ -449,8 +449,12 @@ class SymbolicMLP:
             raise ValueError(
                 f"expected an expression of this network's symbols, got others too: {sorted(map(str, foreign))}"
             )
-        evaluated = expr.xreplace({s: sp.Float(float(v)) for s, v in values.items()}).evalf()
-        return np.array(evaluated.tolist(), dtype=np.float64).reshape(expr.shape)
+        return np.array(_evaluate(expr, values).tolist(), dtype=np.float64).reshape(expr.shape)
+
+
+def _evaluate(expr: sp.Matrix, values: dict) -> sp.Matrix:
+    """``expr`` with every symbol replaced by its value as a 53-bit sympy.Float, evaluated by SymPy."""
+    return expr.xreplace({s: sp.Float(float(v)) for s, v in values.items()}).evalf()
 
 
 def counterexample(diff: sp.Matrix, seed=0, tries: int = 20):
@@ -466,7 +470,7 @@ def counterexample(diff: sp.Matrix, seed=0, tries: int = 20):
     syms = sorted(diff.free_symbols, key=lambda s: s.name)
     for _ in range(tries):
         vals = rng.uniform(0.1, 0.9, size=len(syms))
-        evaluated = diff.xreplace({s: sp.Float(float(v)) for s, v in zip(syms, vals)}).evalf()
+        evaluated = _evaluate(diff, dict(zip(syms, vals)))
         if not all(entry.is_number for entry in evaluated):
             raise ValueError(
                 "expected concrete activations and loss, got undefined functions: "

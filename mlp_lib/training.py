@@ -208,8 +208,9 @@ def train(
                     params.load(model.W, model.b)
                     model.W, model.b = params.W, params.b
     finally:
-        if model.W is params.W or model.W is new_params.W:
-            model.W, model.b = [None] + [w.copy() for w in model.W[1:]], [None] + [b.copy() for b in model.b[1:]]
+        for vector in (params, new_params):  # the model still holds views into one of them
+            if model.W is vector.W:
+                model.W, model.b = vector.arrays()
     return history
 
 

@@ -223,20 +223,17 @@ def player_html(
         raise ValueError(f"expected fps > 0, got {fps!r}")
     if not images:
         raise ValueError("expected at least one frame, got none")
-    fill = "".join(
-        f'  frames[{i}] = "data:image/{frame_format};base64,{base64.b64encode(image).decode("ascii")}"\n'
-        for i, image in enumerate(images)
-    )
+    urls = [f"data:image/{frame_format};base64,{base64.b64encode(image).decode('ascii')}" for image in images]
     html = JS_INCLUDE + STYLE_INCLUDE + DISPLAY_TEMPLATE.format(
         id=uuid.uuid4().hex,
         Nframes=len(images),
-        fill_frames="\n" + fill,
+        fill_frames="\n" + "".join(f'  frames[{i}] = "{url}"\n' for i, url in enumerate(urls)),
         interval=max(1, round(1000 / fps)),
         once_checked="checked",
         loop_checked="",
         reflect_checked="",
     )
-    return _offline_player(html, alt)
+    return _offline_player(html, alt, first_frame=urls[0])
 
 
 def _check_format(frame_format: str) -> None:
@@ -260,14 +257,17 @@ _ICONS = {
 }
 
 
-def _offline_player(html: str, alt: str = "Recorded training run, frame by frame") -> str:
-    """The jshtml player without its CDN stylesheet, icons as text, and alt text on its frame image."""
+def _offline_player(html: str, alt: str, first_frame: str) -> str:
+    """The jshtml player without its CDN stylesheet, icons as text, and alt text on its frame image.
+
+    ``first_frame`` (a data URL) goes straight into the <img>, so a picture shows before (or
+    without) the player's script — JupyterLab sometimes lays the image out at 0×0 until a
+    button is pressed.
+    """
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
-    # The first frame goes straight into the <img>, so a picture shows before (or without) the
-    # player's script — JupyterLab sometimes lays the image out at 0×0 until a button is pressed.
-    first = re.search(r'frames\[0\] = "(data:image/[^"]*)"', html, flags=re.S)
-    src = f' src="{first.group(1).replace(chr(92) + chr(10), "")}"' if first else ""
-    html = html.replace('<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}"{src} id="_anim_img', 1)
+    html = html.replace(
+        '<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" src="{first_frame}" id="_anim_img', 1
+    )
 
     def icon(match):
         return f"<span>{_ICONS.get(match.group(1), '·')}</span>"
