@@ -62,4 +62,4 @@ clean:
 # chapters, in handouts/student/ and handouts/instructor/. Options: HANDOUT_ARGS="--execute".
 .PHONY: handouts
 handouts: venv
-	$(BIN)/python -m mlp_lib.handouts --out handouts/ $(HANDOUT_ARGS)
+	$(BIN)/python tools/make_handouts.py chapters --out handouts/ $(HANDOUT_ARGS)

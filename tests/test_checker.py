@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from mlp_lib import checker
-from mlp_lib import expression_parser as ep
-from mlp_lib.checker import check_expression
-from mlp_lib.checks import EXERCISES, check, exercises_for, get_exercise
+from mlp_lib.teaching import checker
+from mlp_lib.teaching import parser as ep
+from mlp_lib.teaching.checker import check_expression
+from mlp_lib.teaching.catalogue import EXERCISES, check, exercises_for, get_exercise
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = [
@@ -250,8 +250,8 @@ def test_non_text_is_refused():
 
 def test_sources_never_evaluate_text():
     """The parser and checker build SymPy objects themselves: no eval/exec/compile/sympify/parse_expr."""
-    for name in ("expression_parser.py", "checker.py"):
-        code = (ROOT / "mlp_lib" / name).read_text()
+    for name in ("parser.py", "checker.py", "catalogue.py"):
+        code = (ROOT / "mlp_lib" / "teaching" / name).read_text()
         for call in ("eval(", "exec(", "compile(", "sympify(", "parse_expr(", "__import__("):
             assert not re.search(r"(?<![\w.])" + re.escape(call), code), f"{name} calls {call}"
 

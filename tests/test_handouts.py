@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mlp_lib.handouts import make_handouts, split_blocks
+from make_handouts import make_handouts, read_chapter, split_blocks  # tools/ (pytest's pythonpath)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +103,7 @@ def fake(tmp_path):
     src.mkdir()
     (src / "fake.md").write_text(FAKE)
     out = tmp_path / "handouts"
-    paths = make_handouts(out, source=src)
+    paths = make_handouts(src, out)
     return paths["fake"]
 
 
@@ -139,8 +139,7 @@ def test_student_copy_of_every_real_chapter(tmp_path):
     chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
     if not chapters:
         pytest.skip("no chapters written yet")
-    paths = make_handouts(tmp_path, chapters)
-    from mlp_lib.handouts import read_chapter
+    paths = make_handouts(ROOT / "chapters", tmp_path, chapters)
     for chapter in chapters:
         source = (ROOT / "chapters" / f"{chapter}.md").read_text()
         solutions = [b.text for b in split_blocks(source) if b.kind == "solution" and b.text.strip()]
@@ -163,12 +162,12 @@ def test_student_copy_of_every_real_chapter(tmp_path):
 
 
 def test_checker_cells_for_chapters_with_catalogue_entries(tmp_path):
-    from mlp_lib.checks import exercises_for
+    from mlp_lib.teaching.catalogue import exercises_for
 
     chapters = [p.stem for p in (ROOT / "chapters").glob("*.md") if exercises_for(p.stem)]
     if not chapters:
         pytest.skip("no chapters written yet")
-    paths = make_handouts(tmp_path, chapters[:3])
+    paths = make_handouts(ROOT / "chapters", tmp_path, chapters[:3])
     for chapter, (student, instructor) in paths.items():
         s, i = _text(nbformat.read(student, 4)), _text(nbformat.read(instructor, 4))
         for ex in exercises_for(chapter):
@@ -182,12 +181,12 @@ def test_command_line(tmp_path):
     if not chapters:
         pytest.skip("no chapters written yet")
     out = tmp_path / "h"
-    run = subprocess.run([sys.executable, "-m", "mlp_lib.handouts", "--out", str(out), "--chapters", chapters[0]],
+    run = subprocess.run([sys.executable, "tools/make_handouts.py", "chapters", "--out", str(out), "--chapters", chapters[0]],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert (out / "student" / f"{chapters[0]}.ipynb").exists()
     assert (out / "instructor" / f"{chapters[0]}.ipynb").exists()
-    bad = subprocess.run([sys.executable, "-m", "mlp_lib.handouts", "--out", str(out), "--chapters", "nope"],
+    bad = subprocess.run([sys.executable, "tools/make_handouts.py", "chapters", "--out", str(out), "--chapters", "nope"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "expected chapters among" in bad.stderr
 
@@ -196,7 +195,15 @@ def test_execute_option_runs_the_student_notebook(tmp_path):
     src = tmp_path / "chapters"
     src.mkdir()
     (src / "fake.md").write_text(FAKE)
-    student, _ = make_handouts(tmp_path / "out", source=src, execute=True)["fake"]
+    student, _ = make_handouts(src, tmp_path / "out", execute=True)["fake"]
     nb = nbformat.read(student, 4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any("text" in o and "0.12573" in o["text"] for o in outputs)  # default_rng(0).normal(): same for all
+
+
+def test_chapters_folder_is_an_argument_and_a_missing_one_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="not a folder"):
+        make_handouts(tmp_path / "no-such-folder", tmp_path / "out")
+    bad = subprocess.run([sys.executable, "tools/make_handouts.py", str(tmp_path / "nope"), "--out", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode != 0 and "not a folder" in bad.stderr

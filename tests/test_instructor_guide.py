@@ -48,5 +48,5 @@ def test_every_chapter_has_goals_and_minutes():
 def test_misconceptions_and_handouts_are_covered():
     text = GUIDE.read_text()
     for words in ("§3.2.1", "§2.2", "§2.4", "matrix of ones", "mean or sum", "Softmax in hidden layers",
-                  "ReLU'(0)", "make handouts", "python -m mlp_lib.handouts"):
+                  "ReLU'(0)", "make handouts", "python tools/make_handouts.py chapters"):
         assert words in text, words

@@ -277,3 +277,14 @@ def test_non_real_input_is_refused_not_converted(bad):
     model = MLP([2, 1]) if np.asarray(bad).shape[0] == 2 else MLP([1, 1])
     with pytest.raises(TypeError, match="expected x to be an array of real numbers"):
         model.forward(np.asarray(bad).T if np.asarray(bad).shape[0] == 1 else bad)
+
+
+def test_import_mlp_lib_loads_no_display_or_symbolic_library():
+    """The core is NumPy only: widgets, plots and SymPy live in subpackages that load them themselves."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mlp_lib; "
+            "print(','.join(m for m in ('sympy', 'matplotlib', 'ipywidgets', 'sklearn') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "", f"import mlp_lib loaded {run.stdout.strip()}"

@@ -4,8 +4,8 @@
 the answer may use, a text box and a Check button. The verdict panel (an
 ``HTMLMath`` widget, so MathJax renders it) shows how the answer was read (as
 LaTeX), ✓ or ✗, a table of values where a wrong answer and the right one
-differ, and a hint. All the work is :func:`mlp_lib.checks.check` /
-:func:`mlp_lib.checker.check_expression` — the widget only displays it, and
+differ, and a hint. All the work is :func:`mlp_lib.teaching.catalogue.check` /
+:func:`mlp_lib.teaching.checker.check_expression` — the widget only displays it, and
 :meth:`DerivationChecker.check` can be called directly (tests do so).
 
 Without a kernel (the static website) the widget is shown but cannot check:
@@ -18,8 +18,8 @@ import html
 
 import ipywidgets as W
 
-from ..checker import CheckResult, check_expression, format_value
-from ..checks import Exercise, get_exercise
+from ..teaching.checker import CheckResult, check_expression, format_value
+from ..teaching.catalogue import Exercise, get_exercise
 
 
 class DerivationChecker:
@@ -28,14 +28,14 @@ class DerivationChecker:
     Parameters
     ----------
     exercise : str or Exercise or dict
-        A catalogue name (see :data:`mlp_lib.checks.EXERCISES`), an
-        :class:`~mlp_lib.checks.Exercise`, or a dict of
-        :func:`~mlp_lib.checker.check_expression` arguments with keys
+        A catalogue name (see :data:`mlp_lib.teaching.catalogue.EXERCISES`), an
+        :class:`~mlp_lib.teaching.catalogue.Exercise`, or a dict of
+        :func:`~mlp_lib.teaching.checker.check_expression` arguments with keys
         ``expected``, ``variables`` and optionally ``prompt``, ``matrix_shapes``, ….
     answer : str
         Initial text of the box (e.g. a student's earlier attempt).
     timeout : float or None
-        Seconds SymPy may take per check (None: :data:`mlp_lib.checker.DEFAULT_TIMEOUT`).
+        Seconds SymPy may take per check (None: :data:`mlp_lib.teaching.checker.DEFAULT_TIMEOUT`).
 
     Attributes
     ----------

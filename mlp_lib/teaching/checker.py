@@ -1,7 +1,7 @@
 """The derivation checker: is a student's formula equal to the right one?
 
 :func:`check_expression` reads the typed answer with the safe parser of
-:mod:`mlp_lib.expression_parser` (nothing the student types is ever run), then
+:mod:`mlp_lib.teaching.parser` (nothing the student types is ever run), then
 lets SymPy decide whether it equals the expected formula:
 
 1. both are built with *placeholder* activations (σ, σ', sigmoid', ReLU', …),
@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import expression_parser as ep
-from .symbolic import difference
+from . import parser as ep
+from ..symbolic import difference
 
 #: seconds SymPy may spend deciding one answer (hints included)
 DEFAULT_TIMEOUT = 5.0
@@ -141,7 +141,7 @@ def check_expression(
     ----------
     answer_text : str
         What the student typed, e.g. ``"a - y"`` or ``"(W.T @ phi) * sigma_prime(z)"``.
-        Read by :mod:`mlp_lib.expression_parser` (safe: never evaluated).
+        Read by :mod:`mlp_lib.teaching.parser` (safe: never evaluated).
     expected : str or SymPy expression/Matrix
         The right formula, as text in the same language (parsed the same way) or
         built with SymPy over the same names.

@@ -1,6 +1,6 @@
 """A safe parser from a student's typed formula to a SymPy expression.
 
-The derivation checker (:mod:`mlp_lib.checker`) must never run what a student
+The derivation checker (:mod:`mlp_lib.teaching.checker`) must never run what a student
 types. This module reads the text with :func:`ast.parse` — used *only* as a
 parser: nothing is compiled or evaluated — and then walks the syntax tree with a
 whitelist, building the SymPy objects itself (``sp.Add``, ``sp.Mul``, ``sp.Pow``,
@@ -49,7 +49,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from . import symbolic
+from .. import symbolic
 
 MAX_LENGTH = 500
 MAX_DEPTH = 30

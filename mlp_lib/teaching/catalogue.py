@@ -3,10 +3,10 @@
 Each :class:`Exercise` names one derivation of a chapter: the prompt, the names
 the answer may use, the expected formula (as text, read by the same safe parser
 as the answers) and the known wrong variants with a hint for each. Use it with
-:func:`check` (plain text in, :class:`~mlp_lib.checker.CheckResult` out) or the
+:func:`check` (plain text in, :class:`~mlp_lib.teaching.checker.CheckResult` out) or the
 widget :class:`mlp_lib.widgets.derivation_checker.DerivationChecker`::
 
-    >>> from mlp_lib.checks import check
+    >>> from mlp_lib.teaching.catalogue import check
     >>> check("sigmoid-bce-phi", "a - y").ok
     True
 
@@ -76,7 +76,7 @@ class Exercise:
     exercise: str | None = None
 
     def check(self, answer_text: str, *, timeout: float | None = None, seed: int = 0) -> CheckResult:
-        """Check one answer (see :func:`mlp_lib.checker.check_expression`)."""
+        """Check one answer (see :func:`mlp_lib.teaching.checker.check_expression`)."""
         return check_expression(
             answer_text,
             self.expected,

@@ -2,16 +2,16 @@
 
 One command::
 
-    python -m mlp_lib.handouts --out handouts/            # every chapter
-    python -m mlp_lib.handouts --chapters eq2-recursion minibatch --out handouts/
-    python -m mlp_lib.handouts --execute                  # also run the notebooks (slow)
+    python tools/make_handouts.py chapters --out handouts/            # every chapter
+    python tools/make_handouts.py chapters --chapters eq2-recursion minibatch --out handouts/
+    python tools/make_handouts.py chapters --execute                  # also run the notebooks (slow)
 
 (or ``make handouts``) reads ``chapters/*.md`` (MyST notebooks) with jupytext and writes
 
 * ``handouts/student/<chapter>.ipynb`` — the chapter with every ``{solution}``
   block (and everything between ``{solution-start}`` and ``{solution-end}``)
   removed; after each exercise, a "Your answer" cell and an empty code cell;
-  a derivation-checker cell for each check of :mod:`mlp_lib.checks` that
+  a derivation-checker cell for each check of :mod:`mlp_lib.teaching.catalogue` that
   belongs to the chapter;
 * ``handouts/instructor/<chapter>.ipynb`` — the same with the solutions kept
   (and the expected formula of each derivation check).
@@ -34,10 +34,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from .checks import exercises_for
+from mlp_lib.teaching.catalogue import exercises_for
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT / "chapters"
 
 _OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\{(?P<kind>exercise|solution)\}[ \t]*(?P<arg>.*?)\s*$")
 _GATED = re.compile(r"^[ \t]*(`{3,}|:{3,})\{(?P<kind>(?:exercise|solution)-(?:start|end))\}[ \t]*(?P<arg>.*?)\s*$")
@@ -110,7 +108,7 @@ def _plain(markdown: str) -> str:
 def _checker_cell(name: str):
     return new_code_cell(
         "# Derivation checker: type your formula and press Check.\n"
-        "# Without widgets: from mlp_lib.checks import check; print(check(%r, \"your formula\"))\n"
+        "# Without widgets: from mlp_lib.teaching.catalogue import check; print(check(%r, \"your formula\"))\n"
         "from mlp_lib.widgets.derivation_checker import DerivationChecker\n"
         "DerivationChecker(%r)" % (name, name)
     )
@@ -136,7 +134,7 @@ def convert(nb, chapter: str, *, student: bool):
     title = next((m.group(1) for c in nb.cells if c.cell_type == "markdown"
                   for m in [re.search(r"^# (.+)$", c.source, re.M)] if m), chapter)
     cells = [new_markdown_cell(
-        f"*{audience} handout — {title}* (from `chapters/{chapter}.md`, made with `python -m mlp_lib.handouts`).\n\n"
+        f"*{audience} handout — {title}* (from `chapters/{chapter}.md`, made with `python tools/make_handouts.py chapters`).\n\n"
         + ("Solutions are not included: write your answers in the cells after each exercise. " if student else
            "Solutions are included. ")
         + "The code uses the book's fixed seeds, so every notebook shows the same numbers as the teacher's. "
@@ -247,13 +245,17 @@ def _execute(nb, cwd: Path) -> None:
                    resources={"metadata": {"path": str(cwd)}}).execute()
 
 
-def make_handouts(out_dir, chapters=None, *, source=DEFAULT_SOURCE, execute: bool = False) -> dict:
+def make_handouts(source, out_dir, chapters=None, *, execute: bool = False) -> dict:
     """Write student and instructor notebooks for ``chapters`` (file stems; default: all in ``source``).
+
+    ``source`` is the folder of the book's MyST chapters (``chapters/`` of the repository).
 
     Returns ``{chapter: (student_path, instructor_path)}``. Raises ValueError for
     a chapter that does not exist.
     """
     source, out_dir = Path(source), Path(out_dir)
+    if not source.is_dir():
+        raise ValueError(f"expected the folder of the book's chapters, got {str(source)!r}, which is not a folder")
     available = sorted(p.stem for p in source.glob("*.md"))
     wanted = list(chapters) if chapters else available
     missing = [c for c in wanted if c not in available]
@@ -279,17 +281,17 @@ def make_handouts(out_dir, chapters=None, *, source=DEFAULT_SOURCE, execute: boo
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m mlp_lib.handouts",
+        prog="python tools/make_handouts.py",
         description="Make student notebooks (solutions removed) and instructor notebooks (solutions kept) "
                     "from the book's chapters.",
     )
+    parser.add_argument("chapters_dir", help="folder of the book's MyST chapters, e.g. chapters/")
     parser.add_argument("--out", default="handouts", help="output folder (default: handouts/)")
     parser.add_argument("--chapters", nargs="+", metavar="NAME", help="chapter file stems (default: all)")
-    parser.add_argument("--source", default=str(DEFAULT_SOURCE), help="folder of the MyST chapters")
     parser.add_argument("--execute", action="store_true", help="run every notebook (off by default)")
     args = parser.parse_args(argv)
     try:
-        paths = make_handouts(args.out, args.chapters, source=args.source, execute=args.execute)
+        paths = make_handouts(args.chapters_dir, args.out, args.chapters, execute=args.execute)
     except ValueError as exc:
         parser.error(str(exc))
     for chapter, (student, instructor) in paths.items():
