@@ -72,7 +72,7 @@ class ReLU(Activation):
         return np.maximum(z, 0.0)
 
     def derivative(self, z):
-        return (z > 0).astype(np.float64)
+        return np.heaviside(z, 0.0)  # the step function: 1 where z > 0, 0 where z ≤ 0 (σ'(0) = 0)
 
 
 class Sigmoid(Activation):
@@ -128,10 +128,8 @@ class Softmax(Activation):
 
     def value(self, z):
         z = np.asarray(z, dtype=np.float64)
-        e = z - np.maximum.reduce(z, axis=0)  # the same as z.max(axis=0), with less overhead
-        np.exp(e, out=e)
-        e /= np.add.reduce(e, axis=0)
-        return e
+        e = np.exp(z - z.max(axis=0, keepdims=True))  # minus the column's max: every e ≤ 1, no overflow
+        return e / e.sum(axis=0, keepdims=True)
 
     def derivative(self, z):
         raise TypeError(

@@ -15,12 +15,11 @@ Eq. (4)    ∇_{b^j} L = ϕ^j                               :func:`bias_gradient
 In mini-batch form the columns of ϕ are the per-sample errors (each already
 carrying the 1/m of the batch mean, see :mod:`mlp_lib.losses`). Eq. (3)'s
 matrix product ϕ^j (a^{j−1})ᵀ then sums the per-sample outer products, and
-Eq. (4) becomes ϕ^j 𝟙 — the sum of the columns.
+Eq. (4) sums the columns of ϕ^j: the bias gradient of the batch is the sum of
+the per-sample bias gradients.
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 
@@ -55,31 +54,20 @@ def hidden_layer_error(
     return (W_next.T @ phi_next) * activation.derivative(z)
 
 
-def weight_gradient(phi: np.ndarray, a_prev: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+def weight_gradient(phi: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
     """Eq. (3): ∇_{w^j} L = ϕ^j (a^{j−1})ᵀ.
 
     ``phi`` is ``(n_j, m)``, ``a_prev`` is ``(n_{j−1}, m)``; returns ``(n_j, n_{j−1})``,
-    the shape of w^j. In components: ∂L/∂w_{i,k}^j = Σ_s ϕ_{i,s}^j a_{k,s}^{j−1}.
-    ``out``, if given, is an array of that shape to write the result into
-    (training reuses one instead of allocating a new array at every step).
+    the shape of w^j. In components: ∂L/∂w_{i,k}^j = Σ_s ϕ_{i,s}^j a_{k,s}^{j−1},
+    the sum over the batch of each sample's outer product ϕ^j (a^{j−1})ᵀ.
     """
-    return np.matmul(phi, a_prev.T, out=out)
+    return phi @ a_prev.T
 
 
-def bias_gradient(phi: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Eq. (4): ∇_{b^j} L = ϕ^j, summed over the samples of a batch: ϕ^j 𝟙.
+def bias_gradient(phi: np.ndarray) -> np.ndarray:
+    """Eq. (4): ∇_{b^j} L = ϕ^j for one sample; for a batch, the sum over its samples.
 
-    ``phi`` is ``(n_j, m)`` and 𝟙 the column of m ones, ``(m, 1)``; returns
-    ``(n_j, 1)``, the shape of b^j, written into ``out`` if it is given. The
-    product with 𝟙 is the same sum as ``phi.sum(axis=1, keepdims=True)``, done
-    by the matrix library (faster for a small batch).
+    ``phi`` is ``(n_j, m)``; returns ``(n_j, 1)``, the shape of b^j:
+    ∂L/∂b_i^j = Σ_s ϕ_{i,s}^j.
     """
-    return np.dot(phi, _ones(phi.shape[1]), out=out)
-
-
-@functools.lru_cache(maxsize=16)
-def _ones(m: int) -> np.ndarray:
-    """The column 𝟙 of ``m`` ones, ``(m, 1)``, made once per batch size (read-only)."""
-    ones = np.ones((m, 1))
-    ones.flags.writeable = False
-    return ones
+    return phi.sum(axis=1, keepdims=True)

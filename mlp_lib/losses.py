@@ -17,8 +17,11 @@ Per-sample losses (n = number of outputs, ŷ = a^J):
 * CCE:  ℓ = −Σ_i y_i log ŷ_i  (y one-hot)          ∇_ŷ ℓ = −y/ŷ
 
 Sigmoid+BCE and softmax+CCE also have *fused* forms computed from the logits
-``z^J``: the value via log-sum-exp / ``log1p`` (stable for logits of ±1e4) and
-the output-layer error ϕ^J = (a^J − y)/m without ever dividing by ŷ.
+``z^J``: the value via log-sum-exp / ``log1p`` (stable and exact for logits of
+±1e4, where ŷ rounds to 0 or 1) and the output-layer error ϕ^J = (a^J − y)/m
+without ever dividing by ŷ. A model with ``fused=True`` (the default) uses
+both: :meth:`Loss.value_from_logits` for L and
+:meth:`Loss.output_error_from_logits` for Eq. (1).
 """
 
 from __future__ import annotations
@@ -63,17 +66,6 @@ class Loss:
     def output_error_from_logits(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
         """ϕ^J = ∇_{z^J} L computed directly from the logits (fused losses only); shape ``(n, m)``."""
         raise TypeError(f"{self.name} has no fused form from logits")
-
-    def fused_value(self, a: np.ndarray, z: np.ndarray, y: np.ndarray) -> float:
-        """The batch loss given both a^J = σ(z^J) and z^J (fused losses only).
-
-        Uses ``log a`` directly — the cheap way — when no probability it needs
-        is below 1e-300, and the log-sum-exp form from the logits otherwise, so
-        the result is the stable value either way.
-        """
-        if a.min() > 1e-300 and (self.name != "bce" or a.max() < 1.0 - 1e-12):
-            return self.value(a, y)
-        return self.value_from_logits(z, y)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -133,10 +125,16 @@ class BinaryCrossEntropy(Loss):
         return (-y / a + (1.0 - y) / (1.0 - a)) / m
 
     def value_from_logits(self, z, y):
+        """L from the logits: ℓ = Σ_i max(z_i, 0) − z_i y_i + log(1 + e^{−|z_i|}), mean over the batch.
+
+        The same number as −y log σ(z) − (1 − y) log(1 − σ(z)), without forming σ(z),
+        so it stays exact where σ(z) rounds to 0 or 1 (|z| > 37).
+        """
         per_sample = (np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum(axis=0)
         return _mean(per_sample)
 
     def output_error_from_logits(self, z, y):
+        """Eq. (1) for sigmoid + BCE, simplified: ϕ^J = (σ(z^J) − y)/m; shape ``(n, m)``."""
         return (_sigmoid.value(z) - y) / z.shape[1]
 
 
@@ -169,34 +167,28 @@ class CategoricalCrossEntropy(Loss):
     def per_sample(self, a, y):
         return -(y * np.log(np.maximum(a, self.eps))).sum(axis=0)
 
-    def fused_value(self, a, z, y):
-        """The batch loss from a^J = softmax(z^J), or from the logits if a probability underflows.
-
-        The targets are one-hot, so each sample's ``Σ_i y_i log a_i`` is the log of the
-        probability of its class, ``log Σ_i y_i a_i``: the same number, with one log per
-        sample instead of one per output.
-        """
-        p = np.add.reduce(y * a, axis=0)  # (y * a).sum(axis=0), with less overhead
-        if np.minimum.reduce(p) > self.eps:
-            return -float(np.add.reduce(np.log(p, out=p))) / p.size
-        return self.value_from_logits(z, y)
-
     def gradient(self, a, y):
         return -(y / a) / a.shape[1]
 
     def value_from_logits(self, z, y):
+        """L from the logits: ℓ = log Σ_k e^{z_k} − z_γ (γ the true class), batch mean.
+
+        The log-sum-exp is taken after subtracting the column's max, so no e^{z} overflows;
+        with y one-hot, Σ_i y_i z_i picks z_γ.
+        """
         zmax = z.max(axis=0, keepdims=True)
         log_sum_exp = zmax[0] + np.log(np.exp(z - zmax).sum(axis=0))
-        per_sample = log_sum_exp * y.sum(axis=0) - (y * z).sum(axis=0)
+        per_sample = log_sum_exp - (y * z).sum(axis=0)
         return _mean(per_sample)
 
     def output_error_from_logits(self, z, y):
+        """Eq. (1) for softmax + CCE, simplified: ϕ^J = (softmax(z^J) − y)/m; shape ``(n, m)``."""
         return (_softmax.value(z) - y) / z.shape[1]
 
 
 def _mean(per_sample: np.ndarray) -> float:
-    """The mean of the per-sample losses as a float (the same number as ``np.mean``, with less overhead)."""
-    return float(per_sample.sum()) / per_sample.size
+    """L = (1/m) Σ_s ℓ_s, the mean of the per-sample losses ``(m,)``, as a float."""
+    return float(per_sample.sum()) / per_sample.shape[0]
 
 
 def one_hot(labels, n_classes: int) -> np.ndarray:

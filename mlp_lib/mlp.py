@@ -23,7 +23,6 @@ from .activations import Activation, get_activation
 from .backprop import bias_gradient, hidden_layer_error, output_layer_error, weight_gradient
 from .initialization import initial_weights
 from .losses import Loss, get_loss
-from .parameters import ParameterVector
 from .validation import as_float_matrix, as_generator, check_same_batch, positive_int
 
 
@@ -183,8 +182,11 @@ class MLP:
         return x, y
 
     def forward(self, x) -> ForwardPass:
-        """z^j = w^j a^{j−1} + b^j and a^j = σ(z^j) for j = 1 … J, keeping every z^j and a^j."""
-        return self._forward(self.check_input(x))
+        """z^j = w^j a^{j−1} + b^j and a^j = σ(z^j) for j = 1 … J, keeping every z^j and a^j.
+
+        Raises ValueError if the inputs are so large that some z^j overflows to ±inf.
+        """
+        return self._checked_forward(self.check_input(x))
 
     def _forward(self, x: np.ndarray) -> ForwardPass:
         z, a = [None], [x]
@@ -193,6 +195,16 @@ class MLP:
             a.append(self.activations[j].value(z[j]))
         return ForwardPass(z=z, a=a)
 
+    def _check_finite(self, fp: ForwardPass, x: np.ndarray) -> None:
+        """Refuse a forward pass in which some z^j overflowed (finite inputs, infinite results)."""
+        for j in range(1, self.J + 1):
+            if not np.all(np.isfinite(fp.z[j])):
+                raise ValueError(
+                    f"expected inputs whose forward pass stays finite, got z^{j} with infinite or NaN "
+                    f"entries (largest |x| is {np.abs(x).max():.3g}, largest |w^{j}| is "
+                    f"{np.abs(self.W[j]).max():.3g}); scale the inputs, e.g. to [0, 1] or unit variance"
+                )
+
     def output(self, x) -> np.ndarray:
         """a^J for a batch; shape ``(n_J, m)``."""
         return self.forward(x).output
@@ -200,49 +212,56 @@ class MLP:
     def loss_value(self, x, y) -> float:
         """Batch loss L (mean over samples) of the network on ``(x, y)``."""
         x, y = self.check_targets(x, y)
-        return self._loss(self._forward(x), y)
+        return self._checked_loss(self._checked_forward(x), y)
+
+    def _checked_forward(self, x: np.ndarray) -> ForwardPass:
+        with np.errstate(over="ignore", invalid="ignore"):
+            fp = self._forward(x)
+        self._check_finite(fp, x)
+        return fp
+
+    def _checked_loss(self, fp: ForwardPass, y: np.ndarray) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = self._loss(fp, y)
+        if not math.isfinite(loss):
+            raise ValueError(
+                f"expected a finite loss, got {loss} from finite outputs (largest |a^J| is "
+                f"{np.abs(fp.output).max():.3g}, largest |y| is {np.abs(y).max():.3g}): the "
+                f"{self.loss.name} loss overflowed; scale the inputs or targets"
+            )
+        return loss
 
     def _loss(self, fp: ForwardPass, y: np.ndarray) -> float:
+        """L from a forward pass: from the logits z^J when the model is fused, else from a^J."""
         if self.fused and self.loss.fused_activation is not None:
-            return self.loss.fused_value(fp.output, fp.z[self.J], y)
+            return self.loss.value_from_logits(fp.z[self.J], y)
         return self.loss.value(fp.output, y)
 
     def gradients(self, x, y) -> Gradients:
         """Backpropagation: ϕ^J by Eq. (1), ϕ^j by Eq. (2), ∇w by Eq. (3), ∇b by Eq. (4)."""
         x, y = self.check_targets(x, y)
-        return self._gradients(x, y)
+        fp = self._checked_forward(x)
+        return self._backward(fp, y, self._checked_loss(fp, y))
 
-    def _gradients(self, x: np.ndarray, y: np.ndarray, out: ParameterVector | None = None) -> Gradients:
-        """:meth:`gradients` on a validated batch: the forward pass, :meth:`_backward` and the loss."""
+    def _gradients(self, x: np.ndarray, y: np.ndarray) -> Gradients:
+        """:meth:`gradients` on a validated batch: the forward pass, the loss and :meth:`_backward`."""
         fp = self._forward(x)
-        grads = self._backward(fp, y, out)
-        grads.loss = self._loss(fp, y)
-        return grads
+        return self._backward(fp, y, self._loss(fp, y))
 
-    def _backward(self, fp: ForwardPass, y: np.ndarray, out: ParameterVector | None = None) -> Gradients:
-        """Eqs. (1)–(4) from a forward pass ``fp`` and the targets ``y``; the loss is left NaN.
-
-        ∇w^j and ∇b^j are written into ``out.W[j]`` and ``out.b[j]`` when ``out``
-        is given (training reuses one :class:`~mlp_lib.parameters.ParameterVector`).
-        """
-        J, W, z, a = self.J, self.W, fp.z, fp.a
-        phi = [None] * (J + 1)
+    def _backward(self, fp: ForwardPass, y: np.ndarray, loss: float = math.nan) -> Gradients:
+        """Eqs. (1)–(4) from a forward pass ``fp`` and the targets ``y``, layer J down to layer 1."""
+        J, z, a = self.J, fp.z, fp.a
+        phi, dW, db = [None] * (J + 1), [None] * (J + 1), [None] * (J + 1)
         if self.fused and self.loss.fused_activation is not None:
-            # Eq. (1) simplified for sigmoid+BCE and softmax+CCE: ϕ^J = (a^J − y)/m,
-            # from a^J = σ(z^J) of the forward pass (the same as
-            # loss.output_error_from_logits(z^J, y), without computing σ twice)
-            phi_J = a[J] - y
-            phi_J /= y.shape[1]
-            phi[J] = phi_J
+            phi[J] = self.loss.output_error_from_logits(z[J], y)  # Eq. (1) simplified: (a^J − y)/m
         else:
-            phi[J] = output_layer_error(self.loss.gradient(a[J], y), z[J], self.activations[J])
+            phi[J] = output_layer_error(self.loss.gradient(a[J], y), z[J], self.activations[J])  # Eq. (1)
         for j in range(J - 1, 0, -1):
-            phi[j] = hidden_layer_error(W[j + 1], phi[j + 1], z[j], self.activations[j])
-        dW, db = (out.W, out.b) if out is not None else ([None] * (J + 1), [None] * (J + 1))
-        for j in range(1, J + 1):  # into dW[j] and db[j] when they are arrays already (out)
-            dW[j] = weight_gradient(phi[j], a[j - 1], out=dW[j])
-            db[j] = bias_gradient(phi[j], out=db[j])
-        return Gradients(phi, dW, db, math.nan, a[J])
+            phi[j] = hidden_layer_error(self.W[j + 1], phi[j + 1], z[j], self.activations[j])  # Eq. (2)
+        for j in range(1, J + 1):
+            dW[j] = weight_gradient(phi[j], a[j - 1])  # Eq. (3)
+            db[j] = bias_gradient(phi[j])  # Eq. (4)
+        return Gradients(phi, dW, db, loss, a[J])
 
     # ------------------------------------------------------------------
     def predict(self, x) -> np.ndarray:
@@ -261,19 +280,35 @@ class MLP:
         return out
 
     def accuracy(self, x, labels) -> float:
-        """Fraction of samples whose predicted labels all equal ``labels`` (classification losses only)."""
+        """Fraction of samples whose predicted labels all equal ``labels`` (classification losses only).
+
+        ``labels`` are validated like :func:`mlp_lib.train`'s targets: for CCE integer
+        classes ``0 … n_J−1`` of shape ``(m,)`` or one-hot columns ``(n_J, m)``; for BCE
+        0/1 labels of shape ``(n_J, m)`` (or ``(m,)`` when n_J = 1).
+        """
         if self.loss.name == "mse":
             raise ValueError("expected a classification model (loss 'bce' or 'cce'), got loss 'mse'")
-        pred = self.predict(x)
-        labels = np.asarray(labels)
-        if self.loss.name == "cce" and labels.ndim == 2:
-            labels = np.argmax(labels, axis=0)
-        if labels.shape != pred.shape:
-            raise ValueError(f"expected labels of shape {pred.shape}, got {labels.shape}")
-        correct = pred == labels
-        if correct.ndim == 2:
-            correct = correct.all(axis=0)
-        return float(np.mean(correct))
+        x = self.check_input(x)
+        n, m = self.sizes[-1], x.shape[1]
+        try:
+            y = self.loss.targets(labels, n)
+            check_same_batch(x, y)
+        except ValueError as exc:
+            shapes = f"({n}, {m})" if n > 1 and self.loss.name == "bce" else f"({m},) or ({n}, {m})"
+            raise ValueError(f"expected labels of shape {shapes}, got {np.shape(labels)}: {exc}") from None
+        if self.loss.name == "bce" and not np.all((y == 0) | (y == 1)):
+            raise ValueError("expected 0/1 labels to measure accuracy, got probabilities between 0 and 1")
+        return self.n_correct(self._checked_forward(x).output, y) / y.shape[1]
+
+    def n_correct(self, output: np.ndarray, y: np.ndarray) -> int:
+        """How many samples (columns) ``output`` = a^J classifies right, given the target matrix ``y``.
+
+        CCE: the class with the largest a_i^J is the one-hot class of y;
+        BCE: every output thresholded at 0.5 matches its 0/1 label.
+        """
+        if self.loss.name == "cce":
+            return int(np.count_nonzero(np.argmax(output, axis=0) == np.argmax(y, axis=0)))
+        return int(np.count_nonzero(np.all((output >= 0.5) == (y >= 0.5), axis=0)))
 
     def __repr__(self) -> str:
         acts = "-".join(act.name for act in self.activations[1:])

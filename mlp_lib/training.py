@@ -1,25 +1,20 @@
 """Mini-batch gradient descent.
 
 One step on a batch is ``w^j ← w^j − η ∇_{w^j} L`` and ``b^j ← b^j − η ∇_{b^j} L``
-for every layer, with the gradients from backpropagation — written once for all
-layers as ``θ ← θ − η ∇_θ L`` on the vector θ of all parameters
-(:mod:`mlp_lib.parameters`). An epoch shuffles
-the samples with an explicit seed and visits every one of them once, in
-batches of ``batch_size`` columns. There is no Python loop over samples: each
-batch is one matrix product per layer.
+for every layer, with the gradients from backpropagation (:func:`sgd_step`).
+An epoch shuffles the samples with an explicit seed and visits every one of
+them once, in batches of ``batch_size`` columns (:func:`train`). There is no
+Python loop over samples: each batch is one matrix product per layer.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .mlp import MLP, ForwardPass, Gradients
-from .parameters import ParameterVector
+from .mlp import MLP, Gradients
 from .validation import as_generator, positive_float, positive_int
 
 
@@ -27,10 +22,7 @@ class TrainingDiverged(FloatingPointError):
     """Raised when a step would make the loss or the weights infinite or NaN.
 
     The model keeps the weights it had before that step (nothing is lost);
-    ``epoch`` and ``step`` tell where it happened. One rare case is found only
-    at the end of an epoch: a cross-entropy that overflows because z^J does
-    while the weights stay finite; the model then keeps the epoch's last
-    (finite) weights, and the message says so.
+    ``epoch`` and ``step`` tell where it happened.
     """
 
     def __init__(self, message: str, epoch: int, step: int):
@@ -59,47 +51,36 @@ class History:
 
 
 def sgd_step(model: MLP, x: np.ndarray, y: np.ndarray, learning_rate: float, *, epoch: int = 0, step: int = 0) -> Gradients:
-    """One gradient-descent step on a validated batch; returns the gradients it used.
+    """One gradient-descent step on a validated batch; returns the gradients it used (with the loss).
 
     ``x`` is ``(n_0, m)`` and ``y`` the target matrix ``(n_J, m)`` as
-    ``model.check_targets`` returns them. Raises :class:`TrainingDiverged`
-    (and leaves the weights untouched) when the loss or a gradient is not
-    finite, or when the step would make a weight non-finite. Afterwards
+    ``model.check_targets`` returns them. The loss and the output in the returned
+    :class:`~mlp_lib.Gradients` are those of the weights *before* the step.
+    Raises :class:`TrainingDiverged` (and leaves the weights untouched) when the
+    loss is not finite or the step would make a weight infinite or NaN. Afterwards
     ``model.W`` and ``model.b`` are new arrays; the old ones are not changed.
     """
-    params = ParameterVector(model.sizes).load(model.W, model.b)
-    new_params, gradient = ParameterVector(model.sizes), ParameterVector(model.sizes)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        fp = model._forward(x)
-        loss = model._loss(fp, y)
-        grads = _step(model, params, fp, y, learning_rate, gradient, new_params, epoch, step, loss)
-    grads.loss = loss
-    return grads
-
-
-def _step(model: MLP, params, fp, y, learning_rate, gradient, new_params, epoch, step, loss=0.0) -> Gradients:
-    """Backpropagation from the forward pass ``fp``, then θ_new = θ − η ∇_θ L.
-
-    ``params`` holds the model's weights θ (a :class:`ParameterVector`); the
-    gradient is written into ``gradient`` and the new weights into
-    ``new_params``, whose views the model then takes. ``loss`` is the batch
-    loss if the caller computed it (0 if not). The caller sets the
-    floating-point context.
-    """
-    grads = model._backward(fp, y, out=gradient)
-    step_vector = np.multiply(gradient.theta, learning_rate, out=new_params.theta)  # η ∇_θ L
-    np.subtract(params.theta, step_vector, out=new_params.theta)
-    # One scalar tells whether anything is inf or NaN: both propagate through sums. An inf or
-    # NaN gradient makes the new weights inf or NaN too, so the new weights cover the gradients.
-    if not math.isfinite(loss + new_params.sum()):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below instead
+        grads = model._gradients(x, y)
+        W = [None] + [model.W[j] - learning_rate * grads.dW[j] for j in range(1, model.J + 1)]
+        b = [None] + [model.b[j] - learning_rate * grads.db[j] for j in range(1, model.J + 1)]
+    if not math.isfinite(grads.loss):
         raise TrainingDiverged(
-            f"training diverged at epoch {epoch}, step {step}: the loss or the weights became "
-            f"infinite or NaN with learning rate {learning_rate:g}; lower the learning rate "
+            f"training diverged in epoch {epoch}: the loss became infinite or NaN at step {step} "
+            f"with learning rate {learning_rate:g}; lower the learning rate "
+            f"(the weights from before epoch {epoch}, step {step} are kept)",
+            epoch=epoch,
+            step=step,
+        )
+    if not all(np.isfinite(p).all() for p in W[1:] + b[1:]):
+        raise TrainingDiverged(
+            f"training diverged at epoch {epoch}, step {step}: the weights became infinite or NaN "
+            f"with learning rate {learning_rate:g}; lower the learning rate "
             "(the weights from before this step are kept)",
             epoch=epoch,
             step=step,
         )
-    model.W, model.b = new_params.W, new_params.b
+    model.W, model.b = W, b
     return grads
 
 
@@ -130,6 +111,7 @@ def train(
         Also record the loss and accuracy on this set after each epoch.
     callback : callable, optional
         ``callback(epoch, history, model)`` after each epoch; return ``False`` to stop early.
+        It may change or replace ``model.W`` and ``model.b``; training continues from them.
     """
     epochs = positive_int(epochs, "epochs")
     learning_rate = positive_float(learning_rate, "learning_rate")
@@ -143,107 +125,42 @@ def train(
         x_val, y_val = model.check_targets(*validation)
     rng = as_generator(seed)
     classify = model.loss.name != "mse"
-    # Each step checks its new weights. With finite weights the cross-entropies' loss is
-    # finite too (their fused forms are stable, their unfused forms clip a^J), except when
-    # z^J itself overflows; MSE's square can overflow with finite outputs, so MSE's loss is
-    # checked at every step, and every epoch's loss at the epoch's end.
-    check_loss = model.loss.name == "mse"
-    # CCE: the class of each sample, found once (the epoch's outputs are compared with it)
-    labels = y.argmax(axis=0) if model.loss.name == "cce" else None
-    history = History()
-    J, m = model.J, x.shape[1]
-    # a^J and z^J of every sample in the epoch, each from its own batch's forward pass just
-    # before that batch's step: the epoch's loss and accuracy are computed from them at its end.
-    outputs, logits = np.empty((model.sizes[J], m)), np.empty((model.sizes[J], m))
-
-    # While training, the weights live in one vector θ (see mlp_lib.parameters) and each step
-    # writes θ − η∇_θL into a second one; the two swap roles after every step. model.W and
-    # model.b are views into the current one, and become ordinary arrays again whenever
-    # other code can see them: in the callback, and when training ends or stops.
-    params = ParameterVector(model.sizes).load(model.W, model.b)
-    new_params, gradient = ParameterVector(model.sizes), ParameterVector(model.sizes)
-    model.W, model.b = params.W, params.b
-    try:
-        # Small matrix products run faster on one BLAS thread than on several (no
-        # thread start-up and hand-off per call), and inf/NaN are handled by
-        # TrainingDiverged rather than by NumPy warnings.
-        with _single_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(1, epochs + 1):
-                order = rng.permutation(m)
-                xs, ys = x[:, order], y[:, order]
-                for step, start in enumerate(range(0, m, batch_size), start=1):
-                    batch = slice(start, start + batch_size)
-                    xb, yb = xs[:, batch], ys[:, batch]
-                    fp = model._forward(xb)
-                    loss = model._loss(fp, yb) if check_loss else 0.0
-                    _step(model, params, fp, yb, learning_rate, gradient, new_params, epoch, step, loss)
-                    params, new_params = new_params, params
-                    outputs[:, batch], logits[:, batch] = fp.output, fp.z[J]
-                # Like Keras and scikit-learn: the epoch's loss and accuracy are those of
-                # its batches, each measured just before its step, averaged over the epoch.
-                epoch_pass = ForwardPass(z=[None] * J + [logits], a=[None] * J + [outputs])
-                history.loss.append(model._loss(epoch_pass, ys))
-                if not math.isfinite(history.loss[-1]):
-                    raise TrainingDiverged(
-                        f"training diverged in epoch {epoch}: the loss became infinite or NaN with "
-                        f"learning rate {learning_rate:g} while the weights stayed finite; lower the "
-                        "learning rate (the weights after the epoch's last step are kept)",
-                        epoch=epoch,
-                        step=step,
-                    )
-                if labels is not None:
-                    history.accuracy.append(np.count_nonzero(outputs.argmax(axis=0) == labels[order]) / m)
-                elif classify:
-                    history.accuracy.append(_n_correct(model, outputs, ys) / m)
-                if validation is not None:
-                    fp = model._forward(x_val)
-                    history.val_loss.append(model._loss(fp, y_val))
-                    if classify:
-                        history.val_accuracy.append(_n_correct(model, fp.output, y_val) / y_val.shape[1])
-                if callback is not None:
-                    model.W, model.b = params.arrays()
-                    if callback(epoch, history, model) is False:
-                        break
-                    # the callback may have changed or replaced the weights: take them as they are now
-                    params.load(model.W, model.b)
-                    model.W, model.b = params.W, params.b
-    finally:
-        for vector in (params, new_params):  # the model still holds views into one of them
-            if model.W is vector.W:
-                model.W, model.b = vector.arrays()
+    history, m = History(), x.shape[1]
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(m)
+        total_loss, correct = 0.0, 0
+        for step, start in enumerate(range(0, m, batch_size), start=1):
+            batch = order[start : start + batch_size]
+            xb, yb = x[:, batch], y[:, batch]
+            grads = sgd_step(model, xb, yb, learning_rate, epoch=epoch, step=step)
+            # Like Keras and scikit-learn, the epoch's loss and accuracy are those of its
+            # batches, each measured by its own forward pass just before its step.
+            total_loss += grads.loss * xb.shape[1]
+            if classify:
+                correct += model.n_correct(grads.output, yb)
+        history.loss.append(total_loss / m)
+        if classify:
+            history.accuracy.append(correct / m)
+        if validation is not None:
+            _check_model_arrays(model)
+            history.val_loss.append(model.loss_value(x_val, y_val))
+            if classify:
+                history.val_accuracy.append(model.accuracy(x_val, y_val))
+        if callback is not None and callback(epoch, history, model) is False:
+            break
+        _check_model_arrays(model)  # the callback may have replaced weights
     return history
 
 
-def _n_correct(model: MLP, output: np.ndarray, y: np.ndarray) -> int:
-    """How many samples (columns) are classified right, given a^J and the target matrix.
-
-    CCE: the arg-max class; BCE: every output thresholded at 0.5 must match.
-    """
-    if model.loss.name == "cce":
-        return int(np.count_nonzero(np.argmax(output, axis=0) == np.argmax(y, axis=0)))
-    return int(np.count_nonzero(np.all((output >= 0.5) == (y >= 0.5), axis=0)))
-
-
-@contextlib.contextmanager
-def _single_blas_thread():
-    """Limit BLAS to one thread while training, if threadpoolctl is available."""
-    controller = _blas_controller()
-    if controller is None:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with controller.limit(limits=1, user_api="blas"):
-        yield
-
-
-@functools.lru_cache(maxsize=None)
-def _blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries, NumPy's among them, made once.
-
-    Finding the libraries takes milliseconds (threadpoolctl.threadpool_limits does
-    it on every call); NumPy's BLAS, the one training uses, is loaded with NumPy.
-    """
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover
-        return None
-    return ThreadpoolController()
+def _check_model_arrays(model: MLP) -> None:
+    """Refuse weights of the wrong shape (e.g. set by a callback) with a clear message."""
+    for name, arrays in (("W", model.W), ("b", model.b)):
+        if len(arrays) != model.J + 1:
+            raise ValueError(f"expected {name} to hold {model.J} layers, got {len(arrays) - 1}")
+        for j in range(1, model.J + 1):
+            shape = (model.sizes[j], model.sizes[j - 1]) if name == "W" else (model.sizes[j], 1)
+            if np.shape(arrays[j]) != shape:
+                raise ValueError(
+                    f"expected {name}[{j}] of shape {shape} for layer sizes {model.sizes}, "
+                    f"got shape {np.shape(arrays[j])}"
+                )

@@ -14,6 +14,8 @@ import warnings
 import autograd.numpy as anp
 import numpy as np
 import pytest
+
+from mlp_lib import MLP
 from autograd import grad
 
 from mlp_lib.activations import Sigmoid, Softmax
@@ -328,16 +330,58 @@ def test_get_loss_names_aliases_and_unknown():
         get_loss(None)
 
 
+def _exact_bce(z, y):
+    """−y log σ(z) − (1 − y) log(1 − σ(z)) summed over outputs, mean over samples, in 60-digit arithmetic."""
+    import mpmath
+
+    mpmath.mp.dps = 60
+    total = mpmath.mpf(0)
+    for zi, yi in zip(np.ravel(z), np.ravel(y)):
+        s = 1 / (1 + mpmath.exp(-mpmath.mpf(float(zi))))
+        total += -mpmath.mpf(float(yi)) * mpmath.log(s) - (1 - mpmath.mpf(float(yi))) * mpmath.log(1 - s)
+    return float(total / z.shape[1])
+
+
+def test_bce_loss_value_is_exact_for_confident_negative_logits():
+    """The model's (fused) BCE loss from the logits where σ(z) underflows the old 1e-15 clip.
+
+    Logits in (−690, 27.6) with some below −34.5 and y > 0: the loss once read
+    −log(1e-15) = 34.54 per output there (z = −40, y = 1 must give 40; z = −500 gives 500).
+    """
+    model = MLP([1, 1], output="sigmoid", loss="bce", seed=0)
+    model.W[1] = np.array([[1.0]])
+    for z, y, expected in ((-40.0, 1.0, 40.0), (-500.0, 1.0, 500.0), (-35.0, 0.5, None)):
+        x = np.array([[z]])
+        value = model.loss_value(x, np.array([[y]]))
+        exact = _exact_bce(x, np.array([[y]]))
+        assert value == pytest.approx(exact, rel=1e-13)
+        if expected is not None:
+            assert value == pytest.approx(expected, rel=1e-12)
+    rng = np.random.default_rng(11)
+    for _ in range(20):  # the region where the clipped value was wrong: all logits in (−690, 27.6)
+        z = rng.uniform(-690, 27.6, size=(3, 5))
+        y = rng.uniform(0, 1, size=(3, 5))
+        model3 = MLP([3, 3], output="sigmoid", loss="bce", seed=0)
+        model3.W[1] = np.eye(3)
+        assert model3.loss_value(z, y) == pytest.approx(_exact_bce(z, y), rel=1e-12)
+
+
+def test_bce_loss_value_keeps_full_accuracy_for_large_positive_logits_and_soft_targets():
+    """20 < z < 27.6 with y < 1: the value from log a^J lost 1e-9 … 1e-6 of relative accuracy there."""
+    model = MLP([1, 1], output="sigmoid", loss="bce", seed=0)
+    model.W[1] = np.array([[1.0]])
+    for z in (20.5, 24.0, 27.5):
+        for y in (0.0, 0.3, 0.999):
+            x, t = np.array([[z]]), np.array([[y]])
+            assert model.loss_value(x, t) == pytest.approx(_exact_bce(x, t), rel=1e-13)
+
+
 @pytest.mark.parametrize("loss_cls,act", [(CategoricalCrossEntropy, Softmax), (BinaryCrossEntropy, Sigmoid)])
-def test_fused_value_matches_the_log_sum_exp_form_everywhere(loss_cls, act):
-    # fused_value takes log a^J directly when that is safe and the logits
-    # otherwise; both routes must give the stable value from the logits.
+def test_model_loss_is_the_log_sum_exp_form_and_agrees_with_log_a_where_that_is_safe(loss_cls, act):
     loss = loss_cls()
     rng = np.random.default_rng(7)
-    for scale in (1.0, 30.0, 1e3, 1e4):
+    for scale in (1.0, 3.0, 10.0):
         z = rng.normal(size=(3, 6)) * scale
         y = loss.targets(rng.integers(0, 3, size=6), 3) if loss.name == "cce" else rng.integers(0, 2, size=(3, 6)).astype(float)
         a = act().value(z)
-        expected = loss.value_from_logits(z, y)
-        assert np.isfinite(expected)
-        assert loss.fused_value(a, z, y) == pytest.approx(expected, rel=1e-9)
+        assert loss.value(a, y) == pytest.approx(loss.value_from_logits(z, y), rel=1e-9)

@@ -288,3 +288,51 @@ def test_import_mlp_lib_loads_no_display_or_symbolic_library():
             "print(','.join(m for m in ('sympy', 'matplotlib', 'ipywidgets', 'sklearn') if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "", f"import mlp_lib loaded {run.stdout.strip()}"
+
+
+# ---------------------------------------------------------------------------
+# accuracy() validates its labels like train(); overflowing forward passes are refused
+# ---------------------------------------------------------------------------
+def test_accuracy_refuses_out_of_range_labels_and_one_hot_of_the_wrong_width():
+    x = np.random.default_rng(0).normal(size=(2, 4))
+    model = MLP([2, 3, 3], hidden="tanh", output="softmax", loss="cce", seed=0)
+    with pytest.raises(ValueError, match=r"class labels in 0 … 2, got values from 0 to 5"):
+        model.accuracy(x, [0, 1, 2, 5])
+    with pytest.raises(ValueError, match=r"class labels in 0 … 2"):
+        model.accuracy(x, [0, -1, 2, 1])
+    with pytest.raises(ValueError, match=r"expected labels of shape \(4,\) or \(3, 4\), got \(4, 4\)"):
+        model.accuracy(x, np.eye(4))
+    with pytest.raises(ValueError, match=r"expected labels of shape"):
+        model.accuracy(x, [0, 1, 2])  # one label short
+    assert 0.0 <= model.accuracy(x, np.eye(3)[:, [0, 1, 2, 0]]) <= 1.0
+    bce = MLP([2, 2, 1], hidden="tanh", output="sigmoid", loss="bce", seed=0)
+    with pytest.raises(ValueError, match=r"0/1 labels"):
+        bce.accuracy(x, [0, 0.5, 1, 1])
+    with pytest.raises(ValueError, match=r"targets in \[0, 1\]"):
+        bce.accuracy(x, [0, 2, 1, 1])
+
+
+@pytest.mark.parametrize("method", ["forward", "output", "loss_value", "gradients", "accuracy", "predict"])
+def test_inputs_whose_forward_pass_overflows_give_a_clear_error_not_a_warning(method):
+    import warnings
+
+    model = MLP([2, 4, 3], hidden="relu", output="softmax", loss="cce", seed=0)
+    model.W[1] = np.ones((4, 2))  # 1e308 + 1e308 overflows in z^1
+    x, labels = np.full((2, 3), 1e308), np.array([0, 1, 2])
+    args = (x,) if method in ("forward", "output", "predict") else (x, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a bare NumPy warning fails the test
+        with pytest.raises(ValueError, match=r"forward pass stays finite, got z\^\d with infinite or NaN"):
+            getattr(model, method)(*args)
+
+
+@pytest.mark.parametrize("method", ["loss_value", "gradients"])
+def test_a_loss_that_overflows_from_finite_outputs_gives_a_clear_error(method):
+    import warnings
+
+    model = MLP([2, 1], seed=0)  # identity output, MSE: (y − a)² of 1e200 overflows
+    x, y = np.full((2, 3), 1e200), np.zeros((1, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"expected a finite loss, got inf .* the mse loss overflowed"):
+            getattr(model, method)(x, y)
