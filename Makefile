@@ -40,8 +40,8 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 # MathJax, require.js and the widget manager, so the site works without internet.
-assets:
-	bash assets/build_assets.sh
+assets: venv
+	bash assets/build_assets.sh $(BIN)/python
 
 # Browser tests use Debian's chromium (playwright's own browser download is not possible here).
 browser:

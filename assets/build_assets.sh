@@ -12,8 +12,21 @@ root="$(dirname "$here")"
 out="$root/_offline_assets/offline"
 stamp="$root/_offline_assets/.stamp"
 
-# Skip the work when the lock file has not changed since the last run.
+# The Python that has the book's packages (anywidget's AMD build comes from its wheel).
+python="${1:-$root/.venv/bin/python}"
+
+# anywidget's require.js (AMD) build, shipped in its Python wheel: the html manager loads the
+# front end of every anywidget (the playground) from the site itself, never from a CDN.
+copy_anywidget() {
+    local src
+    src="$("$python" -c 'import anywidget, pathlib; print(pathlib.Path(anywidget.__file__).parent / "nbextension" / "index.js")')"
+    mkdir -p "$out/anywidget"
+    cp "$src" "$out/anywidget/index.js"
+}
+
+# Skip the npm work when the lock file has not changed since the last run.
 if [[ -f "$stamp" && "$stamp" -nt "$here/package-lock.json" && "$stamp" -nt "$0" ]]; then
+    copy_anywidget
     echo "offline assets are up to date ($out)"
     exit 0
 fi
@@ -61,6 +74,8 @@ cat > "$out/html-manager/widgets-config.js" <<'JS'
   ["base", "base7", "controls", "controls7", "output", "html-manager"].forEach(function (m) {
     paths["@jupyter-widgets/" + m] = dir + m;
   });
+  // anywidget's AMD build (copied from its wheel by build_assets.sh), next to this folder.
+  paths["anywidget"] = new URL("../anywidget/index", dir).href;
   window.__jupyter_widgets_assets_path__ = dir;
   window.requirejs.config({ paths: paths });
 
@@ -93,5 +108,6 @@ cat > "$out/html-manager/widgets-config.js" <<'JS'
 })();
 JS
 
+copy_anywidget
 touch "$stamp"
 echo "offline assets ready: $(du -sh "$out" | cut -f1) in $out"

@@ -45,10 +45,10 @@ def _setup_source(repo_url: str, branch: str) -> str:
         "# Setup for Colab and JupyterLite (does nothing where mlp_lib is installed, e.g. `make lab`).\n"
         "# Both need an internet connection: they download the packages into your session.\n"
         "import importlib.util, sys\n"
-        "if sys.platform == \"emscripten\":  # JupyterLite (Pyodide): mlp_lib/ is next to this notebook\n"
+        'if sys.platform == "emscripten":  # JupyterLite (Pyodide): mlp_lib/ is next to this notebook\n'
         "    %pip install -q numpy sympy matplotlib scikit-learn ipywidgets\n"
-        "elif importlib.util.find_spec(\"mlp_lib\") is None:  # e.g. Google Colab\n"
-        f"    %pip install -q \"mlp-lib @ git+{repo_url}@{branch}\""
+        'elif importlib.util.find_spec("mlp_lib") is None:  # e.g. Google Colab\n'
+        f'    %pip install -q "mlp-lib @ git+{repo_url}@{branch}"'
     )
 
 
@@ -73,8 +73,7 @@ def _with_setup_cell(notebook: dict[str, Any], source: str) -> dict[str, Any]:
 def _publish_notebook(src: Path, dst: Path, setup: str) -> None:
     notebook = json.loads(src.read_text(encoding="utf-8"))
     dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_text(json.dumps(_with_setup_cell(notebook, setup), indent=1, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
+    dst.write_text(json.dumps(_with_setup_cell(notebook, setup), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _repo(app: Any) -> tuple[str, str]:
@@ -128,8 +127,9 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict[str,
             if text == "Colab":
                 button["url"] = url.replace(f"/blob/{branch}/{pagename}.md", f"/blob/{nb_branch}/{pagename}.ipynb")
             elif text == "Binder":
-                button["url"] = (url.replace(f"/{branch}?urlpath=", f"/{nb_branch}?urlpath=")
-                                 .replace(f"/{pagename}.md", f"/{pagename}.ipynb"))
+                button["url"] = url.replace(f"/{branch}?urlpath=", f"/{nb_branch}?urlpath=").replace(
+                    f"/{pagename}.md", f"/{pagename}.ipynb"
+                )
             elif text == "JupyterLite":
                 button["url"] = f"{to_root}/lite/lab/index.html?path={pagename}.ipynb"
 
@@ -164,8 +164,12 @@ def _stage_jupyterlite_content(app: Any) -> None:
         folders.add(rel.parent)
     library = Path(app.srcdir) / "mlp_lib"
     for folder in folders:
-        shutil.copytree(library, content / folder / "mlp_lib",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+        shutil.copytree(
+            library,
+            content / folder / "mlp_lib",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            dirs_exist_ok=True,
+        )
 
 
 class _JupyterLiteBuild(threading.Thread):

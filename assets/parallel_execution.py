@@ -225,8 +225,7 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
     nb_config = env.mystnb_config
     if nb_config.execution_mode != "cache":
         logger.info(
-            f"[parallel-execution] off: execute_notebooks is {nb_config.execution_mode!r}, "
-            "this extension needs 'cache'"
+            f"[parallel-execution] off: execute_notebooks is {nb_config.execution_mode!r}, this extension needs 'cache'"
         )
         return
     jobs = collect_jobs(env, docnames)

@@ -109,8 +109,13 @@ def run_numpy_floor(train, test, lr, bs, epochs, seed, record=False):
             if record:
                 loss = float(np.sum(z2max[0] + np.log(e.sum(axis=0)) - (yb * z2).sum(axis=0)))
                 correct += int(np.count_nonzero(z2.argmax(axis=0) == yb.argmax(axis=0)))
-                if not (np.isfinite(loss) and np.isfinite(W1n).all() and np.isfinite(b1n).all()
-                        and np.isfinite(W2n).all() and np.isfinite(b2n).all()):
+                if not (
+                    np.isfinite(loss)
+                    and np.isfinite(W1n).all()
+                    and np.isfinite(b1n).all()
+                    and np.isfinite(W2n).all()
+                    and np.isfinite(b2n).all()
+                ):
                     raise FloatingPointError("diverged")
                 loss_sum += loss
             W1, b1, W2, b2 = W1n, b1n, W2n, b2n
@@ -158,11 +163,14 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument(
-        "--floor", action="store_true",
+        "--floor",
+        action="store_true",
         help="also time the same training as bare NumPy (no bookkeeping), as a yardstick",
     )
     parser.add_argument(
-        "--threads", type=int, default=None,
+        "--threads",
+        type=int,
+        default=None,
         help="limit BLAS/OpenMP threads for both libraries (threadpoolctl); default: leave as configured",
     )
     args = parser.parse_args(argv)
@@ -183,7 +191,9 @@ def _run(args):
     data = digits(seed=SEED)
     train, test = train_test_split(data, test_fraction=0.25, seed=SEED)
     print(f"digits: {train.m} train / {test.m} test, 64 → 64 relu → 10 softmax, cross-entropy")
-    print(f"SGD lr={args.lr} batch={args.batch_size} epochs={epochs}, {repeats} repeats (seeds {SEED}…{SEED + repeats - 1})")
+    print(
+        f"SGD lr={args.lr} batch={args.batch_size} epochs={epochs}, {repeats} repeats (seeds {SEED}…{SEED + repeats - 1})"
+    )
     print("BLAS:")
     print(blas_report())
 
@@ -196,7 +206,8 @@ def _run(args):
         if args.floor:
             results["numpy floor"].append(run_numpy_floor(train, test, args.lr, args.batch_size, epochs, SEED + r))
             results["floor+record"].append(
-                run_numpy_floor(train, test, args.lr, args.batch_size, epochs, SEED + r, record=True))
+                run_numpy_floor(train, test, args.lr, args.batch_size, epochs, SEED + r, record=True)
+            )
 
     print()
     print(f"{'library':<14}{'best ms/epoch':>15}{'median ms/epoch':>17}{'test acc (median)':>19}{'acc range':>15}")
@@ -220,15 +231,21 @@ def _run(args):
     )
     print("  each repeat: " + ", ".join(f"{r:.2f}×" for r in paired))
     print(f"accuracy gap mlp_lib − scikit-learn (medians): {gap:+.1f} points")
-    print(f"goal: scikit-learn / mlp_lib ≥ 2× (median of the repeats' ratios): "
-          f"{'met' if statistics.median(paired) >= 2 else 'NOT met'}")
+    print(
+        f"goal: scikit-learn / mlp_lib ≥ 2× (median of the repeats' ratios): "
+        f"{'met' if statistics.median(paired) >= 2 else 'NOT met'}"
+    )
     if args.floor:
         for name in ("numpy floor", "floor+record"):
             pairs = [lib / fl for (lib, _), (fl, _) in zip(results["mlp_lib"], results[name])]
-            print(f"mlp_lib / {name}: median of the repeats' ratios {statistics.median(pairs):.2f}× "
-                  f"(each: {', '.join(f'{q:.2f}' for q in pairs)})")
+            print(
+                f"mlp_lib / {name}: median of the repeats' ratios {statistics.median(pairs):.2f}× "
+                f"(each: {', '.join(f'{q:.2f}' for q in pairs)})"
+            )
         pairs = [lib / fl for (lib, _), (fl, _) in zip(results["floor+record"], results["numpy floor"])]
-        print(f"  of which the epoch record and divergence check (floor+record / floor): {statistics.median(pairs):.2f}×")
+        print(
+            f"  of which the epoch record and divergence check (floor+record / floor): {statistics.median(pairs):.2f}×"
+        )
         print("  goal: mlp_lib ≤ 1.3× the bare floor. What plain code costs: mlp_lib does per batch the")
         print("  loss from the logits, the count of right answers and a finite check on every new array")
         print("  (see floor+record), recomputes softmax in Eq. (1)'s fused form, and calls one function per")

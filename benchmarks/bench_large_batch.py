@@ -64,8 +64,14 @@ def blas_threads() -> str:
         from threadpoolctl import threadpool_info
     except ImportError:  # pragma: no cover
         return "unknown (threadpoolctl not installed)"
-    return ", ".join(f"{p.get('internal_api')} {p.get('num_threads')} threads" for p in threadpool_info()
-                     if p.get("user_api") == "blas") or "no BLAS found"
+    return (
+        ", ".join(
+            f"{p.get('internal_api')} {p.get('num_threads')} threads"
+            for p in threadpool_info()
+            if p.get("user_api") == "blas"
+        )
+        or "no BLAS found"
+    )
 
 
 def main(argv=None):
@@ -89,8 +95,10 @@ def main(argv=None):
     print(f"{'contestant':<22}{'best s/epoch':>14}{'median s/epoch':>16}")
     for name, times in (("mlp_lib.train", lib), ("matrix products alone", prod)):
         print(f"{name:<22}{min(times):>14.3f}{statistics.median(times):>16.3f}")
-    print(f"mlp_lib / products: median of paired ratios {statistics.median(ratios):.2f}× "
-          f"(each: {', '.join(f'{q:.2f}' for q in ratios)}); goal ≤ 1.4×")
+    print(
+        f"mlp_lib / products: median of paired ratios {statistics.median(ratios):.2f}× "
+        f"(each: {', '.join(f'{q:.2f}' for q in ratios)}); goal ≤ 1.4×"
+    )
 
 
 if __name__ == "__main__":

@@ -76,8 +76,13 @@ def moons_time_to_accuracy(goal: float = 0.97, budget: float = 2.0, chunk: int =
         if reached is None and s.test_accuracy >= goal:
             reached = (time.perf_counter() - t0, s.step_count, s.test_accuracy)
             break
-    return {"reached": reached, "steps": s.step_count, "accuracy": s.test_accuracy, "best": best,
-            "seconds": time.perf_counter() - t0}
+    return {
+        "reached": reached,
+        "steps": s.step_count,
+        "accuracy": s.test_accuracy,
+        "best": best,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def main() -> None:
@@ -87,10 +92,14 @@ def main() -> None:
     print("\nStep + redraw, default setup (moons, 500 points, 2-8-8-1 tanh, sigmoid+BCE), median ms (wall / CPU):")
     print(f"  Step button  (blit + PNG)      {ft['png'][0]:7.1f} / {ft['png'][1]:7.1f}")
     print(f"  Train frame  (blit + JPEG)     {ft['jpeg'][0]:7.1f} / {ft['jpeg'][1]:7.1f}")
-    print(f"  peer: full redraw, same figure {ft['full'][0]:7.1f} / {ft['full'][1]:7.1f}"
-          f"   ({ft['full'][1] / ft['png'][1]:.1f}× the Step button's CPU time)")
-    print(f"  peer: figure rebuilt per frame {ft['scratch'][0]:7.1f} / {ft['scratch'][1]:7.1f}"
-          f"   ({ft['scratch'][1] / ft['png'][1]:.1f}× the Step button's CPU time)")
+    print(
+        f"  peer: full redraw, same figure {ft['full'][0]:7.1f} / {ft['full'][1]:7.1f}"
+        f"   ({ft['full'][1] / ft['png'][1]:.1f}× the Step button's CPU time)"
+    )
+    print(
+        f"  peer: figure rebuilt per frame {ft['scratch'][0]:7.1f} / {ft['scratch'][1]:7.1f}"
+        f"   ({ft['scratch'][1] / ft['png'][1]:.1f}× the Step button's CPU time)"
+    )
     print(f"  full draws (axis limits changed) per 100 frames: {ft['full_draws_per_100']:.1f}")
     verdict = "meets" if ft["png"][0] <= 50 else ("meets on CPU time" if ft["png"][1] <= 50 else "misses")
     print(f"  goal ≤ 50 ms median: {verdict}")
@@ -101,8 +110,10 @@ def main() -> None:
         sec, steps, acc = m["reached"]
         print(f"  reached {100 * acc:.1f} % after {steps} steps in {sec:.3f} s (goal: within 2 s) — meets")
     else:
-        print(f"  not reached in {m['seconds']:.2f} s: {100 * m['accuracy']:.1f} % after {m['steps']} steps "
-              f"(best {100 * m['best']:.1f} %) — misses")
+        print(
+            f"  not reached in {m['seconds']:.2f} s: {100 * m['accuracy']:.1f} % after {m['steps']} steps "
+            f"(best {100 * m['best']:.1f} %) — misses"
+        )
     print(f"\nload average (1 min) after: {os.getloadavg()[0]:.2f}")
 
 

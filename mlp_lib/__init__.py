@@ -5,9 +5,17 @@ and backpropagation is built from four functions named after the source's
 Eqs. (1)–(4) in :mod:`mlp_lib.backprop`.
 """
 
+from . import datasets, serialization
 from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .backprop import bias_gradient, hidden_layer_error, output_layer_error, weight_gradient
-from .gradcheck import array_relative_error, backprop_gradients, check_gradients, finite_difference_gradients, relative_error
+from .datasets import Dataset
+from .gradcheck import (
+    array_relative_error,
+    backprop_gradients,
+    check_gradients,
+    finite_difference_gradients,
+    relative_error,
+)
 from .losses import (
     LOSSES,
     BinaryCrossEntropy,
@@ -19,8 +27,6 @@ from .losses import (
 )
 from .mlp import MLP, ForwardPass, Gradients
 from .training import History, TrainingDiverged, sgd_step, train
-from . import datasets, serialization
-from .datasets import Dataset
 
 __version__ = "0.1.0"
 

@@ -147,9 +147,7 @@ class Softmax(Activation):
         return np.diag(s) - np.outer(s, s)
 
 
-ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Identity, ReLU, Sigmoid, Tanh, Softmax)
-}
+ACTIVATIONS: dict[str, type[Activation]] = {cls.name: cls for cls in (Identity, ReLU, Sigmoid, Tanh, Softmax)}
 
 
 def get_activation(name_or_activation) -> Activation:
@@ -157,12 +155,8 @@ def get_activation(name_or_activation) -> Activation:
     if isinstance(name_or_activation, Activation):
         return name_or_activation
     if not isinstance(name_or_activation, str):
-        raise TypeError(
-            f"expected an activation name (one of {sorted(ACTIVATIONS)}), got {name_or_activation!r}"
-        )
+        raise TypeError(f"expected an activation name (one of {sorted(ACTIVATIONS)}), got {name_or_activation!r}")
     key = name_or_activation.lower()
     if key not in ACTIVATIONS:
-        raise ValueError(
-            f"expected an activation name, one of {sorted(ACTIVATIONS)}, got {name_or_activation!r}"
-        )
+        raise ValueError(f"expected an activation name, one of {sorted(ACTIVATIONS)}, got {name_or_activation!r}")
     return ACTIVATIONS[key]()

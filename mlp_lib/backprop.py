@@ -37,9 +37,7 @@ def output_layer_error(grad_a: np.ndarray, z: np.ndarray, activation: Activation
     return activation.jvp(z, grad_a)
 
 
-def hidden_layer_error(
-    W_next: np.ndarray, phi_next: np.ndarray, z: np.ndarray, activation: Activation
-) -> np.ndarray:
+def hidden_layer_error(W_next: np.ndarray, phi_next: np.ndarray, z: np.ndarray, activation: Activation) -> np.ndarray:
     """Eq. (2): ϕ^j = ((w^{j+1})ᵀ ϕ^{j+1}) ∘ σ'(z^j).
 
     ``W_next`` is w^{j+1}, shape ``(n_{j+1}, n_j)``; ``phi_next`` is ϕ^{j+1},

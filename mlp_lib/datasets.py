@@ -119,9 +119,7 @@ class Dataset:
             if not np.issubdtype(y.dtype, np.integer):
                 raise ValueError(f"expected integer class labels y, got dtype {y.dtype}")
             if y.min() < 0 or y.max() >= self.n_classes:
-                raise ValueError(
-                    f"expected labels in 0 … {self.n_classes - 1}, got values from {y.min()} to {y.max()}"
-                )
+                raise ValueError(f"expected labels in 0 … {self.n_classes - 1}, got values from {y.min()} to {y.max()}")
             y = y.astype(np.int64)
         else:
             if y.ndim != 2 or y.shape[1] != m:

@@ -111,9 +111,7 @@ class BinaryCrossEntropy(Loss):
             arr = arr.reshape(1, -1)
         y = as_float_matrix(arr, "y", rows=n_outputs)
         if y.min() < 0 or y.max() > 1:
-            raise ValueError(
-                f"expected binary cross-entropy targets in [0, 1], got values from {y.min()} to {y.max()}"
-            )
+            raise ValueError(f"expected binary cross-entropy targets in [0, 1], got values from {y.min()} to {y.max()}")
         return y
 
     def per_sample(self, a, y):

@@ -88,9 +88,7 @@ class MLP:
                 f"expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}"
             ) from None
         if sizes is None or len(sizes) < 2:
-            raise ValueError(
-                f"expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}"
-            )
+            raise ValueError(f"expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}")
         self.sizes = [positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(sizes)]
         self.J = len(self.sizes) - 1
 
@@ -104,9 +102,7 @@ class MLP:
                     f"expected hidden to be an activation name or a list of {self.J - 1} names, got {hidden!r}"
                 ) from None
         if len(hidden_names) != self.J - 1:
-            raise ValueError(
-                f"expected {self.J - 1} hidden activation(s) for {self.J} layers, got {len(hidden_names)}"
-            )
+            raise ValueError(f"expected {self.J - 1} hidden activation(s) for {self.J} layers, got {len(hidden_names)}")
         hidden_acts = [get_activation(h) for h in hidden_names]
         for j, act in enumerate(hidden_acts, start=1):
             if not act.hidden_ok:
@@ -158,7 +154,7 @@ class MLP:
             params[f"b{j}"] = self.b[j]
         return params
 
-    def copy(self) -> "MLP":
+    def copy(self) -> MLP:
         """An independent copy with the same architecture and weights."""
         twin = MLP.__new__(MLP)
         twin.__dict__.update(self.__dict__)

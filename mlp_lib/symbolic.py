@@ -39,7 +39,6 @@ sigma_prime = sp.Function("sigma'")
 generic_loss = sp.Function("L")
 
 
-
 class relu_step(sp.Function):
     """The ReLU derivative as a SymPy function: 1 for t > 0, 0 for t ≤ 0 (the source's σ'(0) = 0).
 
@@ -90,6 +89,7 @@ class relu(sp.Function):
 def loss_partial(i: int):
     """The undefined function ∂L/∂a_i of the generic loss (i counts from 1)."""
     return sp.Function(f"L_a{i}")
+
 
 SYMBOLIC_ACTIVATIONS = ("generic", "identity", "relu", "sigmoid", "tanh", "softmax")
 SYMBOLIC_LOSSES = ("generic", "mse", "bce", "cce")
@@ -244,8 +244,12 @@ def canonical(expr):
         lambda e: loss_partial(list(e.expr.args).index(e.variables[0]) + 1)(*e.expr.args),
     )
     expr = expr.replace(
-        lambda e: isinstance(e, sp.Derivative) and e.expr.func == sigma and len(e.variables) == 1
-        and e.expr.args[0] == e.variables[0],
+        lambda e: (
+            isinstance(e, sp.Derivative)
+            and e.expr.func == sigma
+            and len(e.variables) == 1
+            and e.expr.args[0] == e.variables[0]
+        ),
         lambda e: sigma_prime(e.variables[0]),
     )
     return expr
@@ -439,8 +443,11 @@ class SymbolicMLP:
         and the like, one pass over the expression per symbol.)
         """
         expr = sp.Matrix(expr)
-        if expr.has(sigma) or expr.has(sigma_prime) or expr.has(generic_loss) or any(
-            str(f.func).startswith("L_a") for f in expr.atoms(sp.Function)
+        if (
+            expr.has(sigma)
+            or expr.has(sigma_prime)
+            or expr.has(generic_loss)
+            or any(str(f.func).startswith("L_a") for f in expr.atoms(sp.Function))
         ):
             raise ValueError("expected concrete activations and loss, got the generic σ or L: nothing to evaluate")
         values = self.substitutions(model, x, y)

@@ -50,7 +50,9 @@ class History:
         return len(self.loss)
 
 
-def sgd_step(model: MLP, x: np.ndarray, y: np.ndarray, learning_rate: float, *, epoch: int = 0, step: int = 0) -> Gradients:
+def sgd_step(
+    model: MLP, x: np.ndarray, y: np.ndarray, learning_rate: float, *, epoch: int = 0, step: int = 0
+) -> Gradients:
     """One gradient-descent step on a validated batch; returns the gradients it used (with the loss).
 
     ``x`` is ``(n_0, m)`` and ``y`` the target matrix ``(n_J, m)`` as

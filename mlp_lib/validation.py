@@ -45,8 +45,7 @@ def check_same_batch(x: np.ndarray, y: np.ndarray) -> None:
     """Raise if ``x`` and ``y`` do not hold the same number of samples (columns)."""
     if x.shape[1] != y.shape[1]:
         raise ValueError(
-            f"expected x and y to hold the same number of samples (columns), "
-            f"got {x.shape[1]} and {y.shape[1]}"
+            f"expected x and y to hold the same number of samples (columns), got {x.shape[1]} and {y.shape[1]}"
         )
 
 
@@ -78,7 +77,5 @@ def as_generator(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(
-            f"expected seed to be a non-negative integer or numpy.random.Generator, got {seed!r}"
-        )
+        raise TypeError(f"expected seed to be a non-negative integer or numpy.random.Generator, got {seed!r}")
     return np.random.default_rng(int(seed))

@@ -36,7 +36,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from mlp_lib.teaching.catalogue import exercises_for
 
-
 _OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\{(?P<kind>exercise|solution)\}[ \t]*(?P<arg>.*?)\s*$")
 _GATED = re.compile(r"^[ \t]*(`{3,}|:{3,})\{(?P<kind>(?:exercise|solution)-(?:start|end))\}[ \t]*(?P<arg>.*?)\s*$")
 _OPTION = re.compile(r"^[ \t]*:(?P<key>[A-Za-z_-]+):[ \t]*(?P<value>.*)$")
@@ -108,7 +107,7 @@ def _plain(markdown: str) -> str:
 def _checker_cell(name: str):
     return new_code_cell(
         "# Derivation checker: type your formula and press Check.\n"
-        "# Without widgets: from mlp_lib.teaching.catalogue import check; print(check(%r, \"your formula\"))\n"
+        '# Without widgets: from mlp_lib.teaching.catalogue import check; print(check(%r, "your formula"))\n'
         "from mlp_lib.widgets.derivation_checker import DerivationChecker\n"
         "DerivationChecker(%r)" % (name, name)
     )
@@ -131,15 +130,28 @@ def convert(nb, chapter: str, *, student: bool):
     placed = set()
 
     audience = "Student" if student else "Instructor"
-    title = next((m.group(1) for c in nb.cells if c.cell_type == "markdown"
-                  for m in [re.search(r"^# (.+)$", c.source, re.M)] if m), chapter)
-    cells = [new_markdown_cell(
-        f"*{audience} handout — {title}* (from `chapters/{chapter}.md`, made with `python tools/make_handouts.py chapters`).\n\n"
-        + ("Solutions are not included: write your answers in the cells after each exercise. " if student else
-           "Solutions are included. ")
-        + "The code uses the book's fixed seeds, so every notebook shows the same numbers as the teacher's. "
-        "It needs `mlp_lib` (`pip install -e .` in the book's folder)."
-    )]
+    title = next(
+        (
+            m.group(1)
+            for c in nb.cells
+            if c.cell_type == "markdown"
+            for m in [re.search(r"^# (.+)$", c.source, re.M)]
+            if m
+        ),
+        chapter,
+    )
+    cells = [
+        new_markdown_cell(
+            f"*{audience} handout — {title}* (from `chapters/{chapter}.md`, made with `python tools/make_handouts.py chapters`).\n\n"
+            + (
+                "Solutions are not included: write your answers in the cells after each exercise. "
+                if student
+                else "Solutions are included. "
+            )
+            + "The code uses the book's fixed seeds, so every notebook shows the same numbers as the teacher's. "
+            "It needs `mlp_lib` (`pip install -e .` in the book's folder)."
+        )
+    ]
     number = 0
     in_gated_solution = False
     for cell in nb.cells:
@@ -149,7 +161,9 @@ def convert(nb, chapter: str, *, student: bool):
                 if not student and cell.cell_type == "code":
                     # the chapter's own checker cells get the expected formula too
                     for ex in checks:
-                        if ex not in pending and re.search(r"DerivationChecker\(\s*['\"]%s['\"]" % re.escape(ex.name), cell.source):
+                        if ex not in pending and re.search(
+                            r"DerivationChecker\(\s*['\"]%s['\"]" % re.escape(ex.name), cell.source
+                        ):
                             cells.append(new_markdown_cell(_expected_note(ex)))
             continue
         # gated solutions ({solution-start} … {solution-end}) may span cells
@@ -186,8 +200,11 @@ def convert(nb, chapter: str, *, student: bool):
                 linked = by_label.get(block.label, [])
                 if student:
                     _flush(buffer, cells)
-                    cells.append(new_markdown_cell(f"**Your answer to exercise {number}:**\n\n"
-                                                   "*(double-click to write; math between `$ … $`)*"))
+                    cells.append(
+                        new_markdown_cell(
+                            f"**Your answer to exercise {number}:**\n\n*(double-click to write; math between `$ … $`)*"
+                        )
+                    )
                     cells.append(new_code_cell(f"# Exercise {number}: your work\n"))
                 for ex in linked:
                     _flush(buffer, cells)
@@ -201,10 +218,12 @@ def convert(nb, chapter: str, *, student: bool):
         _flush(buffer, cells, metadata=dict(cell.metadata))
     rest = [ex for ex in pending if ex.name not in placed]
     if rest:
-        cells.append(new_markdown_cell(
-            "## Derivation checks\n\nType a formula in each box below and press **Check**: SymPy decides "
-            "whether it equals the right one and, if not, shows values where the two differ and a hint."
-        ))
+        cells.append(
+            new_markdown_cell(
+                "## Derivation checks\n\nType a formula in each box below and press **Check**: SymPy decides "
+                "whether it equals the right one and, if not, shows values where the two differ and a hint."
+            )
+        )
         for ex in rest:
             cells.append(new_markdown_cell(f"**{ex.title}** — {ex.prompt}"))
             cells.append(_checker_cell(ex.name))
@@ -241,8 +260,9 @@ def read_chapter(path: Path):
 def _execute(nb, cwd: Path) -> None:
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+    ).execute()
 
 
 def make_handouts(source, out_dir, chapters=None, *, execute: bool = False) -> dict:
@@ -283,7 +303,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="python tools/make_handouts.py",
         description="Make student notebooks (solutions removed) and instructor notebooks (solutions kept) "
-                    "from the book's chapters.",
+        "from the book's chapters.",
     )
     parser.add_argument("chapters_dir", help="folder of the book's MyST chapters, e.g. chapters/")
     parser.add_argument("--out", default="handouts", help="output folder (default: handouts/)")
@@ -296,8 +316,10 @@ def main(argv=None) -> int:
         parser.error(str(exc))
     for chapter, (student, instructor) in paths.items():
         print(f"{chapter}: {student}  {instructor}")
-    print(f"{len(paths)} chapter(s): student notebooks in {Path(args.out) / 'student'}, "
-          f"instructor notebooks in {Path(args.out) / 'instructor'}")
+    print(
+        f"{len(paths)} chapter(s): student notebooks in {Path(args.out) / 'student'}, "
+        f"instructor notebooks in {Path(args.out) / 'instructor'}"
+    )
     return 0
 
 
