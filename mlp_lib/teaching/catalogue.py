@@ -51,7 +51,10 @@ class Exercise:
     relations : dict
         Definitions used when comparing, e.g. ``{"a": "sigma(z)"}``.
     domains : dict
-        Intervals for the random values (e.g. ``{"y": (0, 1)}``).
+        Where the random values come from: an open interval (``{"a": (0, 1)}`` where a
+        formula needs it, e.g. log a), ``"one-hot"`` for a one-hot target matrix, ``"size"``;
+        default any real number (and whole numbers 1–1000 for ``n``, ``m``). Keep them as wide
+        as the exercise allows: a wrong answer can only be caught where it is sampled.
     variants : tuple of (str, str)
         Known wrong answers and their hints.
     accepted : tuple of str
@@ -123,7 +126,7 @@ _CATALOGUE = [
         "W @ x + b @ ones.T",
         matrix_shapes={"W": (3, 2), "x": (2, 4), "b": (3, 1)},
         fixed={"ones": sp.ones(4, 1)},
-        accepted=("(x.T @ W.T + ones @ b.T).T",),
+        accepted=("(x.T @ W.T + ones @ b.T).T", "W @ x + b"),
         exercise="notation-ex-2",
     ),
     Exercise(
@@ -131,7 +134,6 @@ _CATALOGUE = [
         "For one output of the per-sample MSE L = (1/n) Σ_i (y_i − a_i)², write ∂L/∂a_i using a, y and n.",
         "-(2/n)*(y - a)",
         variables=("a", "y", "n"),
-        domains=_UNIT,
         accepted=("2*(a - y)/n", "(2*a - 2*y)/n"),
         variants=(("(2/n)*(y - a)", "check the sign: d/da (y − a)² = −2(y − a)."),),
     ),
@@ -171,7 +173,6 @@ _CATALOGUE = [
         variables=("a", "y", "z", "n"),
         activation="tanh",
         relations={"a": "sigma(z)"},
-        domains={"y": (0, 1)},
         accepted=("2*(a - y)*(1 - tanh(z)**2)/n", "-(2/n)*(y - a)*sigma_prime(z)"),
         exercise="eq1-output-error-ex-1",
     ),
@@ -181,7 +182,7 @@ _CATALOGUE = [
         "1 - tanh(z)**2",
         variables=("z", "t"),
         relations={"t": "tanh(z)"},
-        accepted=("1 - t**2", "(1 - t)*(1 + t)", "4/(exp(z) + exp(-z))**2"),
+        accepted=("1 - t**2", "(1 - t)*(1 + t)", "4/(exp(z) + exp(-z))**2", "1/cosh(z)**2", "sech(z)**2"),
     ),
     Exercise(
         "eq2-matrix", "eq2-recursion", "Eq. (2) in matrix form",
@@ -240,7 +241,6 @@ _CATALOGUE = [
         variables=("a", "y", "z", "n"),
         activation="relu",
         relations={"a": "sigma(z)"},
-        domains={"y": (0, 1)},
         accepted=("2*(a - y)*step(z)/n", "-(2/n)*(y - a)*sigma_prime(z)", "2*(relu(z) - y)*relu_prime(z)/n"),
     ),
     Exercise(
@@ -250,7 +250,6 @@ _CATALOGUE = [
         variables=("a", "y", "z"),
         activation="relu",
         relations={"a": "sigma(z)"},
-        domains={"y": (0, 1)},
         accepted=("(a - y)*step(z)", "(relu(z) - y)*relu_prime(z)"),
         exercise="relu-output-mse-ex-1",
     ),
@@ -291,7 +290,6 @@ _CATALOGUE = [
         variables=("a", "y", "z"),
         activation="sigmoid",
         relations={"a": "sigma(z)"},
-        domains={"y": (0, 1)},
         accepted=("2*(a - y)*sigma_prime(z)", "2*(sigmoid(z) - y)*sigmoid_prime(z)"),
         exercise="sigmoid-output-bce-ex-3",
     ),
@@ -303,7 +301,7 @@ _CATALOGUE = [
         matrix_shapes={**_W_PHI_Z, "a": (3, 1)},
         activation="sigmoid",
         relations={"a": "sigma(z)"},
-        accepted=("(W.T @ phi) * sigma_prime(z)", "(W.T @ phi) * (a - a**2)",
+        accepted=("(W.T @ phi) * sigma_prime(z)", "(W.T @ phi) * (a - a**2)", "sigma_prime(z) * W.T @ phi",
                   "(W.T @ phi) * sigmoid(z) * (1 - sigmoid(z))"),
         variants=(("(W.T @ phi) * a", _EQ2_SIGMA),),
     ),
@@ -325,7 +323,8 @@ _CATALOGUE = [
         "a - y",
         matrix_shapes={"a": (3, 1), "y": (3, 1), "z": (3, 1)},
         relations={"a": "softmax(z)"},
-        accepted=("softmax(z) - y", "-(y - a)"),
+        domains={"y": "one-hot"},
+        accepted=("softmax(z) - y", "-(y - a)", "a*sum(y) - y"),
     ),
     Exercise(
         "softmax-general-phi", "softmax-output-cce", "Softmax with any loss",
@@ -371,6 +370,7 @@ _CATALOGUE = [
         "(A - Y)/m",
         variables=("m",),
         matrix_shapes={"A": (3, 4), "Y": (3, 4)},
+        domains={"Y": "one-hot"},
         accepted=("A/m - Y/m", "(1/m)*(A - Y)"),
     ),
 ]

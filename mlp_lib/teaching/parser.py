@@ -34,9 +34,22 @@ value at most :data:`MAX_EXPONENT` (``2**1000`` and ``9**9**9`` are refused;
 nested powers may multiply their exponents up to :data:`MAX_TOTAL_EXPONENT`).
 Write ``exp(z)`` (or ``e**z``) for e to a symbolic power.
 
-Unicode: ``σ`` → ``sigma``, ``ϕ``/``φ`` → ``phi``, ``σ'``/``σ′`` → ``sigma_prime``
+Unicode: ``σ`` → ``sigma``, ``ϕ``/``φ`` → ``phi``, ``σ'``/``σ′``/``σ’`` → ``sigma_prime``
 (likewise ``relu'``, ``tanh'``, ``sigmoid'``), ``−`` → ``-``, ``·``/``×``/``∘`` → ``*``,
-``ᵀ`` → ``.T``.
+``ᵀ`` → ``.T``, ``²``/``³`` → ``**2``/``**3``. Then the text is NFKC-normalised, so the
+mathematical alphabets (math-italic ``𝜎`` U+1D70E, bold ``𝝈``, ``𝜙``, fullwidth ``ａ``) read
+as their plain letters; the final sigma ``ς`` is σ too. Any other character outside ASCII is
+refused with its code point and name, and the letter it looks like (a Cyrillic ``а``
+U+0430 is not the Latin ``a``).
+
+Precedence: as in NumPy, ``*``, ``/`` and ``@`` group left to right. In a matrix exercise
+``x * A @ y`` that has no meaning as ``(x * A) @ y`` (shapes) is read as ``x * (A @ y)``,
+the book's ``x ∘ A y``. A column (or row) combines entrywise with a matrix of the same
+number of rows (columns) by repeating it, as NumPy broadcasts a bias column.
+
+All of this — the checks above — is linear in the length of the text and builds no
+numbers: the checker runs it in the caller. Building the SymPy objects (:func:`to_sympy`),
+where SymPy may evaluate numbers, runs in the checker's time-limited child process.
 """
 
 from __future__ import annotations
@@ -44,6 +57,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -159,6 +173,9 @@ FUNCTIONS = {
     "ln": (1, True, sp.log, r"\ln"),
     "sqrt": (1, True, sp.sqrt, r"\sqrt"),
     "tanh": (1, True, sp.tanh, r"\tanh"),
+    "cosh": (1, True, sp.cosh, r"\cosh"),
+    "sinh": (1, True, sp.sinh, r"\sinh"),
+    "sech": (1, True, sp.sech, r"\operatorname{sech}"),
     "sigma": (1, True, symbolic.sigma, r"\sigma"),
     "sigma_prime": (1, True, symbolic.sigma_prime, r"\sigma'"),
     "sigmoid": (1, True, _ACT["sigmoid"], r"\operatorname{sigmoid}"),
@@ -202,9 +219,26 @@ _REFUSED = {
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 _UNICODE = [
     ("−", "-"), ("–", "-"), ("·", "*"), ("×", "*"), ("∘", "*"), ("⊙", "*"), ("÷", "/"),
-    ("σ", "sigma"), ("ϕ", "phi"), ("φ", "phi"), ("ᵀ", ".T"), ("²", "**2"), ("√", "sqrt"),
+    ("σ", "sigma"), ("ς", "sigma"), ("ϕ", "phi"), ("φ", "phi"), ("ᵀ", ".T"), ("²", "**2"), ("³", "**3"),
+    ("√", "sqrt"), ("’", "'"), ("ʹ", "'"), ("ʼ", "'"),
 ]
 _PRIME = re.compile(r"\b(sigma|relu|tanh|sigmoid)\s*['′]")
+
+#: characters that look like an ASCII letter or sign but are not (after NFKC): named in the refusal
+_LOOKALIKE = {
+    # Cyrillic
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ɡ": "g",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "Х": "X", "У": "Y", "Ү": "Y", "І": "I", "Ј": "J", "Ѕ": "S", "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W",
+    # Greek
+    "α": "a", "ο": "o", "ν": "v", "ρ": "p", "υ": "u", "χ": "x", "ι": "i", "κ": "k", "τ": "t", "γ": "y",
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    # other letters and signs
+    "ı": "i", "ȷ": "j", "ℓ": "l", "‐": "-", "‑": "-", "‒": "-", "—": "-", "⁄": "/", "∕": "/", "∗": "*",
+    "⋅": "*", "∙": "*", "‘": "'", "“": '"', "”": '"', "＂": '"',
+}
 
 
 # ---------------------------------------------------------------------------
@@ -213,11 +247,42 @@ def _shape_text(v) -> str:
 
 
 def normalize(text: str) -> str:
-    """The text as Python syntax: Unicode operators and names replaced, ``^`` → ``**``."""
+    """The text as Python syntax: Unicode operators and names replaced, NFKC, ``^`` → ``**``.
+
+    The explicit replacements run before NFKC (which would turn ``²`` into ``2`` and ``ᵀ``
+    into ``T``) and again after it (NFKC turns the math-italic ``𝜎`` into ``σ``).
+    """
+    for old, new in _UNICODE:
+        text = text.replace(old, new)
+    text = unicodedata.normalize("NFKC", text)
     for old, new in _UNICODE:
         text = text.replace(old, new)
     text = _PRIME.sub(r"\1_prime", text)
     return text.replace("^", "**")
+
+
+def describe_character(ch: str) -> str:
+    """``U+0430 CYRILLIC SMALL LETTER A looks like 'a'`` (or without the look-alike)."""
+    name = unicodedata.name(ch, "") or ("a control character" if unicodedata.category(ch).startswith("C")
+                                        else "an unnamed character")
+    text = f"U+{ord(ch):04X} {name}"
+    if ch in _LOOKALIKE:
+        text += f" looks like {_LOOKALIKE[ch]!r}"
+    return text
+
+
+def _check_characters(text: str) -> None:
+    """Refuse characters outside printable ASCII (after normalisation), naming the first one."""
+    for ch in text:
+        o = ord(ch)
+        if 32 <= o < 127 or ch in "\t\n\r":
+            continue
+        desc = describe_character(ch)
+        if ch in _LOOKALIKE:
+            raise ExpressionError(f"not allowed: {desc} but is a different character; "
+                                  f"type the plain {_LOOKALIKE[ch]!r} from the keyboard")
+        raise ExpressionError(f"not allowed: the character {ch!r} ({desc}); use plain letters, digits and "
+                              "+ - * / ** @ ( ) . (Greek letters: sigma, phi)")
 
 
 def _check_text(text) -> str:
@@ -228,6 +293,10 @@ def _check_text(text) -> str:
     if not text.strip():
         raise ExpressionError("the answer is empty: type a formula, e.g. a - y")
     text = normalize(text)
+    if len(text) > 4 * MAX_LENGTH:  # NFKC may expand a character (e.g. a ligature) into several
+        raise ExpressionError(f"not allowed: the answer is too long once its symbols are spelled out "
+                              f"({len(text)} characters)")
+    _check_characters(text)
     depth = deepest = 0
     for ch in text:
         if ch in "([{":
@@ -254,7 +323,10 @@ def parse_tree(text: str, names) -> ast.Expression:
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("not allowed: the formula is too complex to read") from None
     _check_limits(tree)
-    _Whitelist(set(names)).visit(tree)
+    try:
+        _Whitelist(set(names)).visit(tree)
+    except RecursionError:
+        raise ExpressionError(f"not allowed: the formula is nested too deeply (at most {MAX_DEPTH} levels)") from None
     return tree
 
 
@@ -345,8 +417,10 @@ class _Whitelist(ast.NodeVisitor):
             raise ExpressionError("not allowed: bytes")
         if type(v) not in (int, float):
             raise ExpressionError(f"not allowed: the constant {v!r}")
-        if not math.isfinite(v) or abs(v) > MAX_CONSTANT:
-            raise ExpressionError(f"not allowed: the number {v!r} is too large (at most {MAX_CONSTANT:g})")
+        # compare an int as an int: float(10**400) would raise OverflowError
+        if (isinstance(v, float) and not math.isfinite(v)) or abs(v) > MAX_CONSTANT:
+            shown = f"with {len(str(abs(v)))} digits" if isinstance(v, int) and abs(v) > 10 ** 20 else f"{v!r}"
+            raise ExpressionError(f"not allowed: the number {shown} is too large (at most {MAX_CONSTANT:g})")
 
     def visit_Name(self, node):
         if node.id.startswith("_"):
@@ -462,7 +536,24 @@ class _Builder:
         if op == "**" and isinstance(node.left, ast.Name) and node.left.id == "e" and "e" not in self.ns:
             r = self.build(node.right)
             return r.applyfunc(sp.exp) if isinstance(r, sp.MatrixBase) else sp.exp(r)
-        left, right = self.build(node.left), self.build(node.right)
+        if op == "@" and isinstance(node.left, ast.BinOp) and _BINOPS[type(node.left.op)] in ("*", "/"):
+            # x * A @ y is (x * A) @ y in Python; if that has no meaning (shapes), read it as
+            # x * (A @ y), the book's x ∘ A y (the matrix product binds tighter than ∘)
+            inner = node.left
+            x, A, y = self.build(inner.left), self.build(inner.right), self.build(node.right)
+            try:
+                left = self.combine(inner, x, A)
+            except ExpressionError as first:
+                try:
+                    return self.combine(inner, x, self.combine(node, A, y))
+                except ExpressionError:
+                    raise first from None
+            return self.combine(node, left, y)
+        return self.combine(node, self.build(node.left), self.build(node.right))
+
+    def combine(self, node, left, right):
+        """``left op right`` for the operator of ``node`` (whose text is used in messages)."""
+        op = _BINOPS[type(node.op)]
         lm, rm = isinstance(left, sp.MatrixBase), isinstance(right, sp.MatrixBase)
         where = ast.unparse(node)
         if op == "@":
@@ -483,6 +574,9 @@ class _Builder:
                 left, lm = left[0, 0], False
             elif right.shape == (1, 1):
                 right, rm = right[0, 0], False
+        # a column (row) with a matrix of as many rows (columns): repeated, as NumPy broadcasts a bias
+        if lm and rm and left.shape != right.shape:
+            left, right = _spread(left, right), _spread(right, left)
         if lm and rm and left.shape != right.shape:
             what = {"+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise"}[op]
             extra = ""
@@ -502,6 +596,16 @@ class _Builder:
         if op == "/":
             return _broadcast(left, right, lambda x, y: x / y)
         raise ExpressionError(f"not allowed: the operator {op}")
+
+
+def _spread(v, other):
+    """``v`` repeated to the shape of ``other`` if it is a column (row) with as many rows (columns); else ``v``."""
+    (r, c), (R, C) = v.shape, other.shape
+    if c == 1 and r == R and C > 1:
+        return sp.Matrix(R, C, lambda i, k: v[i, 0])
+    if r == 1 and c == C and R > 1:
+        return sp.Matrix(R, C, lambda i, k: v[0, k])
+    return v
 
 
 def _broadcast(left, right, f):
