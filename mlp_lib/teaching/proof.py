@@ -1,0 +1,389 @@
+"""The chapters' proof by machine: one helper that compares, asserts and renders.
+
+Every chapter proves its formula three ways — SymPy's brute-force derivative (and its
+closed form), :mod:`mlp_lib`, and central finite differences — and then has to say that
+they agree. This module is the one place that does the saying:
+
+* :func:`three_way_check` takes, for each quantity, the arrays the methods produced
+  (``sympy=…, mlp_lib=…, fd=…`` or any other named source), computes the pairwise
+  relative errors with :func:`mlp_lib.gradcheck.array_relative_error`, raises
+  :class:`ProofFailed` if one exceeds its tolerance, and returns a :class:`ProofResult`
+  whose notebook display is a one-line verdict with the full table folded beneath it;
+* :func:`symbolic_check` does the same for SymPy differences (brute force − closed form)
+  that must simplify to the zero matrix;
+* :func:`show` displays a SymPy expression as math, abbreviated (pre-activations written
+  :math:`z^j_i`) and laid out one entry per line when a matrix would be too wide to read.
+
+The tolerances are stated once, here (:data:`EXACT_TOLERANCE`,
+:data:`FINITE_DIFFERENCE_TOLERANCE`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+import sympy as sp
+
+from ..gradcheck import array_relative_error
+from ..symbolic import abbreviate, is_zero_matrix, tex
+
+__all__ = [
+    "EXACT_TOLERANCE",
+    "FINITE_DIFFERENCE_TOLERANCE",
+    "ProofFailed",
+    "ProofResult",
+    "SymbolicResult",
+    "latex_lines",
+    "show",
+    "symbolic_check",
+    "three_way_check",
+]
+
+#: Largest relative error allowed between two *exact* computations of the same quantity —
+#: SymPy's brute-force derivative evaluated at the weights (53-bit Floats) against mlp_lib's
+#: float64 closed form, or two float64 routes through the same formula (a batch against its
+#: per-sample loop). Both are exact up to round-off, so they agree to ~1e-16–1e-12 on the
+#: book's small networks; 1e-10 leaves a margin of a hundred for deeper or badly scaled cases
+#: and still catches any wrong formula (a wrong term changes the result by far more).
+EXACT_TOLERANCE = 1e-10
+
+#: Largest relative error allowed against central finite differences. With step h ≈ 1e-6 in
+#: float64, (L(θ+h) − L(θ−h)) / 2h has a truncation error O(h²) ≈ 1e-12 plus a round-off error
+#: ≈ ε_mach·|L| / h ≈ 1e-10 relative, so a right gradient reaches ~1e-7–1e-10 (CS231n's rule:
+#: ≤ 1e-7 is right; a wrong formula gives 1e-2 or more).
+FINITE_DIFFERENCE_TOLERANCE = 1e-7
+
+#: Short keyword names a chapter may use for the usual sources, and how they are displayed.
+SOURCE_NAMES = {
+    "sympy": "SymPy",
+    "mlp_lib": "mlp_lib",
+    "fd": "finite differences",
+    "finite_differences": "finite differences",
+}
+
+
+class ProofFailed(AssertionError):
+    """A machine proof disagrees: the message names the quantity, the methods, the error and the tolerance."""
+
+
+def _is_finite_differences(source: str) -> bool:
+    return source.startswith("finite difference")
+
+
+def tolerance(a: str, b: str) -> float:
+    """The tolerance between two sources: :data:`FINITE_DIFFERENCE_TOLERANCE` if either is finite differences."""
+    if _is_finite_differences(a) or _is_finite_differences(b):
+        return FINITE_DIFFERENCE_TOLERANCE
+    return EXACT_TOLERANCE
+
+
+def _join(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _count(n: int, plural: str) -> str:
+    """``3 gradients``, ``1 gradient``, ``1 quantity``."""
+    if n != 1:
+        return f"{n} {plural}"
+    return f"1 {plural[:-3] + 'y' if plural.endswith('ies') else plural.removesuffix('s')}"
+
+
+def _markdown_table(header, rows) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _folded(summary: str, body: str) -> str:
+    # An HTML <details> block around Markdown: JupyterLab's renderer and MyST (myst-nb renders
+    # text/markdown outputs as MyST in this book) both parse the table between the blank lines.
+    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>\n"
+
+
+# ---------------------------------------------------------------------------
+# Numbers: SymPy ≡ mlp_lib ≡ finite differences
+# ---------------------------------------------------------------------------
+@dataclass
+class ProofResult:
+    """The outcome of :func:`three_way_check` (only ever returned when every comparison passed).
+
+    ``cases`` maps each quantity's name to ``{source: array}``; ``errors`` maps it to
+    ``{(source_a, source_b): relative error}``.
+    """
+
+    cases: dict
+    errors: dict
+    what: str = "quantities"
+    label: str = "quantity"
+    show_shape: bool = False
+
+    @property
+    def sources(self) -> list:
+        seen = {}
+        for arrays in self.cases.values():
+            seen.update(dict.fromkeys(arrays))
+        return list(seen)
+
+    @property
+    def pairs(self) -> list:
+        seen = {}
+        for errs in self.errors.values():
+            seen.update(dict.fromkeys(errs))
+        return list(seen)
+
+    def worst(self, finite_differences: bool | None = None) -> float:
+        """Largest relative error (of the exact pairs only, or of those with finite differences only)."""
+        values = [
+            e
+            for errs in self.errors.values()
+            for (a, b), e in errs.items()
+            if finite_differences is None
+            or finite_differences == (_is_finite_differences(a) or _is_finite_differences(b))
+        ]
+        return max(values) if values else float("nan")
+
+    @property
+    def verdict(self) -> str:
+        """One line: who agrees on how many quantities, and the worst relative error."""
+        n = len(self.cases)
+        exact, fd = self.worst(False), self.worst(True)
+        if np.isnan(exact) or np.isnan(fd):
+            worst = f"worst relative error {self.worst():.1e}"
+        else:
+            worst = f"worst relative error {exact:.1e} between exact methods, {fd:.1e} against finite differences"
+        return f"✓ {_join(self.sources)} agree on {_count(n, self.what)}: {worst}"
+
+    def table(self) -> str:
+        """The relative errors as a Markdown table: one row per quantity, one column per pair of methods."""
+        pairs = self.pairs
+        header = [self.label] + (["shape"] if self.show_shape else []) + [f"{a} vs {b}" for a, b in pairs]
+        rows = []
+        for name, errs in self.errors.items():
+            shape = [str(next(iter(self.cases[name].values())).shape)] if self.show_shape else []
+            rows.append([name] + shape + [f"{errs[p]:.1e}" if p in errs else "—" for p in pairs])
+        tolerances = sorted({tolerance(a, b) for a, b in pairs})
+        note = "Tolerance " + (
+            f"{EXACT_TOLERANCE:.0e} between exact methods, {FINITE_DIFFERENCE_TOLERANCE:.0e} against finite differences"
+            if len(tolerances) == 2
+            else f"{tolerances[0]:.0e}"
+        ) + " (relative error ‖u − v‖ / max(‖u‖, ‖v‖))."
+        return _markdown_table(header, rows) + "\n\n" + note
+
+    def _repr_markdown_(self) -> str:
+        return _folded(self.verdict, self.table())
+
+    def __repr__(self) -> str:
+        return self.verdict
+
+
+def _as_case_arrays(name, arrays) -> dict:
+    if not isinstance(arrays, Mapping) or len(arrays) < 2:
+        raise TypeError(f"expected at least two named arrays for {name!r} (e.g. sympy=…, mlp_lib=…, fd=…), got {arrays!r}")
+    return {SOURCE_NAMES.get(k, k): np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
+
+
+def three_way_check(cases, *, what: str = "quantities", label: str = "quantity", show_shape: bool = False) -> ProofResult:
+    """Compare each quantity as computed by several methods; raise :class:`ProofFailed` on disagreement.
+
+    Parameters
+    ----------
+    cases : mapping or list of pairs
+        ``{name: {source: array}}``. The sources ``sympy``, ``mlp_lib`` and ``fd`` (or
+        ``finite_differences``) are displayed as "SymPy", "mlp_lib" and "finite differences";
+        any other key is displayed as written (a source whose name starts with "finite
+        difference" is held to the finite-difference tolerance). ``name`` is Markdown and may
+        hold ``$math$``.
+    what : str
+        The plural noun of the verdict ("gradients", "output errors").
+    label : str
+        The heading of the table's first column.
+    show_shape : bool
+        Add a column with the arrays' (common) shape.
+
+    Every pair of sources of a quantity is compared by
+    :func:`mlp_lib.gradcheck.array_relative_error` against :data:`EXACT_TOLERANCE`, or
+    :data:`FINITE_DIFFERENCE_TOLERANCE` when one of the two is finite differences. Arrays of
+    different shapes, or a relative error that is NaN or above the tolerance, fail the proof.
+    The result displays as a one-line verdict with the table folded beneath it.
+    """
+    items = list(cases.items()) if isinstance(cases, Mapping) else list(cases)
+    if not items:
+        raise ValueError("expected at least one case to check, got none")
+    arrays_by_case, errors, failures = {}, {}, []
+    for name, arrays in items:
+        arrays = _as_case_arrays(name, arrays)
+        arrays_by_case[name] = arrays
+        shapes = {src: a.shape for src, a in arrays.items()}
+        if len(set(shapes.values())) > 1:
+            failures.append(f"{name}: shapes differ, " + ", ".join(f"{s} {shp}" for s, shp in shapes.items()))
+        errs = {}
+        sources = list(arrays)
+        for i, a in enumerate(sources):
+            for b in sources[i + 1 :]:
+                if shapes[a] != shapes[b]:
+                    continue
+                err = array_relative_error(arrays[a], arrays[b])
+                errs[(a, b)] = err
+                tol = tolerance(a, b)
+                if not err <= tol:  # NaN fails too
+                    failures.append(f"{name}: {a} vs {b} relative error {err:.1e} exceeds the tolerance {tol:.0e}")
+        errors[name] = errs
+    if failures:
+        raise ProofFailed("the methods disagree:\n  " + "\n  ".join(failures))
+    return ProofResult(arrays_by_case, errors, what=what, label=label, show_shape=show_shape)
+
+
+# ---------------------------------------------------------------------------
+# Symbols: brute force − closed form = 0
+# ---------------------------------------------------------------------------
+@dataclass
+class SymbolicResult:
+    """The outcome of :func:`symbolic_check`: every difference simplified to 0 (or, for errata, did not)."""
+
+    differences: dict
+    what: str = "quantities"
+    label: str = "quantity"
+    expect_zero: bool = True
+    left: str = r"\text{brute force}"
+    right: str = r"\text{closed form}"
+    net: object = field(default=None, repr=False)
+
+    @property
+    def verdict(self) -> str:
+        n = len(self.differences)
+        if self.expect_zero:
+            return f"✓ SymPy: brute force − closed form simplifies to 0 for {'all ' * (n > 1)}{_count(n, self.what)}"
+        return f"✓ SymPy: brute force − the source's formula is not 0 for {_count(n, self.what)} (the formula is wrong)"
+
+    def table(self) -> str:
+        rows = []
+        for name, d in self.differences.items():
+            d = abbreviate(d, self.net) if self.net is not None else d
+            rows.append([name, "$" + tex(d) + "$"])
+        return _markdown_table([self.label, f"${self.left} - {self.right}$"], rows)
+
+    def _repr_markdown_(self) -> str:
+        return _folded(self.verdict, self.table())
+
+    def __repr__(self) -> str:
+        return self.verdict
+
+
+def symbolic_check(
+    differences,
+    *,
+    what: str = "quantities",
+    label: str = "quantity",
+    expect_zero: bool = True,
+    right: str = r"\text{closed form}",
+    net=None,
+) -> SymbolicResult:
+    """Assert that SymPy differences (from :func:`mlp_lib.symbolic.difference`) are all the zero matrix.
+
+    ``differences`` is ``{name: Matrix}`` (name is Markdown, may hold ``$math$``). With
+    ``expect_zero=False`` it asserts the opposite — that each difference is *not* zero — for
+    an erratum's wrong formula. Raises :class:`ProofFailed` naming the quantity otherwise;
+    returns a :class:`SymbolicResult` that displays a one-line verdict with the differences
+    folded beneath it (abbreviated with ``net``'s pre-activations if given).
+    """
+    items = list(differences.items()) if isinstance(differences, Mapping) else list(differences)
+    if not items:
+        raise ValueError("expected at least one difference to check, got none")
+    failures = []
+    for name, d in items:
+        zero = is_zero_matrix(sp.Matrix(d) if not isinstance(d, sp.MatrixBase) else d)
+        if zero != expect_zero:
+            failures.append(
+                f"{name}: brute force − {right} " + (f"is not 0: {d}" if expect_zero else "simplifies to 0")
+            )
+    if failures:
+        raise ProofFailed("SymPy disagrees:\n  " + "\n  ".join(failures))
+    return SymbolicResult(dict(items), what=what, label=label, expect_zero=expect_zero, right=right, net=net)
+
+
+# ---------------------------------------------------------------------------
+# Display of SymPy expressions
+# ---------------------------------------------------------------------------
+#: Widest line (in rough glyphs) :func:`show` puts on one line: about the text column at 1280 px.
+MAX_WIDTH = 64
+
+_COMMAND = re.compile(r"\\(left|right|operatorname|mathrm|mathsf|text|tfrac|frac|begin\{\w+\}|end\{\w+\})")
+
+
+def _width(latex: str) -> float:
+    """A rough width of rendered LaTeX in glyphs: commands count as one, scripts as half."""
+    s = _COMMAND.sub("", latex)
+    s = re.sub(r"\\[A-Za-z]+'?", "x", s)
+    s = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * max(1, len(m.group(1)) // 2), s)
+    s = re.sub(r"[{}\\&]", "", s)
+    return len(s.replace(" ", ""))
+
+
+def _terms_lines(expr, width: float) -> list:
+    """LaTeX of ``expr`` in lines of at most ``width`` glyphs, broken between the terms of a sum."""
+    latex = tex(expr)
+    if _width(latex) <= width or not isinstance(expr, sp.Add):
+        return [latex]
+    lines, line = [], ""
+    for term in sp.Add.make_args(expr):
+        t = tex(term)
+        piece = t if not line else (t if t.startswith("-") else "+ " + t)
+        if line and _width(line + piece) > width:
+            lines.append(line)
+            line = piece if piece.startswith(("-", "+")) else "+ " + piece
+        else:
+            line = (line + " " + piece).strip()
+    return lines + [line]
+
+
+def latex_lines(expr, lhs: str | None = None, *, net=None, width: float = MAX_WIDTH) -> str:
+    """The LaTeX :func:`show` displays: ``lhs = expr``, never much wider than ``width`` glyphs.
+
+    With ``net`` (a :class:`mlp_lib.symbolic.SymbolicMLP`) the expression is first abbreviated
+    (:func:`mlp_lib.symbolic.abbreviate`: pre-activations become :math:`z^j_i`). A matrix that
+    is still too wide is written one entry per line, :math:`(\\text{lhs})_{i,k} = …`, and an
+    entry too wide for one line is broken between the terms of its sum.
+    """
+    expr = sp.sympify(expr)
+    if net is not None:
+        expr = abbreviate(expr, net)
+    whole = tex(expr)
+    prefix = f"{lhs} = " if lhs else ""
+    if _width(prefix + whole) <= width:
+        return prefix + whole
+    if net is None:
+        # No network to abbreviate with: name the repeated subexpressions u_1, u_2, … instead.
+        names = sp.numbered_symbols("u_", start=1)
+        definitions, (reduced,) = sp.cse(expr, symbols=names, optimizations=None)
+        if definitions:
+            lines = [latex_lines(value, tex(name), width=width) for name, value in definitions]
+            return r"egin{gathered}" + r" \ ".join(lines + [latex_lines(reduced, lhs, width=width)]) + r"\end{gathered}"
+    if isinstance(expr, sp.MatrixBase):
+        name = lhs or r"\cdot"
+        column = expr.shape[1] == 1
+        lines = []
+        for (i, k), entry in np.ndenumerate(np.array(expr.tolist(), dtype=object)):
+            index = f"{i + 1}" if column else f"{i + 1},{k + 1}"
+            parts = _terms_lines(sp.sympify(entry), width - 8)
+            lines.append(rf"\left({name}\right)_{{{index}}} &= " + parts[0])
+            lines += [r"&\quad " + p for p in parts[1:]]
+        return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+    parts = _terms_lines(expr, width - 8)
+    if len(parts) == 1:
+        return prefix + whole
+    head = (lhs + " &= ") if lhs else "&"
+    return r"\begin{aligned}" + head + parts[0] + "".join(r" \\ &\quad " + p for p in parts[1:]) + r"\end{aligned}"
+
+
+def show(expr, lhs: str | None = None, *, net=None, width: float = MAX_WIDTH) -> None:
+    """Display a SymPy expression as math (``lhs = expr`` if ``lhs``, LaTeX), readable at any width.
+
+    See :func:`latex_lines` for the layout; ``net`` abbreviates the pre-activations.
+    """
+    from IPython.display import Math, display  # lazily: the library must not need IPython
+
+    display(Math(latex_lines(expr, lhs, net=net, width=width)))
