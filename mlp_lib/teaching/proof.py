@@ -192,7 +192,9 @@ def three_way_check(cases, *, what: str = "quantities", label: str = "quantity",
     Parameters
     ----------
     cases : mapping or list of pairs
-        ``{name: {source: array}}``. The sources ``sympy``, ``mlp_lib`` and ``fd`` (or
+        ``{name: {source: array}}``, or a list of ``(name, {source: array})`` in which a name
+        may come back with other sources (only the sources given together are compared;
+        they share the name's row in the table). The sources ``sympy``, ``mlp_lib`` and ``fd`` (or
         ``finite_differences``) are displayed as "SymPy", "mlp_lib" and "finite differences";
         any other key is displayed as written (a source whose name starts with "finite
         difference" is held to the finite-difference tolerance). ``name`` is Markdown and may
@@ -216,7 +218,7 @@ def three_way_check(cases, *, what: str = "quantities", label: str = "quantity",
     arrays_by_case, errors, failures = {}, {}, []
     for name, arrays in items:
         arrays = _as_case_arrays(name, arrays)
-        arrays_by_case[name] = arrays
+        arrays_by_case.setdefault(name, {}).update(arrays)
         shapes = {src: a.shape for src, a in arrays.items()}
         if len(set(shapes.values())) > 1:
             failures.append(f"{name}: shapes differ, " + ", ".join(f"{s} {shp}" for s, shp in shapes.items()))
@@ -231,7 +233,7 @@ def three_way_check(cases, *, what: str = "quantities", label: str = "quantity",
                 tol = tolerance(a, b)
                 if not err <= tol:  # NaN fails too
                     failures.append(f"{name}: {a} vs {b} relative error {err:.1e} exceeds the tolerance {tol:.0e}")
-        errors[name] = errs
+        errors.setdefault(name, {}).update(errs)
     if failures:
         raise ProofFailed("the methods disagree:\n  " + "\n  ".join(failures))
     return ProofResult(arrays_by_case, errors, what=what, label=label, show_shape=show_shape)
@@ -248,23 +250,22 @@ class SymbolicResult:
     what: str = "quantities"
     label: str = "quantity"
     expect_zero: bool = True
-    left: str = r"\text{brute force}"
-    right: str = r"\text{closed form}"
+    right: str = "closed form"
     net: object = field(default=None, repr=False)
 
     @property
     def verdict(self) -> str:
         n = len(self.differences)
         if self.expect_zero:
-            return f"✓ SymPy: brute force − closed form simplifies to 0 for {'all ' * (n > 1)}{_count(n, self.what)}"
-        return f"✓ SymPy: brute force − the source's formula is not 0 for {_count(n, self.what)} (the formula is wrong)"
+            return f"✓ SymPy: brute force − {self.right} simplifies to 0 for {'all ' * (n > 1)}{_count(n, self.what)}"
+        return f"✓ SymPy: brute force − {self.right} is not 0 for {_count(n, self.what)}: that formula is wrong"
 
     def table(self) -> str:
         rows = []
         for name, d in self.differences.items():
             d = abbreviate(d, self.net) if self.net is not None else d
             rows.append([name, "$" + tex(d) + "$"])
-        return _markdown_table([self.label, f"${self.left} - {self.right}$"], rows)
+        return _markdown_table([self.label, f"brute force − {self.right}"], rows)
 
     def _repr_markdown_(self) -> str:
         return _folded(self.verdict, self.table())
@@ -279,14 +280,14 @@ def symbolic_check(
     what: str = "quantities",
     label: str = "quantity",
     expect_zero: bool = True,
-    right: str = r"\text{closed form}",
+    right: str = "closed form",
     net=None,
 ) -> SymbolicResult:
     """Assert that SymPy differences (from :func:`mlp_lib.symbolic.difference`) are all the zero matrix.
 
     ``differences`` is ``{name: Matrix}`` (name is Markdown, may hold ``$math$``). With
     ``expect_zero=False`` it asserts the opposite — that each difference is *not* zero — for
-    an erratum's wrong formula. Raises :class:`ProofFailed` naming the quantity otherwise;
+    an erratum's wrong formula (``right`` names the formula in the verdict, plain text). Raises :class:`ProofFailed` naming the quantity otherwise;
     returns a :class:`SymbolicResult` that displays a one-line verdict with the differences
     folded beneath it (abbreviated with ``net``'s pre-activations if given).
     """
@@ -309,18 +310,67 @@ def symbolic_check(
 # Display of SymPy expressions
 # ---------------------------------------------------------------------------
 #: Widest line (in rough glyphs) :func:`show` puts on one line: about the text column at 1280 px.
-MAX_WIDTH = 64
+MAX_WIDTH = 60
 
 _COMMAND = re.compile(r"\\(left|right|operatorname|mathrm|mathsf|text|tfrac|frac|begin\{\w+\}|end\{\w+\})")
 
 
+def _group(s: str, i: int) -> tuple[str, int]:
+    """The braced group starting at s[i] == "{" (or the single character there) and the index after it."""
+    if i >= len(s):
+        return "", i
+    if s[i] != "{":
+        return s[i], i + 1
+    depth = 0
+    for j in range(i, len(s)):
+        depth += {"{": 1, "}": -1}.get(s[j], 0)
+        if depth == 0:
+            return s[i + 1 : j], j + 1
+    return s[i + 1 :], len(s)
+
+
 def _width(latex: str) -> float:
-    """A rough width of rendered LaTeX in glyphs: commands count as one, scripts as half."""
-    s = _COMMAND.sub("", latex)
-    s = re.sub(r"\\[A-Za-z]+'?", "x", s)
-    s = re.sub(r"[_^]\{([^{}]*)\}", lambda m: "x" * max(1, len(m.group(1)) // 2), s)
-    s = re.sub(r"[{}\\&]", "", s)
-    return len(s.replace(" ", ""))
+    """A rough width of rendered LaTeX in glyphs: a fraction is as wide as its wider part,
+    scripts count 0.6, a matrix the sum of its widest column entries, any command one glyph."""
+    if r"\begin{matrix}" in latex:
+        start = latex.index(r"\begin{matrix}")
+        end = latex.rfind(r"\end{matrix}")
+        body = latex[start + len(r"\begin{matrix}") : end if end > start else len(latex)]
+        rows = [row.split("&") for row in body.split(r"\\")]
+        cols = max(len(r) for r in rows)
+        inner = sum(max(_width(r[c]) if c < len(r) else 0 for r in rows) for c in range(cols)) + 2 * (cols - 1)
+        rest = latex[:start] + latex[end + len(r"\end{matrix}") :] if end > start else latex[:start]
+        return _width(rest) + inner
+    total, i = 0.0, 0
+    while i < len(latex):
+        c = latex[i]
+        if c == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", latex[i:])
+            name = m.group(1)
+            i += len(m.group(0))
+            if name in ("frac", "tfrac", "dfrac"):
+                num, i = _group(latex, i)
+                den, i = _group(latex, i)
+                total += max(_width(num), _width(den)) * (0.7 if name == "tfrac" else 1)
+            elif name in ("left", "right"):
+                i += 1 if i < len(latex) and latex[i] in "()[]|." else 0
+                total += 0.5
+            elif name in ("operatorname", "mathrm", "text", "mathsf", "mathbb", "mathbf"):
+                arg, i = _group(latex, i)
+                total += len(arg) if name in ("operatorname", "mathrm", "text") else _width(arg)
+            elif name in ("quad", "qquad"):
+                total += 2
+            elif name.isalpha():
+                total += 1
+        elif c in "_^":
+            arg, i = _group(latex, i + 1)
+            total += 0.6 * _width(arg)
+        elif c in "{}& ":
+            i += 1
+        else:
+            total += 1
+            i += 1
+    return total
 
 
 def _terms_lines(expr, width: float) -> list:
@@ -361,7 +411,7 @@ def latex_lines(expr, lhs: str | None = None, *, net=None, width: float = MAX_WI
         definitions, (reduced,) = sp.cse(expr, symbols=names, optimizations=None)
         if definitions:
             lines = [latex_lines(value, tex(name), width=width) for name, value in definitions]
-            return r"egin{gathered}" + r" \ ".join(lines + [latex_lines(reduced, lhs, width=width)]) + r"\end{gathered}"
+            return r"\begin{gathered}" + r" \\ ".join(lines + [latex_lines(reduced, lhs, width=width)]) + r"\end{gathered}"
     if isinstance(expr, sp.MatrixBase):
         name = lhs or r"\cdot"
         column = expr.shape[1] == 1
