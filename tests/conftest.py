@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,7 @@ BUILD_CMD = [str(JUPYTER_BOOK), "build", ".", "-W", "-n", "--keep-going", "--all
 def _reports(html_dir: Path) -> str:
     """The tracebacks that myst-nb writes for notebooks that failed to execute."""
     reports = sorted((html_dir / "reports").rglob("*")) if (html_dir / "reports").is_dir() else []
-    texts = [f"===== {p.relative_to(html_dir)} =====\n{p.read_text(errors='replace')}"
-             for p in reports if p.is_file()]
+    texts = [f"===== {p.relative_to(html_dir)} =====\n{p.read_text(errors='replace')}" for p in reports if p.is_file()]
     return "\n".join(texts) or "(no execution reports under _build/html/reports/)"
 
 
@@ -48,10 +48,13 @@ def book_build() -> subprocess.CompletedProcess[str]:
         pytest.fail(f"expected jupyter-book next to the interpreter, got nothing at {JUPYTER_BOOK}")
     # The offline MathJax/widget files must exist before Sphinx copies html_extra_path.
     # (A no-op when `make` has already fetched them.)
-    subprocess.run(["bash", str(ROOT / "assets" / "build_assets.sh")], cwd=ROOT, check=True)
+    subprocess.run(["bash", str(ROOT / "assets" / "build_assets.sh"), sys.executable], cwd=ROOT, check=True)
     # Reports from an earlier failed build would otherwise be shown as if they were new.
     shutil.rmtree(HTML_DIR / "reports", ignore_errors=True)
-    return subprocess.run(BUILD_CMD, cwd=ROOT, capture_output=True, text=True)
+    started = time.time()
+    result = subprocess.run(BUILD_CMD, cwd=ROOT, capture_output=True, text=True)
+    result.started = started  # when the build began (tests compare the cache's records with it)
+    return result
 
 
 @pytest.fixture(scope="session")

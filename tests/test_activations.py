@@ -166,9 +166,7 @@ def _strict():
     return np.errstate(over="raise", divide="raise", invalid="raise", under="ignore")
 
 
-EXTREME = np.array(
-    [[1e4, -1e4, 1e4, -1e4, 0.0], [-1e4, 1e4, 1e4, -1e4, 1e4], [0.0, 0.0, -1e4, 1e4, -1e4]]
-)
+EXTREME = np.array([[1e4, -1e4, 1e4, -1e4, 0.0], [-1e4, 1e4, 1e4, -1e4, 1e4], [0.0, 0.0, -1e4, 1e4, -1e4]])
 
 
 @pytest.mark.parametrize("name", ["identity", "relu", "sigmoid", "tanh"])

@@ -11,7 +11,15 @@ import mlp_lib
 from mlp_lib import datasets as D
 
 CLASSIFICATION = ["xor", "spiral", "moons", "circles", "blobs", "digits"]
-SMALL = {"xor": {"n": 40}, "spiral": {"n": 60}, "moons": {"n": 50}, "circles": {"n": 50}, "blobs": {"n": 60}, "sine": {"n": 30}, "digits": {}}
+SMALL = {
+    "xor": {"n": 40},
+    "spiral": {"n": 60},
+    "moons": {"n": 50},
+    "circles": {"n": 50},
+    "blobs": {"n": 60},
+    "sine": {"n": 30},
+    "digits": {},
+}
 
 
 def sample_ids(ds):
@@ -182,7 +190,9 @@ def test_blobs_are_exactly_sklearns(n, classes, noise, seed):
     angles = 2.0 * np.pi * np.arange(classes) / classes
     centres = 3.0 / np.sin(np.pi / classes) * np.column_stack([np.cos(angles), np.sin(angles)])
     sizes = [n // classes + (1 if i < n % classes else 0) for i in range(classes)]
-    X, y = make_blobs(n_samples=sizes, centers=centres, cluster_std=noise, shuffle=True, random_state=_sklearn_seed(seed))
+    X, y = make_blobs(
+        n_samples=sizes, centers=centres, cluster_std=noise, shuffle=True, random_state=_sklearn_seed(seed)
+    )
     ds = D.blobs(n=n, classes=classes, noise=noise, seed=seed)
     np.testing.assert_array_equal(ds.x, X.T)
     np.testing.assert_array_equal(ds.y, y)
@@ -309,8 +319,12 @@ def _model_for(ds, loss):
 @pytest.mark.parametrize(
     "name, loss",
     [
-        ("moons", "cce"), ("moons", "bce"), ("moons", "mse"),
-        ("spiral", "cce"), ("spiral", "bce"), ("spiral", "mse"),
+        ("moons", "cce"),
+        ("moons", "bce"),
+        ("moons", "mse"),
+        ("spiral", "cce"),
+        ("spiral", "bce"),
+        ("spiral", "mse"),
         ("sine", "mse"),
     ],
 )

@@ -95,9 +95,7 @@ def test_tanh_hidden_identity_output_mse():
 
 @pytest.mark.parametrize("fused", [True, False])
 def test_sigmoid_output_bce(fused):
-    model, x, y = _relu_safe_setup(
-        [3, 4, 2], "tanh", "sigmoid", "bce", _binary_targets, seed0=30, fused=fused
-    )
+    model, x, y = _relu_safe_setup([3, 4, 2], "tanh", "sigmoid", "bce", _binary_targets, seed0=30, fused=fused)
     _assert_fd_ok(model, x, y)
 
 
@@ -122,7 +120,10 @@ def test_tanh_hidden_softmax_output_cce(fused):
 
 
 def test_fused_and_unfused_gradients_agree():
-    for sizes, output, loss, yf in (([3, 4, 2], "sigmoid", "bce", _binary_targets), ([3, 4, 3], "softmax", "cce", _class_labels)):
+    for sizes, output, loss, yf in (
+        ([3, 4, 2], "sigmoid", "bce", _binary_targets),
+        ([3, 4, 3], "softmax", "cce", _class_labels),
+    ):
         a, x, y = _relu_safe_setup(sizes, "tanh", output, loss, yf, seed0=70, fused=True)
         b = a.copy()
         b.fused = False

@@ -13,7 +13,7 @@ from make_handouts import make_handouts, read_chapter, split_blocks  # tools/ (p
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FAKE = '''---
+FAKE = """---
 jupytext:
   text_representation:
     extension: .md
@@ -88,9 +88,15 @@ GATED_SOLUTION_CODE = 3
 ```
 
 Closing remark.
-'''
-SOLUTION_MARKERS = ["SOLUTION-TEXT-ONE", "SOLUTION-TEXT-TWO", "SOLUTION_CODE", "COLON-SOLUTION-TEXT",
-                    "GATED-SOLUTION-MARKDOWN", "GATED_SOLUTION_CODE"]
+"""
+SOLUTION_MARKERS = [
+    "SOLUTION-TEXT-ONE",
+    "SOLUTION-TEXT-TWO",
+    "SOLUTION_CODE",
+    "COLON-SOLUTION-TEXT",
+    "GATED-SOLUTION-MARKDOWN",
+    "GATED_SOLUTION_CODE",
+]
 
 
 def _text(nb) -> str:
@@ -109,8 +115,14 @@ def fake(tmp_path):
 
 def test_split_blocks_finds_exercises_and_solutions():
     kinds = [(b.kind, b.label) for b in split_blocks(FAKE) if b.kind != "text"]
-    assert kinds == [("exercise", "fake-ex-1"), ("solution", "fake-ex-1"), ("exercise", "fake-ex-2"),
-                     ("solution", "fake-ex-2"), ("exercise", "fake-ex-3"), ("solution", "fake-ex-3")]
+    assert kinds == [
+        ("exercise", "fake-ex-1"),
+        ("solution", "fake-ex-1"),
+        ("exercise", "fake-ex-2"),
+        ("solution", "fake-ex-2"),
+        ("exercise", "fake-ex-3"),
+        ("solution", "fake-ex-3"),
+    ]
 
 
 def test_fake_chapter_student_and_instructor(fake):
@@ -123,8 +135,15 @@ def test_fake_chapter_student_and_instructor(fake):
     for marker in SOLUTION_MARKERS:
         assert marker not in s, marker
         assert marker in i, marker
-    for text in ("SECRET-EXERCISE-BODY-1", "First exercise", "Second exercise", "Colon exercise", "x = 1",
-                 "Closing remark", "default_rng(0)"):
+    for text in (
+        "SECRET-EXERCISE-BODY-1",
+        "First exercise",
+        "Second exercise",
+        "Colon exercise",
+        "x = 1",
+        "Closing remark",
+        "default_rng(0)",
+    ):
         assert text in s and text in i
     # one answer cell pair per exercise in the student copy, none in the instructor copy
     assert s.count("**Your answer to exercise") == 3 and "Your answer" not in i
@@ -171,7 +190,9 @@ def test_checker_cells_for_chapters_with_catalogue_entries(tmp_path):
     for chapter, (student, instructor) in paths.items():
         s, i = _text(nbformat.read(student, 4)), _text(nbformat.read(instructor, 4))
         for ex in exercises_for(chapter):
-            assert f"DerivationChecker({ex.name!r})" in s or ex.name in (ROOT / "chapters" / f"{chapter}.md").read_text()
+            assert (
+                f"DerivationChecker({ex.name!r})" in s or ex.name in (ROOT / "chapters" / f"{chapter}.md").read_text()
+            )
             assert ex.expected not in s  # the expected formula is only in the instructor's copy
             assert ex.expected in i
 
@@ -181,13 +202,21 @@ def test_command_line(tmp_path):
     if not chapters:
         pytest.skip("no chapters written yet")
     out = tmp_path / "h"
-    run = subprocess.run([sys.executable, "tools/make_handouts.py", "chapters", "--out", str(out), "--chapters", chapters[0]],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "tools/make_handouts.py", "chapters", "--out", str(out), "--chapters", chapters[0]],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 0, run.stderr
     assert (out / "student" / f"{chapters[0]}.ipynb").exists()
     assert (out / "instructor" / f"{chapters[0]}.ipynb").exists()
-    bad = subprocess.run([sys.executable, "tools/make_handouts.py", "chapters", "--out", str(out), "--chapters", "nope"],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [sys.executable, "tools/make_handouts.py", "chapters", "--out", str(out), "--chapters", "nope"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode != 0 and "expected chapters among" in bad.stderr
 
 
@@ -204,6 +233,10 @@ def test_execute_option_runs_the_student_notebook(tmp_path):
 def test_chapters_folder_is_an_argument_and_a_missing_one_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not a folder"):
         make_handouts(tmp_path / "no-such-folder", tmp_path / "out")
-    bad = subprocess.run([sys.executable, "tools/make_handouts.py", str(tmp_path / "nope"), "--out", str(tmp_path)],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [sys.executable, "tools/make_handouts.py", str(tmp_path / "nope"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode != 0 and "not a folder" in bad.stderr

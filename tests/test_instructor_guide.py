@@ -11,9 +11,21 @@ from mlp_lib.widgets.session import PlaygroundConfig, Session
 
 GUIDE = Path(__file__).resolve().parent.parent / "instructor-guide.md"
 CHAPTERS = [
-    "notation", "forward-pass", "four-equations", "eq1-output-error", "eq2-recursion",
-    "eq3-weight-gradient", "eq4-bias-gradient", "relu-output-mse", "relu-hidden",
-    "sigmoid-output-bce", "sigmoid-hidden", "softmax-output-cce", "minibatch", "digits-capstone", "playground",
+    "notation",
+    "forward-pass",
+    "four-equations",
+    "eq1-output-error",
+    "eq2-recursion",
+    "eq3-weight-gradient",
+    "eq4-bias-gradient",
+    "relu-output-mse",
+    "relu-hidden",
+    "sigmoid-output-bce",
+    "sigmoid-hidden",
+    "softmax-output-cce",
+    "minibatch",
+    "digits-capstone",
+    "playground",
 ]
 
 
@@ -47,6 +59,15 @@ def test_every_chapter_has_goals_and_minutes():
 
 def test_misconceptions_and_handouts_are_covered():
     text = GUIDE.read_text()
-    for words in ("§3.2.1", "§2.2", "§2.4", "matrix of ones", "mean or sum", "Softmax in hidden layers",
-                  "ReLU'(0)", "make handouts", "python tools/make_handouts.py chapters"):
+    for words in (
+        "§3.2.1",
+        "§2.2",
+        "§2.4",
+        "matrix of ones",
+        "mean or sum",
+        "Softmax in hidden layers",
+        "ReLU'(0)",
+        "make handouts",
+        "python tools/make_handouts.py chapters",
+    ):
         assert words in text, words

@@ -14,11 +14,7 @@ import warnings
 import autograd.numpy as anp
 import numpy as np
 import pytest
-
-from mlp_lib import MLP
 from autograd import grad
-
-from mlp_lib.activations import Sigmoid, Softmax
 
 from mlp_lib import (
     LOSSES,
@@ -30,6 +26,7 @@ from mlp_lib import (
     get_loss,
     one_hot,
 )
+from mlp_lib.activations import Sigmoid, Softmax
 
 
 # ---------------------------------------------------------------------------
@@ -245,9 +242,13 @@ def test_bce_accepts_1d_labels_for_one_output():
 
 
 def test_bce_targets_outside_unit_interval():
-    with pytest.raises(ValueError, match=r"expected binary cross-entropy targets in \[0, 1\], got values from -0\.5 to 1\.0"):
+    with pytest.raises(
+        ValueError, match=r"expected binary cross-entropy targets in \[0, 1\], got values from -0\.5 to 1\.0"
+    ):
         BinaryCrossEntropy().targets(np.array([[0.0, 1.0, -0.5]]), 1)
-    with pytest.raises(ValueError, match=r"expected binary cross-entropy targets in \[0, 1\], got values from 0\.0 to 2\.0"):
+    with pytest.raises(
+        ValueError, match=r"expected binary cross-entropy targets in \[0, 1\], got values from 0\.0 to 2\.0"
+    ):
         MLP([2, 1], output="sigmoid", loss="bce").gradients(np.zeros((2, 2)), np.array([0.0, 2.0]))
 
 
@@ -382,6 +383,10 @@ def test_model_loss_is_the_log_sum_exp_form_and_agrees_with_log_a_where_that_is_
     rng = np.random.default_rng(7)
     for scale in (1.0, 3.0, 10.0):
         z = rng.normal(size=(3, 6)) * scale
-        y = loss.targets(rng.integers(0, 3, size=6), 3) if loss.name == "cce" else rng.integers(0, 2, size=(3, 6)).astype(float)
+        y = (
+            loss.targets(rng.integers(0, 3, size=6), 3)
+            if loss.name == "cce"
+            else rng.integers(0, 2, size=(3, 6)).astype(float)
+        )
         a = act().value(z)
         assert loss.value(a, y) == pytest.approx(loss.value_from_logits(z, y), rel=1e-9)

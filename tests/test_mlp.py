@@ -16,7 +16,9 @@ from mlp_lib import MLP, Tanh
 # ---------------------------------------------------------------------------
 @pytest.mark.parametrize("sizes", [[3], [], "23", None, 5])
 def test_layer_sizes_need_at_least_two_entries(sizes):
-    with pytest.raises((ValueError, TypeError), match=r"expected layer_sizes as a list \[n_0, …, n_J\] of at least two sizes, got"):
+    with pytest.raises(
+        (ValueError, TypeError), match=r"expected layer_sizes as a list \[n_0, …, n_J\] of at least two sizes, got"
+    ):
         MLP(sizes)
 
 
@@ -73,7 +75,9 @@ def test_cce_requires_softmax_output(output):
 
 
 def test_bad_seed():
-    with pytest.raises(TypeError, match=r"expected seed to be a non-negative integer or numpy.random.Generator, got -1"):
+    with pytest.raises(
+        TypeError, match=r"expected seed to be a non-negative integer or numpy.random.Generator, got -1"
+    ):
         MLP([2, 1], seed=-1)
 
 
@@ -147,7 +151,10 @@ def test_nonfinite_input_rejected(bad):
 
 def test_one_dimensional_input_rejected_with_message():
     model = MLP([3, 1])
-    with pytest.raises(ValueError, match=r"expected x to be a 2-D array of shape \(features, samples\), got an array with 1 dimension\(s\) and shape \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected x to be a 2-D array of shape \(features, samples\), got an array with 1 dimension\(s\) and shape \(3,\)",
+    ):
         model.forward(np.ones(3))
 
 
@@ -270,9 +277,7 @@ def test_copy_is_independent():
     assert not np.array_equal(twin2.W[1], model.W[1])
 
 
-@pytest.mark.parametrize(
-    "bad", [[["1", "2"]], np.array([[1 + 2j, 3]]), np.array([[object(), 1.0]], dtype=object)]
-)
+@pytest.mark.parametrize("bad", [[["1", "2"]], np.array([[1 + 2j, 3]]), np.array([[object(), 1.0]], dtype=object)])
 def test_non_real_input_is_refused_not_converted(bad):
     model = MLP([2, 1]) if np.asarray(bad).shape[0] == 2 else MLP([1, 1])
     with pytest.raises(TypeError, match="expected x to be an array of real numbers"):
@@ -284,8 +289,10 @@ def test_import_mlp_lib_loads_no_display_or_symbolic_library():
     import subprocess
     import sys
 
-    code = ("import sys, mlp_lib; "
-            "print(','.join(m for m in ('sympy', 'matplotlib', 'ipywidgets', 'sklearn') if m in sys.modules))")
+    code = (
+        "import sys, mlp_lib; "
+        "print(','.join(m for m in ('sympy', 'matplotlib', 'ipywidgets', 'sklearn') if m in sys.modules))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "", f"import mlp_lib loaded {run.stdout.strip()}"
 

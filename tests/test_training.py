@@ -212,7 +212,9 @@ def test_learning_rate_type(lr):
 
 
 @pytest.mark.parametrize("name", ["epochs", "batch_size"])
-@pytest.mark.parametrize("value, exc", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError), ("10", TypeError)])
+@pytest.mark.parametrize(
+    "value, exc", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError), ("10", TypeError)]
+)
 def test_epochs_and_batch_size_must_be_positive_integers(name, value, exc):
     x, y = _regression(m=4)
     with pytest.raises(exc, match=rf"expected {name} to be a positive integer, got {value!r}"):
@@ -258,7 +260,9 @@ def test_validation_fills_val_loss_and_val_accuracy():
     labels = (x[0] + x[1] > 0).astype(int) + (x[0] > 1).astype(int)  # 3 classes
     x_val, labels_val = x[:, 30:], labels[30:]
     model = MLP([2, 6, 3], hidden="tanh", output="softmax", loss="cce", seed=0)
-    history = train(model, x[:, :30], labels[:30], epochs=6, learning_rate=0.5, batch_size=10, validation=(x_val, labels_val))
+    history = train(
+        model, x[:, :30], labels[:30], epochs=6, learning_rate=0.5, batch_size=10, validation=(x_val, labels_val)
+    )
     assert len(history.val_loss) == len(history.val_accuracy) == len(history.loss) == 6
     assert history.val_loss[-1] == pytest.approx(model.loss_value(x_val, labels_val), rel=1e-12)
     assert history.val_accuracy[-1] == model.accuracy(x_val, labels_val)
@@ -293,7 +297,7 @@ def test_epoch_accuracy_and_loss_are_batch_averages_with_the_weights_of_each_bat
     order = np.random.default_rng(7).permutation(53)  # train's shuffling with the same seed
     correct, total = 0, 0.0
     for start in range(0, 53, 10):
-        cols = order[start:start + 10]
+        cols = order[start : start + 10]
         predicted = twin.predict(xc[:, cols])
         correct += int(np.count_nonzero(predicted == labels[cols]))
         total += twin.loss_value(xc[:, cols], yc[:, cols]) * cols.size
@@ -372,7 +376,16 @@ def test_weights_a_callback_sets_are_the_ones_training_continues_from():
             model.b[1] += 1.0  # in place, on the array the callback was given
 
     model = MLP([3, 4, 1], hidden="tanh", seed=0)
-    train(model, x, y, epochs=2, learning_rate=0.05, batch_size=5, seed=np.random.default_rng(9), callback=reset_first_layer)
+    train(
+        model,
+        x,
+        y,
+        epochs=2,
+        learning_rate=0.05,
+        batch_size=5,
+        seed=np.random.default_rng(9),
+        callback=reset_first_layer,
+    )
     twin, rng = MLP([3, 4, 1], hidden="tanh", seed=0), np.random.default_rng(9)
     train(twin, x, y, epochs=1, learning_rate=0.05, batch_size=5, seed=rng)
     twin.W[1] = np.full((4, 3), 0.1)
@@ -388,7 +401,9 @@ def test_a_callback_that_sets_a_wrong_shape_gets_a_clear_error():
         model.W[2] = np.zeros((1, 5))
 
     model = MLP([3, 4, 1], hidden="tanh", seed=0)
-    with pytest.raises(ValueError, match=r"expected W\[2\] of shape \(1, 4\) for layer sizes \[3, 4, 1\], got shape \(1, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"expected W\[2\] of shape \(1, 4\) for layer sizes \[3, 4, 1\], got shape \(1, 5\)"
+    ):
         train(model, x, y, epochs=3, learning_rate=0.05, callback=bad)
 
 
