@@ -84,6 +84,8 @@ def test_other_sources_and_shapes():
     result = three_way_check({"W": {"mlp_lib": x, "per-sample loop": x.copy()}}, show_shape=True)
     assert result.verdict.startswith("✓ mlp_lib and per-sample loop agree on 1 quantity: worst relative error 0.0e+00")
     assert "| W | (2, 3) | 0.0e+00 |" in result.table()
+    shown = three_way_check({"L": dict(sympy=np.array([[0.25]]), mlp_lib=np.array([[0.25]]))}, show_values=True)
+    assert "| L | `[0.25]` | `[0.25]` | 0.0e+00 |" in shown.table()
 
 
 def test_symbolic_check_passes_on_zero_and_fails_on_a_wrong_formula():

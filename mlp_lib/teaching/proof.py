@@ -120,6 +120,7 @@ class ProofResult:
     what: str = "quantities"
     label: str = "quantity"
     show_shape: bool = False
+    show_values: bool = False
 
     @property
     def sources(self) -> list:
@@ -160,11 +161,14 @@ class ProofResult:
     def table(self) -> str:
         """The relative errors as a Markdown table: one row per quantity, one column per pair of methods."""
         pairs = self.pairs
-        header = [self.label] + (["shape"] if self.show_shape else []) + [f"{a} vs {b}" for a, b in pairs]
+        sources = self.sources if self.show_values else []
+        header = [self.label] + (["shape"] if self.show_shape else []) + sources + [f"{a} vs {b}" for a, b in pairs]
         rows = []
         for name, errs in self.errors.items():
-            shape = [str(next(iter(self.cases[name].values())).shape)] if self.show_shape else []
-            rows.append([name] + shape + [f"{errs[p]:.1e}" if p in errs else "—" for p in pairs])
+            arrays = self.cases[name]
+            shape = [str(next(iter(arrays.values())).shape)] if self.show_shape else []
+            values = [f"`{np.round(arrays[s].ravel(), 6)}`" if s in arrays else "—" for s in sources]
+            rows.append([name] + shape + values + [f"{errs[p]:.1e}" if p in errs else "—" for p in pairs])
         tolerances = sorted({tolerance(a, b) for a, b in pairs})
         note = "Tolerance " + (
             f"{EXACT_TOLERANCE:.0e} between exact methods, {FINITE_DIFFERENCE_TOLERANCE:.0e} against finite differences"
@@ -186,7 +190,9 @@ def _as_case_arrays(name, arrays) -> dict:
     return {SOURCE_NAMES.get(k, k): np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
 
 
-def three_way_check(cases, *, what: str = "quantities", label: str = "quantity", show_shape: bool = False) -> ProofResult:
+def three_way_check(
+    cases, *, what: str = "quantities", label: str = "quantity", show_shape: bool = False, show_values: bool = False
+) -> ProofResult:
     """Compare each quantity as computed by several methods; raise :class:`ProofFailed` on disagreement.
 
     Parameters
@@ -205,6 +211,8 @@ def three_way_check(cases, *, what: str = "quantities", label: str = "quantity",
         The heading of the table's first column.
     show_shape : bool
         Add a column with the arrays' (common) shape.
+    show_values : bool
+        Add a column per source with its values (flattened, rounded to 6 decimals).
 
     Every pair of sources of a quantity is compared by
     :func:`mlp_lib.gradcheck.array_relative_error` against :data:`EXACT_TOLERANCE`, or
@@ -236,7 +244,7 @@ def three_way_check(cases, *, what: str = "quantities", label: str = "quantity",
         errors.setdefault(name, {}).update(errs)
     if failures:
         raise ProofFailed("the methods disagree:\n  " + "\n  ".join(failures))
-    return ProofResult(arrays_by_case, errors, what=what, label=label, show_shape=show_shape)
+    return ProofResult(arrays_by_case, errors, what=what, label=label, show_shape=show_shape, show_values=show_values)
 
 
 # ---------------------------------------------------------------------------
