@@ -87,7 +87,36 @@ function runRng(t) {
   };
 }
 
+function runEpoch(t) {
+  const net = E.networkFromWeights(t.config, t.params);
+  const x = E.asMatrix(t.x), y = E.asMatrix(t.y);
+  const order = E.createRng(t.seed, E.STREAMS.batches).permutation(x.cols); // what trainEpoch draws first
+  const r = E.trainEpoch(net, x, y, { learningRate: t.lr, batchSize: t.batch_size, rng: E.createRng(t.seed, E.STREAMS.batches) });
+  return { ...r, order: Array.from(order), network: E.exportWeights(net) };
+}
+
+function runBatchStream(t) {
+  const stream = E.createBatchStream(t.m, E.createRng(t.seed, E.STREAMS.batches));
+  const batches = Array.from({ length: t.n }, () => Array.from(stream.next(t.batch_size)));
+  return { batches, samples_seen: stream.samplesSeen };
+}
+
+function runReadouts(t) {
+  const net = E.networkFromWeights(t.config, t.params);
+  const output = E.asMatrix(t.output), y = E.asMatrix(t.y);
+  return {
+    probabilities: mat(E.classProbabilities(net, output)),
+    labels: Array.from(E.predictLabels(net, output)),
+    n_correct: E.nCorrect(net, output, y),
+    norm: E.frobeniusNorm(output),
+    r2: E.rSquared(output, y),
+  };
+}
+
 const handlers = {
+  epoch: runEpoch,
+  batch_stream: runBatchStream,
+  readouts: runReadouts,
   gradients: runGradients,
   train: runTrain,
   init: runInit,

@@ -82,35 +82,44 @@ export function copyMatrix(M) {
   return { rows: M.rows, cols: M.cols, data: Float64Array.from(M.data) };
 }
 
+/**
+ * c[ci … ci+m) += Σ_p coef[p] · (row p of b), p = 0 … k−1: one row of a matrix product. Four rows
+ * of b at a time (about twice as fast in V8 as one at a time, same sums); coefficient p is coef[c0 + p·stride].
+ */
+function addRowCombination(c, ci, coef, c0, stride, b, k, m) {
+  const k4 = k - (k % 4);
+  let p = 0;
+  for (; p < k4; p += 4) {
+    const a0 = coef[c0 + p * stride], a1 = coef[c0 + (p + 1) * stride];
+    const a2 = coef[c0 + (p + 2) * stride], a3 = coef[c0 + (p + 3) * stride];
+    const b0 = p * m, b1 = b0 + m, b2 = b1 + m, b3 = b2 + m;
+    for (let s = 0; s < m; s++) {
+      let v = c[ci + s]; // added term by term: the same rounding as one row at a time
+      v += a0 * b[b0 + s];
+      v += a1 * b[b1 + s];
+      v += a2 * b[b2 + s];
+      c[ci + s] = v + a3 * b[b3 + s];
+    }
+  }
+  for (; p < k; p++) {
+    const ap = coef[c0 + p * stride], bp = p * m;
+    for (let s = 0; s < m; s++) c[ci + s] += ap * b[bp + s];
+  }
+}
+
 /** C = A B  (A is n×k, B is k×m). */
 export function matmul(A, B) {
   if (A.cols !== B.rows) throw new Error(`expected A.cols = B.rows, got ${A.rows}×${A.cols} times ${B.rows}×${B.cols}`);
-  const n = A.rows, k = A.cols, m = B.cols;
-  const a = A.data, b = B.data, c = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    const ci = i * m;
-    for (let p = 0; p < k; p++) {
-      const aip = a[i * k + p];
-      const bp = p * m;
-      for (let s = 0; s < m; s++) c[ci + s] += aip * b[bp + s];
-    }
-  }
+  const n = A.rows, k = A.cols, m = B.cols, c = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) addRowCombination(c, i * m, A.data, i * k, 1, B.data, k, m); // row i of C = Σ_p A[i,p] B[p,:]
   return { rows: n, cols: m, data: c };
 }
 
 /** C = Aᵀ B  (A is k×n, B is k×m); never forms Aᵀ. */
 export function matmulTransA(A, B) {
   if (A.rows !== B.rows) throw new Error(`expected A.rows = B.rows, got ${A.rows}×${A.cols}ᵀ times ${B.rows}×${B.cols}`);
-  const k = A.rows, n = A.cols, m = B.cols;
-  const a = A.data, b = B.data, c = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
-    const ci = i * m;
-    for (let p = 0; p < k; p++) {
-      const api = a[p * n + i];
-      const bp = p * m;
-      for (let s = 0; s < m; s++) c[ci + s] += api * b[bp + s];
-    }
-  }
+  const k = A.rows, n = A.cols, m = B.cols, c = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) addRowCombination(c, i * m, A.data, i, n, B.data, k, m); // row i of C = Σ_p A[p,i] B[p,:]
   return { rows: n, cols: m, data: c };
 }
 
