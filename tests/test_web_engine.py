@@ -137,7 +137,12 @@ def random_case(k: int, rng: np.random.Generator) -> dict:
         model.W[J] = model.W[J] * factor
         model.b[J] = model.b[J] * factor
     return {
-        "k": k, "model": model, "x": x, "y": y, "saturated": saturated, "fused": fused,
+        "k": k,
+        "model": model,
+        "x": x,
+        "y": y,
+        "saturated": saturated,
+        "fused": fused,
         "label": f"case {k}: sizes={sizes} hidden={hidden} {output}+{loss} m={m} fused={fused} saturated={saturated}",
     }
 
@@ -147,7 +152,13 @@ def gradient_cases():
     rng = np.random.default_rng(20240513)
     cases = [random_case(k, rng) for k in range(N_NETWORKS)]
     tasks = [
-        {"kind": "gradients", "config": c["model"].config(), "params": params_of(c["model"]), "x": mat(c["x"]), "y": mat(c["y"])}
+        {
+            "kind": "gradients",
+            "config": c["model"].config(),
+            "params": params_of(c["model"]),
+            "x": mat(c["x"]),
+            "y": mat(c["y"]),
+        }
         for c in cases
     ]
     return cases, run_engine(tasks)
@@ -199,7 +210,9 @@ def test_gradients_and_losses_agree_with_mlp_lib(gradient_cases):
     print(f"\nengine vs mlp_lib on {len(cases)} random networks (relative error per array, worst case):")
     for name, (e, label) in worst.items():
         print(f"  {name:6s} {e:.3e}   ({label})")
-    print(f"  worst over the {sum(c['saturated'] for c in cases)} saturated networks (|z^J| 1e3–1e4): {worst_saturated:.3e}")
+    print(
+        f"  worst over the {sum(c['saturated'] for c in cases)} saturated networks (|z^J| 1e3–1e4): {worst_saturated:.3e}"
+    )
     assert not failures, f"{len(failures)} network(s) disagree by more than {GRADIENT_TOL}: {failures[:3]}"
 
 
@@ -215,7 +228,9 @@ def test_saturated_fused_losses_are_finite_and_exact():
         model = MLP([2, 2], output=output, loss=loss)
         model.W[1], model.b[1] = np.eye(2), np.zeros((2, 1))
         models.append((model, z, y))
-        tasks.append({"kind": "gradients", "config": model.config(), "params": params_of(model), "x": mat(z), "y": mat(y)})
+        tasks.append(
+            {"kind": "gradients", "config": model.config(), "params": params_of(model), "x": mat(z), "y": mat(y)}
+        )
     for (model, x, y), r in zip(models, run_engine(tasks)):
         g = model.gradients(x, y)
         assert math.isfinite(r["loss"]) and r["loss"] > 1e3
@@ -268,9 +283,20 @@ def test_fifty_training_steps_end_at_the_same_weights():
     for i, (name, kwargs, hidden_sizes, act, pairing, lr, batch) in enumerate(TRAINING_RUNS):
         model, x, y = training_setup(name, kwargs, hidden_sizes, act, pairing, seed=i)
         batches = batches_for(x.shape[1], batch, steps, seed=i)
-        tasks.append({"kind": "train", "config": model.config(), "params": params_of(model),
-                      "x": mat(x), "y": mat(y), "batches": batches, "lr": lr})
-        runs.append((f"{name} {hidden_sizes} {act} {pairing[0]}+{pairing[1]} lr={lr} batch={batch}", model, x, y, batches, lr))
+        tasks.append(
+            {
+                "kind": "train",
+                "config": model.config(),
+                "params": params_of(model),
+                "x": mat(x),
+                "y": mat(y),
+                "batches": batches,
+                "lr": lr,
+            }
+        )
+        runs.append(
+            (f"{name} {hidden_sizes} {act} {pairing[0]}+{pairing[1]} lr={lr} batch={batch}", model, x, y, batches, lr)
+        )
     results = run_engine(tasks)
     print(f"\n{steps} SGD steps, engine vs mlp_lib.sgd_step (final weights, relative error per array):")
     worst_all = 0.0
@@ -282,9 +308,7 @@ def test_fifty_training_steps_end_at_the_same_weights():
         assert r["diverged"] is None and r["steps"] == steps, (label, r["diverged"])
         js = model_from_export(r)
         assert js.config() == model.config()
-        worst = max(
-            max(rel(model.W[j], js.W[j]), rel(model.b[j], js.b[j])) for j in range(1, model.J + 1)
-        )
+        worst = max(max(rel(model.W[j], js.W[j]), rel(model.b[j], js.b[j])) for j in range(1, model.J + 1))
         loss_err = max(rel(a, b) for a, b in zip(losses, r["losses"]))
         moved = max(rel(model.W[j], start.W[j]) for j in range(1, model.J + 1))
         print(f"  {label:62s} weights {worst:.3e}  losses {loss_err:.3e}  (weights moved {moved:.2g})")
@@ -301,8 +325,19 @@ def test_divergence_keeps_the_last_finite_weights_at_the_same_step():
     x = x * 50.0
     lr = 10.0
     batches = batches_for(x.shape[1], 16, 200, seed=3)
-    (r,) = run_engine([{"kind": "train", "config": model.config(), "params": params_of(model),
-                        "x": mat(x), "y": mat(y), "batches": batches, "lr": lr}])
+    (r,) = run_engine(
+        [
+            {
+                "kind": "train",
+                "config": model.config(),
+                "params": params_of(model),
+                "x": mat(x),
+                "y": mat(y),
+                "batches": batches,
+                "lr": lr,
+            }
+        ]
+    )
     step = None
     for i, idx in enumerate(batches, start=1):
         try:
@@ -324,11 +359,13 @@ def test_divergence_keeps_the_last_finite_weights_at_the_same_step():
 # The rest of the engine: random numbers, initialization, data sets, playground setup
 # ----------------------------------------------------------------------
 def test_seeded_generator_is_reproducible_and_well_distributed():
-    a, b, c = run_engine([
-        {"kind": "rng", "seed": 7, "n": 20000, "perm": 50},
-        {"kind": "rng", "seed": 7, "n": 20000, "perm": 50},
-        {"kind": "rng", "seed": 8, "n": 20000, "perm": 50},
-    ])
+    a, b, c = run_engine(
+        [
+            {"kind": "rng", "seed": 7, "n": 20000, "perm": 50},
+            {"kind": "rng", "seed": 7, "n": 20000, "perm": 50},
+            {"kind": "rng", "seed": 8, "n": 20000, "perm": 50},
+        ]
+    )
     assert a == b and a["uniform"] != c["uniform"]
     u, z = np.array(a["uniform"]), np.array(a["normal"])
     assert u.min() >= 0.0 and u.max() < 1.0
@@ -382,7 +419,10 @@ def test_noise_free_datasets_have_mlp_libs_points_and_labels(name, kwargs):
     assert x.shape == ref.x.shape and d["n_classes"] == ref.n_classes
     assert np.array_equal(np.bincount(y, minlength=ref.n_classes), np.bincount(ref.y, minlength=ref.n_classes))
     for c in range(ref.n_classes):
-        assert np.allclose(_sorted_points(x[:, y == c]), _sorted_points(ref.x[:, ref.y == c]), rtol=0, atol=1e-12), (name, c)
+        assert np.allclose(_sorted_points(x[:, y == c]), _sorted_points(ref.x[:, ref.y == c]), rtol=0, atol=1e-12), (
+            name,
+            c,
+        )
     assert not np.array_equal(y, np.sort(y)), "the samples should come out shuffled"
 
 
@@ -406,14 +446,23 @@ def test_digits_from_the_table_scikit_learn_ships():
     with gzip.open(datasets._sklearn_digits_file()) as f:
         table = np.loadtxt(f, delimiter=",")
     pixels, labels = table[:, :-1].astype(int), table[:, -1].astype(int)
-    (d,) = run_engine([{"kind": "dataset", "name": "digits", "seed": 0, "args": {},
-                        "table": {"pixels": pixels.ravel().tolist(), "labels": labels.tolist()}}])
+    (d,) = run_engine(
+        [
+            {
+                "kind": "dataset",
+                "name": "digits",
+                "seed": 0,
+                "args": {},
+                "table": {"pixels": pixels.ravel().tolist(), "labels": labels.tolist()},
+            }
+        ]
+    )
     ref = datasets.digits(seed=0)
     x, y = unmat(d["x"]), np.array(d["y"])
     assert x.shape == ref.x.shape == (64, 1797)
     # the same images with the same labels, in another order
-    ours = {(int(l), tuple(col)) for l, col in zip(y, np.round(x.T * 16).astype(int))}
-    theirs = {(int(l), tuple(col)) for l, col in zip(ref.y, np.round(ref.x.T * 16).astype(int))}
+    ours = {(int(label), tuple(col)) for label, col in zip(y, np.round(x.T * 16).astype(int))}
+    theirs = {(int(label), tuple(col)) for label, col in zip(ref.y, np.round(ref.x.T * 16).astype(int))}
     assert ours == theirs and x.max() == 1.0
 
 
@@ -430,8 +479,19 @@ def test_playground_constants_match_session():
     assert p["hiddenActivations"] == list(session.HIDDEN_ACTIVATIONS)
     assert p["regressionDatasets"] == list(session.REGRESSION_DATASETS)
     assert c["default_config"] == session.PlaygroundConfig().to_dict() | {"noise": None, "n_samples": None}
-    for name in ("outputLayerError", "hiddenLayerError", "weightGradient", "biasGradient", "forward",
-                 "gradients", "sgdStep", "trainEpoch", "createRng", "networkFromWeights", "exportWeights"):
+    for name in (
+        "outputLayerError",
+        "hiddenLayerError",
+        "weightGradient",
+        "biasGradient",
+        "forward",
+        "gradients",
+        "sgdStep",
+        "trainEpoch",
+        "createRng",
+        "networkFromWeights",
+        "exportWeights",
+    ):
         assert name in c["exports"]
 
 
@@ -455,7 +515,9 @@ def test_playground_setup_has_the_sessions_shapes(config):
         d = r[name]
         assert unmat(d["x"]).shape == ref.x.shape
         if ref.n_classes:
-            assert np.array_equal(np.bincount(d["y"], minlength=ref.n_classes), np.bincount(ref.y, minlength=ref.n_classes))
+            assert np.array_equal(
+                np.bincount(d["y"], minlength=ref.n_classes), np.bincount(ref.y, minlength=ref.n_classes)
+            )
     x_train = unmat(r["train"]["x"])
     assert np.allclose(x_train.mean(axis=1), 0, atol=1e-12) and np.allclose(x_train.std(axis=1), 1, atol=1e-12)
     model = model_from_export(r["network"])
@@ -485,8 +547,18 @@ def test_train_epoch_is_mlp_libs_epoch():
     tasks, runs = [], []
     for i, (name, kwargs, hidden_sizes, act, pairing, lr, batch) in enumerate(TRAINING_RUNS[:4]):
         model, x, y = training_setup(name, kwargs, hidden_sizes, act, pairing, seed=10 + i)
-        tasks.append({"kind": "epoch", "config": model.config(), "params": params_of(model),
-                      "x": mat(x), "y": mat(y), "lr": lr, "batch_size": batch, "seed": i})
+        tasks.append(
+            {
+                "kind": "epoch",
+                "config": model.config(),
+                "params": params_of(model),
+                "x": mat(x),
+                "y": mat(y),
+                "lr": lr,
+                "batch_size": batch,
+                "seed": i,
+            }
+        )
         runs.append((model, x, y, lr, batch))
     for (model, x, y, lr, batch), r in zip(runs, run_engine(tasks)):
         order = np.array(r["order"])
@@ -520,13 +592,15 @@ def test_batch_stream_follows_the_sessions_rule():
     assert [sorted(b) for b in r["batches"]] == [list(range(5))] * 2
 
 
-@pytest.mark.parametrize("pairing, n_out", [("sigmoid+bce", 1), ("sigmoid+bce", 3), ("softmax+cce", 4),
-                                            ("identity+mse", 3), ("relu+mse", 2)])
+@pytest.mark.parametrize(
+    "pairing, n_out", [("sigmoid+bce", 1), ("sigmoid+bce", 3), ("softmax+cce", 4), ("identity+mse", 3), ("relu+mse", 2)]
+)
 def test_readouts_agree_with_the_session(pairing, n_out):
     """classProbabilities, predictLabels, nCorrect, frobeniusNorm and rSquared against the Session's and MLP's."""
     from types import SimpleNamespace
 
-    from mlp_lib.widgets.session import PAIRINGS as SESSION_PAIRINGS, Session, _norm
+    from mlp_lib.widgets.session import PAIRINGS as SESSION_PAIRINGS
+    from mlp_lib.widgets.session import Session, _norm
 
     output_act, loss = SESSION_PAIRINGS[pairing][:2]
     rng = np.random.default_rng(n_out)
@@ -538,8 +612,9 @@ def test_readouts_agree_with_the_session(pairing, n_out):
         out[:, 0] = -1.0
     labels = rng.integers(0, max(n_out, 2), size=m)
     y = labels.reshape(1, -1).astype(float) if n_out == 1 else np.eye(n_out)[:, labels]
-    (r,) = run_engine([{"kind": "readouts", "config": model.config(), "params": params_of(model),
-                        "output": mat(out), "y": mat(y)}])
+    (r,) = run_engine(
+        [{"kind": "readouts", "config": model.config(), "params": params_of(model), "output": mat(out), "y": mat(y)}]
+    )
     fake = SimpleNamespace(config=SimpleNamespace(loss=loss))
     probs = Session.class_probabilities(fake, None, SimpleNamespace(output=out))
     assert rel(probs, unmat(r["probabilities"])) <= GRADIENT_TOL
@@ -556,7 +631,9 @@ def test_relu_derivative_at_zero_is_zero_as_in_mlp_lib():
     model.W[1], model.b[1] = np.zeros((3, 2)), np.zeros((3, 1))
     model.b[2] = np.array([[0.5], [-0.25]])
     x, y = np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
-    (r,) = run_engine([{"kind": "gradients", "config": model.config(), "params": params_of(model), "x": mat(x), "y": mat(y)}])
+    (r,) = run_engine(
+        [{"kind": "gradients", "config": model.config(), "params": params_of(model), "x": mat(x), "y": mat(y)}]
+    )
     g = model.gradients(x, y)
     assert not np.any(g.phi[1]) and not np.any(unmat(r["phi"][1]))
     assert not np.any(unmat(r["dW"][1])) and np.any(unmat(r["db"][2]))
