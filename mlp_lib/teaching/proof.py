@@ -121,6 +121,7 @@ class ProofResult:
     label: str = "quantity"
     show_shape: bool = False
     show_values: bool = False
+    precision: int = 1
 
     @property
     def sources(self) -> list:
@@ -168,7 +169,7 @@ class ProofResult:
             arrays = self.cases[name]
             shape = [str(next(iter(arrays.values())).shape)] if self.show_shape else []
             values = [f"`{np.round(arrays[s].ravel(), 6)}`" if s in arrays else "—" for s in sources]
-            rows.append([name] + shape + values + [f"{errs[p]:.1e}" if p in errs else "—" for p in pairs])
+            rows.append([name] + shape + values + [f"{errs[p]:.{self.precision}e}" if p in errs else "—" for p in pairs])
         tolerances = sorted({tolerance(a, b) for a, b in pairs})
         note = "Tolerance " + (
             f"{EXACT_TOLERANCE:.0e} between exact methods, {FINITE_DIFFERENCE_TOLERANCE:.0e} against finite differences"
@@ -191,7 +192,13 @@ def _as_case_arrays(name, arrays) -> dict:
 
 
 def three_way_check(
-    cases, *, what: str = "quantities", label: str = "quantity", show_shape: bool = False, show_values: bool = False
+    cases,
+    *,
+    what: str = "quantities",
+    label: str = "quantity",
+    show_shape: bool = False,
+    show_values: bool = False,
+    precision: int = 1,
 ) -> ProofResult:
     """Compare each quantity as computed by several methods; raise :class:`ProofFailed` on disagreement.
 
@@ -213,6 +220,8 @@ def three_way_check(
         Add a column with the arrays' (common) shape.
     show_values : bool
         Add a column per source with its values (flattened, rounded to 6 decimals).
+    precision : int
+        Decimals of the relative errors in the table (``1`` gives ``3.1e-11``).
 
     Every pair of sources of a quantity is compared by
     :func:`mlp_lib.gradcheck.array_relative_error` against :data:`EXACT_TOLERANCE`, or
@@ -244,7 +253,8 @@ def three_way_check(
         errors.setdefault(name, {}).update(errs)
     if failures:
         raise ProofFailed("the methods disagree:\n  " + "\n  ".join(failures))
-    return ProofResult(arrays_by_case, errors, what=what, label=label, show_shape=show_shape, show_values=show_values)
+    return ProofResult(arrays_by_case, errors, what=what, label=label, show_shape=show_shape, show_values=show_values,
+                       precision=precision)
 
 
 # ---------------------------------------------------------------------------
