@@ -23,7 +23,8 @@ function runGradients(t) {
   const net = E.networkFromWeights(t.config, t.params);
   const x = E.asMatrix(t.x), y = E.asMatrix(t.y);
   const g = E.gradients(net, x, y);
-  return { phi: mats(g.phi), dW: mats(g.dW), db: mats(g.db), loss: g.loss, output: mat(g.output) };
+  const loss_value = E.lossValue(E.copyNetwork(net), x, y); // the loss alone, on an independent copy
+  return { phi: mats(g.phi), dW: mats(g.dW), db: mats(g.db), loss: g.loss, output: mat(g.output), loss_value };
 }
 
 function runTrain(t) {
@@ -110,6 +111,8 @@ function runReadouts(t) {
     n_correct: E.nCorrect(net, output, y),
     norm: E.frobeniusNorm(output),
     r2: E.rSquared(output, y),
+    accuracy: E.accuracy(E.predictLabels(net, output), t.labels),
+    confusion: E.confusionMatrix(t.labels, E.predictLabels(net, output), t.n_classes),
   };
 }
 

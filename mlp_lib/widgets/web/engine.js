@@ -8,7 +8,8 @@
 //
 // One self-contained ES module: no imports, no dependencies, no build step. It can be
 // imported as a module or pasted in front of another module (e.g. an anywidget ESM);
-// every public function is a named export.
+// every public function is a named export, and the private helpers' names start with "_"
+// (so code pasted after it should not declare top-level names of either kind).
 //
 // Conventions (the book's and mlp_lib's):
 //   * columns are samples. A batch of m samples of layer j is an (n_j, m) matrix.
@@ -86,7 +87,7 @@ export function copyMatrix(M) {
  * c[ci … ci+m) += Σ_p coef[p] · (row p of b), p = 0 … k−1: one row of a matrix product. Four rows
  * of b at a time (about twice as fast in V8 as one at a time, same sums); coefficient p is coef[c0 + p·stride].
  */
-function addRowCombination(c, ci, coef, c0, stride, b, k, m) {
+function _addRowCombination(c, ci, coef, c0, stride, b, k, m) {
   const k4 = k - (k % 4);
   let p = 0;
   for (; p < k4; p += 4) {
@@ -111,7 +112,7 @@ function addRowCombination(c, ci, coef, c0, stride, b, k, m) {
 export function matmul(A, B) {
   if (A.cols !== B.rows) throw new Error(`expected A.cols = B.rows, got ${A.rows}×${A.cols} times ${B.rows}×${B.cols}`);
   const n = A.rows, k = A.cols, m = B.cols, c = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) addRowCombination(c, i * m, A.data, i * k, 1, B.data, k, m); // row i of C = Σ_p A[i,p] B[p,:]
+  for (let i = 0; i < n; i++) _addRowCombination(c, i * m, A.data, i * k, 1, B.data, k, m); // row i of C = Σ_p A[i,p] B[p,:]
   return { rows: n, cols: m, data: c };
 }
 
@@ -119,7 +120,7 @@ export function matmul(A, B) {
 export function matmulTransA(A, B) {
   if (A.rows !== B.rows) throw new Error(`expected A.rows = B.rows, got ${A.rows}×${A.cols}ᵀ times ${B.rows}×${B.cols}`);
   const k = A.rows, n = A.cols, m = B.cols, c = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) addRowCombination(c, i * m, A.data, i, n, B.data, k, m); // row i of C = Σ_p A[p,i] B[p,:]
+  for (let i = 0; i < n; i++) _addRowCombination(c, i * m, A.data, i, n, B.data, k, m); // row i of C = Σ_p A[p,i] B[p,:]
   return { rows: n, cols: m, data: c };
 }
 
@@ -150,19 +151,19 @@ export function takeColumns(M, idx) {
   return { rows: M.rows, cols: m, data: out };
 }
 
-function allFinite(M) {
+function _allFinite(M) {
   const d = M.data;
   for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return false;
   return true;
 }
 
-function map(M, f) {
+function _map(M, f) {
   const out = new Float64Array(M.data.length);
   for (let i = 0; i < out.length; i++) out[i] = f(M.data[i]);
   return { rows: M.rows, cols: M.cols, data: out };
 }
 
-function sameShape(A, B, what) {
+function _sameShape(A, B, what) {
   if (A.rows !== B.rows || A.cols !== B.cols) {
     throw new Error(`expected ${what} of the same shape, got ${A.rows}×${A.cols} and ${B.rows}×${B.cols}`);
   }
@@ -194,65 +195,65 @@ export function frobeniusNorm(M) {
 // ---------------------------------------------------------------------------------------
 
 /** σ(x) = 1/(1+e^{−x}) in two branches so exp never sees a large positive argument. */
-function sigmoidScalar(x) {
+function _sigmoidScalar(x) {
   const e = Math.exp(-Math.abs(x)); // in (0, 1]: never overflows
   return x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }
 
-function elementwiseJvp(act) {
+function _elementwiseJvp(act) {
   return (z, v) => {
-    sameShape(z, v, "z and v");
+    _sameShape(z, v, "z and v");
     const d = act.derivative(z).data;
     for (let i = 0; i < d.length; i++) d[i] = v.data[i] * d[i];
     return { rows: z.rows, cols: z.cols, data: d };
   };
 }
 
-const identity = {
+const _identity = {
   name: "identity",
   elementwise: true,
   hiddenOk: true,
   value: (z) => copyMatrix(z), // σ(x) = x
   derivative: (z) => ({ rows: z.rows, cols: z.cols, data: new Float64Array(z.data.length).fill(1.0) }), // σ'(x) = 1
 };
-identity.jvp = elementwiseJvp(identity);
+_identity.jvp = _elementwiseJvp(_identity);
 
-const relu = {
+const _relu = {
   name: "relu",
   elementwise: true,
   hiddenOk: true,
-  value: (z) => map(z, (x) => (x > 0 ? x : 0.0)), // max(x, 0)
-  derivative: (z) => map(z, (x) => (x > 0 ? 1.0 : 0.0)), // σ'(0) = 0, as the source chooses
+  value: (z) => _map(z, (x) => (x > 0 ? x : 0.0)), // max(x, 0)
+  derivative: (z) => _map(z, (x) => (x > 0 ? 1.0 : 0.0)), // σ'(0) = 0, as the source chooses
 };
-relu.jvp = elementwiseJvp(relu);
+_relu.jvp = _elementwiseJvp(_relu);
 
-const sigmoid = {
+const _sigmoid = {
   name: "sigmoid",
   elementwise: true,
   hiddenOk: true,
-  value: (z) => map(z, sigmoidScalar),
+  value: (z) => _map(z, _sigmoidScalar),
   derivative: (z) =>
-    map(z, (x) => {
-      const s = sigmoidScalar(x);
+    _map(z, (x) => {
+      const s = _sigmoidScalar(x);
       return s * (1.0 - s); // σ'(x) = σ(x)(1 − σ(x))
     }),
 };
-sigmoid.jvp = elementwiseJvp(sigmoid);
+_sigmoid.jvp = _elementwiseJvp(_sigmoid);
 
-const tanh = {
+const _tanh = {
   name: "tanh",
   elementwise: true,
   hiddenOk: true,
-  value: (z) => map(z, Math.tanh),
+  value: (z) => _map(z, Math.tanh),
   derivative: (z) =>
-    map(z, (x) => {
+    _map(z, (x) => {
       const t = Math.tanh(x);
       return 1.0 - t * t; // σ'(x) = 1 − tanh(x)²
     }),
 };
-tanh.jvp = elementwiseJvp(tanh);
+_tanh.jvp = _elementwiseJvp(_tanh);
 
-const softmax = {
+const _softmax = {
   name: "softmax",
   elementwise: false, // acts on each column as a whole
   hiddenOk: false, // the source uses softmax only in the output layer
@@ -277,8 +278,8 @@ const softmax = {
   },
   /** Jacobian diag(s) − s sᵀ times v, column by column, without forming it: s ∘ (v − sᵀv). */
   jvp(z, v) {
-    sameShape(z, v, "z and v");
-    const S = softmax.value(z);
+    _sameShape(z, v, "z and v");
+    const S = _softmax.value(z);
     const n = z.rows, m = z.cols, s = S.data, vd = v.data;
     for (let c = 0; c < m; c++) {
       let dot = 0;
@@ -290,7 +291,7 @@ const softmax = {
 };
 
 /** The activations by name: identity, relu, sigmoid, tanh, softmax. */
-export const ACTIVATIONS = Object.freeze({ identity, relu, sigmoid, tanh, softmax });
+export const ACTIVATIONS = Object.freeze({ identity: _identity, relu: _relu, sigmoid: _sigmoid, tanh: _tanh, softmax: _softmax });
 
 export function getActivation(name) {
   const key = typeof name === "string" ? name.toLowerCase() : name;
@@ -309,27 +310,27 @@ export function getActivation(name) {
 // (exact at logits of ±1e4) and ϕ^J = (a^J − y)/m (Eq. 1 simplified, no division by a^J).
 // ---------------------------------------------------------------------------------------
 
-function meanOverSamples(perSample) {
+function _meanOverSamples(perSample) {
   let sum = 0;
   for (let s = 0; s < perSample.length; s++) sum += perSample[s];
   return sum / perSample.length;
 }
 
 /** (σ(z) − y)/m for a fused loss: Eq. (1) with ∇_a L and σ' multiplied out. */
-function fusedOutputError(act) {
+function _fusedOutputError(act) {
   return (z, y) => {
-    sameShape(z, y, "z^J and y");
+    _sameShape(z, y, "z^J and y");
     const A = act.value(z), a = A.data, m = z.cols;
     for (let i = 0; i < a.length; i++) a[i] = (a[i] - y.data[i]) / m;
     return A;
   };
 }
 
-const mse = {
+const _mse = {
   name: "mse",
   fusedActivation: null,
   perSample(a, y) {
-    sameShape(a, y, "a^J and y");
+    _sameShape(a, y, "a^J and y");
     const n = a.rows, m = a.cols, out = new Float64Array(m);
     for (let i = 0; i < n; i++) {
       for (let s = 0; s < m; s++) {
@@ -341,24 +342,24 @@ const mse = {
     return out;
   },
   value(a, y) {
-    return meanOverSamples(mse.perSample(a, y));
+    return _meanOverSamples(_mse.perSample(a, y));
   },
   /** ∇_{a^J} L = −(2/(n m)) (y − a^J). */
   gradient(a, y) {
-    sameShape(a, y, "a^J and y");
+    _sameShape(a, y, "a^J and y");
     const c = -(2.0 / (a.rows * a.cols)), out = new Float64Array(a.data.length);
     for (let i = 0; i < out.length; i++) out[i] = c * (y.data[i] - a.data[i]);
     return { rows: a.rows, cols: a.cols, data: out };
   },
 };
 
-const bce = {
+const _bce = {
   name: "bce",
   fusedActivation: "sigmoid",
   eps: 1e-15, // ŷ is clipped to [eps, 1 − eps] in the unfused value
   perSample(a, y) {
-    sameShape(a, y, "a^J and y");
-    const n = a.rows, m = a.cols, out = new Float64Array(m), eps = bce.eps;
+    _sameShape(a, y, "a^J and y");
+    const n = a.rows, m = a.cols, out = new Float64Array(m), eps = _bce.eps;
     for (let i = 0; i < n; i++) {
       for (let s = 0; s < m; s++) {
         const p = Math.min(Math.max(a.data[i * m + s], eps), 1.0 - eps), t = y.data[i * m + s];
@@ -368,11 +369,11 @@ const bce = {
     return out;
   },
   value(a, y) {
-    return meanOverSamples(bce.perSample(a, y));
+    return _meanOverSamples(_bce.perSample(a, y));
   },
   /** ∇_{a^J} L = (−y/a + (1 − y)/(1 − a)) / m (plus sign: the source has a sign error here). */
   gradient(a, y) {
-    sameShape(a, y, "a^J and y");
+    _sameShape(a, y, "a^J and y");
     const m = a.cols, out = new Float64Array(a.data.length);
     for (let i = 0; i < out.length; i++) {
       const ai = a.data[i], yi = y.data[i];
@@ -382,7 +383,7 @@ const bce = {
   },
   /** ℓ = Σ_i max(z_i, 0) − z_i y_i + log(1 + e^{−|z_i|}), mean over the batch; exact where σ(z) rounds to 0 or 1. */
   valueFromLogits(z, y) {
-    sameShape(z, y, "z^J and y");
+    _sameShape(z, y, "z^J and y");
     const n = z.rows, m = z.cols, out = new Float64Array(m);
     for (let i = 0; i < n; i++) {
       for (let s = 0; s < m; s++) {
@@ -390,38 +391,38 @@ const bce = {
         out[s] += (Math.max(zi, 0.0) - zi * y.data[i * m + s]) + Math.log1p(Math.exp(-Math.abs(zi)));
       }
     }
-    return meanOverSamples(out);
+    return _meanOverSamples(out);
   },
   /** Eq. (1) for sigmoid + BCE, simplified: ϕ^J = (σ(z^J) − y)/m. */
-  outputErrorFromLogits: fusedOutputError(sigmoid),
+  outputErrorFromLogits: _fusedOutputError(_sigmoid),
 };
 
-const cce = {
+const _cce = {
   name: "cce",
   fusedActivation: "softmax",
   eps: 1e-300,
   perSample(a, y) {
-    sameShape(a, y, "a^J and y");
+    _sameShape(a, y, "a^J and y");
     const n = a.rows, m = a.cols, out = new Float64Array(m);
     for (let i = 0; i < n; i++) {
-      for (let s = 0; s < m; s++) out[s] += y.data[i * m + s] * Math.log(Math.max(a.data[i * m + s], cce.eps));
+      for (let s = 0; s < m; s++) out[s] += y.data[i * m + s] * Math.log(Math.max(a.data[i * m + s], _cce.eps));
     }
     for (let s = 0; s < m; s++) out[s] = -out[s];
     return out;
   },
   value(a, y) {
-    return meanOverSamples(cce.perSample(a, y));
+    return _meanOverSamples(_cce.perSample(a, y));
   },
   /** ∇_{a^J} L = −(y/a)/m. */
   gradient(a, y) {
-    sameShape(a, y, "a^J and y");
+    _sameShape(a, y, "a^J and y");
     const m = a.cols, out = new Float64Array(a.data.length);
     for (let i = 0; i < out.length; i++) out[i] = -(y.data[i] / a.data[i]) / m;
     return { rows: a.rows, cols: a.cols, data: out };
   },
   /** ℓ = log Σ_k e^{z_k} − Σ_i y_i z_i, by log-sum-exp after subtracting the column max; batch mean. */
   valueFromLogits(z, y) {
-    sameShape(z, y, "z^J and y");
+    _sameShape(z, y, "z^J and y");
     const n = z.rows, m = z.cols, out = new Float64Array(m);
     for (let s = 0; s < m; s++) {
       let zmax = -Infinity;
@@ -435,14 +436,14 @@ const cce = {
       }
       out[s] = (zmax + Math.log(sumExp)) * ySum - yz;
     }
-    return meanOverSamples(out);
+    return _meanOverSamples(out);
   },
   /** Eq. (1) for softmax + CCE, simplified: ϕ^J = (softmax(z^J) − y)/m. */
-  outputErrorFromLogits: fusedOutputError(softmax),
+  outputErrorFromLogits: _fusedOutputError(_softmax),
 };
 
 /** The losses by name: mse, bce, cce. */
-export const LOSSES = Object.freeze({ mse, bce, cce });
+export const LOSSES = Object.freeze({ mse: _mse, bce: _bce, cce: _cce });
 
 export function getLoss(name) {
   const key = typeof name === "string" ? name.toLowerCase() : name;
@@ -487,7 +488,7 @@ export function hiddenLayerError(wNext, phiNext, z, activation) {
     throw new Error(`expected an elementwise activation in a hidden layer, got ${act.name}: the source uses softmax only in the output layer`);
   }
   const back = matmulTransA(wNext, phiNext); // (w^{j+1})ᵀ ϕ^{j+1}, (n_j, m)
-  sameShape(back, z, "(w^{j+1})ᵀ ϕ^{j+1} and z^j");
+  _sameShape(back, z, "(w^{j+1})ᵀ ϕ^{j+1} and z^j");
   const d = act.derivative(z).data; // σ'(z^j)
   for (let i = 0; i < d.length; i++) d[i] = back.data[i] * d[i];
   return { rows: z.rows, cols: z.cols, data: d };
@@ -513,7 +514,7 @@ export function biasGradient(phi) {
 // The network (mlp_lib/mlp.py)
 // ---------------------------------------------------------------------------------------
 
-function checkConfig(config) {
+function _checkConfig(config) {
   const sizes = config.layer_sizes ?? config.layerSizes;
   if (!Array.isArray(sizes) || sizes.length < 2) {
     throw new Error(`expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got ${JSON.stringify(sizes)}`);
@@ -543,8 +544,8 @@ function checkConfig(config) {
   return { sizes: sizes.slice(), J, activations: [null, ...hiddenActs, output], loss, fused };
 }
 
-function newNetwork(config) {
-  const c = checkConfig(config);
+function _newNetwork(config) {
+  const c = _checkConfig(config);
   return { sizes: c.sizes, J: c.J, activations: c.activations, loss: c.loss, fused: c.fused, W: [null], b: [null] };
 }
 
@@ -574,7 +575,7 @@ export function initialWeights(nOut, nIn, activation, rng) {
  */
 export function createNetwork(config, rng = 0) {
   if (typeof rng === "number") rng = createRng(rng, STREAMS.weights);
-  const net = newNetwork(config);
+  const net = _newNetwork(config);
   for (let j = 1; j <= net.J; j++) {
     net.W.push(initialWeights(net.sizes[j], net.sizes[j - 1], net.activations[j], rng));
     net.b.push(matrix(net.sizes[j], 1));
@@ -587,7 +588,7 @@ export function createNetwork(config, rng = 0) {
  * (e.g. {k: v.tolist() for k, v in model.parameters().items()} from Python).
  */
 export function networkFromWeights(config, params) {
-  const net = newNetwork(config);
+  const net = _newNetwork(config);
   for (let j = 1; j <= net.J; j++) {
     const W = asMatrix(params[`W${j}`], `W${j}`), b = asMatrix(params[`b${j}`], `b${j}`);
     if (W.rows !== net.sizes[j] || W.cols !== net.sizes[j - 1]) {
@@ -737,7 +738,7 @@ export function sgdStep(net, x, y, learningRate, { epoch = 0, step = 0 } = {}) {
     );
   }
   for (let j = 1; j <= net.J; j++) {
-    if (!allFinite(W[j]) || !allFinite(b[j])) {
+    if (!_allFinite(W[j]) || !_allFinite(b[j])) {
       throw new TrainingDiverged(
         `training diverged at epoch ${epoch}, step ${step}: the weights became infinite or NaN with learning rate ${learningRate}; ` +
           "lower the learning rate (the weights from before this step are kept)",
@@ -760,7 +761,7 @@ export function nCorrect(net, output, y) {
   let correct = 0;
   for (let s = 0; s < m; s++) {
     if (net.loss.name === "cce") {
-      if (argmaxColumn(output, s) === argmaxColumn(y, s)) correct++;
+      if (_argmaxColumn(output, s) === _argmaxColumn(y, s)) correct++;
     } else {
       let ok = true;
       for (let i = 0; i < n && ok; i++) ok = (output.data[i * m + s] >= 0.5) === (y.data[i * m + s] >= 0.5);
@@ -770,7 +771,7 @@ export function nCorrect(net, output, y) {
   return correct;
 }
 
-function argmaxColumn(M, s) {
+function _argmaxColumn(M, s) {
   let best = 0;
   for (let i = 1; i < M.rows; i++) if (M.data[i * M.cols + s] > M.data[best * M.cols + s]) best = i;
   return best;
@@ -856,7 +857,7 @@ export function classProbabilities(net, output) {
 /** Predicted class per sample (argmax of classProbabilities), an Int32Array of length m. */
 export function predictLabels(net, output) {
   const P = classProbabilities(net, output), out = new Int32Array(P.cols);
-  for (let s = 0; s < P.cols; s++) out[s] = argmaxColumn(P, s);
+  for (let s = 0; s < P.cols; s++) out[s] = _argmaxColumn(P, s);
   return out;
 }
 
@@ -897,7 +898,7 @@ export function confusionMatrix(labels, predicted, nClasses) {
 /** Independent streams drawn from one seed (the playground uses one seed for everything). */
 export const STREAMS = Object.freeze({ data: 0, batches: 1, weights: 2, split: 3 });
 
-function splitmix32(state) {
+function _splitmix32(state) {
   // returns [next state, output]
   state = (state + 0x9e3779b9) >>> 0;
   let z = state;
@@ -924,23 +925,23 @@ export function createRng(seed = 0, stream = 0) {
   const s = new Uint32Array(4);
   let out;
   for (let i = 0; i < 4; i++) {
-    [st, out] = splitmix32(st);
+    [st, out] = _splitmix32(st);
     s[i] = out;
   }
-  [st, out] = splitmix32(st ^ seed);
+  [st, out] = _splitmix32(st ^ seed);
   s[0] ^= out;
   if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1; // xoshiro's state must not be all zero
   let spare = null;
 
   function nextUint32() {
-    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+    const result = Math.imul(_rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
     const t = (s[1] << 9) >>> 0;
     s[2] ^= s[0];
     s[3] ^= s[1];
     s[1] ^= s[2];
     s[0] ^= s[3];
     s[2] ^= t;
-    s[3] = rotl(s[3], 11);
+    s[3] = _rotl(s[3], 11);
     return result;
   }
   function random() {
@@ -981,7 +982,7 @@ export function createRng(seed = 0, stream = 0) {
   return { nextUint32, random, uniform: (lo, hi) => lo + (hi - lo) * random(), normal, integer, permutation };
 }
 
-function rotl(x, k) {
+function _rotl(x, k) {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
@@ -1007,20 +1008,20 @@ export function splitEvenly(n, parts) {
   return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
 }
 
-function checkCount(n, minimum, why) {
+function _checkCount(n, minimum, why) {
   if (!Number.isInteger(n) || n < minimum) throw new Error(`expected n ≥ ${minimum} (${why}), got ${n}`);
 }
 
-function checkNoise(noise) {
+function _checkNoise(noise) {
   if (typeof noise !== "number" || !Number.isFinite(noise) || noise < 0) throw new Error(`expected noise to be a finite number ≥ 0, got ${noise}`);
 }
 
-function checkClasses(classes) {
+function _checkClasses(classes) {
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`expected classes ≥ 2, got ${classes}`);
 }
 
 /** Reorder the columns of x (a 2-row Float64Array pair) and the labels by `order`. */
-function dataset(name, x0, x1, labels, nClasses, order) {
+function _dataset(name, x0, x1, labels, nClasses, order) {
   const m = labels.length, x = matrix(2, m), y = new Int32Array(m);
   for (let s = 0; s < m; s++) {
     const o = order ? order[s] : s;
@@ -1036,8 +1037,8 @@ function dataset(name, x0, x1, labels, nClasses, order) {
  * (1 where the signs of the centre differ). n ≥ 4 spread evenly over the clusters.
  */
 export function xor(n = 200, noise = 0.1, rng = createRng(0)) {
-  checkCount(n, 4, "one sample per cluster");
-  checkNoise(noise);
+  _checkCount(n, 4, "one sample per cluster");
+  _checkNoise(noise);
   const centres = [[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]];
   const cluster = [];
   splitEvenly(n, 4).forEach((k, c) => { for (let i = 0; i < k; i++) cluster.push(c); });
@@ -1045,7 +1046,7 @@ export function xor(n = 200, noise = 0.1, rng = createRng(0)) {
   for (let s = 0; s < n; s++) x0[s] = centres[cluster[s]][0] + noise * rng.normal(); // row 0 first, as NumPy's (2, n) draw
   for (let s = 0; s < n; s++) x1[s] = centres[cluster[s]][1] + noise * rng.normal();
   for (let s = 0; s < n; s++) y[s] = (1 - centres[cluster[s]][0] * centres[cluster[s]][1]) / 2;
-  return dataset("xor", x0, x1, y, 2, rng.permutation(n));
+  return _dataset("xor", x0, x1, y, 2, rng.permutation(n));
 }
 
 /**
@@ -1053,9 +1054,9 @@ export function xor(n = 200, noise = 0.1, rng = createRng(0)) {
  * [0, 1]; x = (r sin θ, r cos θ).
  */
 export function spiral(n = 300, classes = 3, noise = 0.2, rng = createRng(0)) {
-  checkClasses(classes);
-  checkCount(n, classes, "one sample per class");
-  checkNoise(noise);
+  _checkClasses(classes);
+  _checkCount(n, classes, "one sample per class");
+  _checkNoise(noise);
   const x0 = [], x1 = [], y = [];
   splitEvenly(n, classes).forEach((nk, k) => {
     const r = linspace(0.0, 1.0, nk), theta = linspace(4.0 * k, 4.0 * (k + 1), nk);
@@ -1066,24 +1067,24 @@ export function spiral(n = 300, classes = 3, noise = 0.2, rng = createRng(0)) {
       y.push(k);
     }
   });
-  return dataset("spiral", x0, x1, y, classes, rng.permutation(n));
+  return _dataset("spiral", x0, x1, y, classes, rng.permutation(n));
 }
 
 /** scikit-learn's last steps of make_moons/make_circles: shuffle the points, then add N(0, noise²) to each coordinate. */
-function twoClasses(name, first, second, noise, rng) {
+function _twoClasses(name, first, second, noise, rng) {
   const x0 = [...first[0], ...second[0]], x1 = [...first[1], ...second[1]];
   const y = [...Array(first[0].length).fill(0), ...Array(second[0].length).fill(1)];
-  const d = dataset(name, x0, x1, y, 2, rng.permutation(y.length));
+  const d = _dataset(name, x0, x1, y, 2, rng.permutation(y.length));
   for (let i = 0; i < d.x.data.length; i++) d.x.data[i] += noise * rng.normal();
   return d;
 }
 
 /** Two moons (sklearn.datasets.make_moons): upper half circle (label 0), lower one shifted (label 1). */
 export function moons(n = 500, noise = 0.2, rng = createRng(0)) {
-  checkCount(n, 2, "one sample per class");
-  checkNoise(noise);
+  _checkCount(n, 2, "one sample per class");
+  _checkNoise(noise);
   const upper = linspace(0, Math.PI, Math.floor(n / 2)), lower = linspace(0, Math.PI, n - Math.floor(n / 2));
-  return twoClasses(
+  return _twoClasses(
     "moons",
     [Array.from(upper, Math.cos), Array.from(upper, Math.sin)],
     [Array.from(lower, (t) => 1 - Math.cos(t)), Array.from(lower, (t) => 1 - Math.sin(t) - 0.5)],
@@ -1094,11 +1095,11 @@ export function moons(n = 500, noise = 0.2, rng = createRng(0)) {
 
 /** Circles (sklearn.datasets.make_circles): label 0 the outer circle (radius 1), label 1 the inner (radius factor). */
 export function circles(n = 500, noise = 0.1, factor = 0.5, rng = createRng(0)) {
-  checkCount(n, 2, "one sample per class");
-  checkNoise(noise);
+  _checkCount(n, 2, "one sample per class");
+  _checkNoise(noise);
   if (!(factor > 0 && factor < 1)) throw new Error(`expected factor in (0, 1), got ${factor}`);
   const outer = linspace(0, 2 * Math.PI, Math.floor(n / 2), false), inner = linspace(0, 2 * Math.PI, n - Math.floor(n / 2), false);
-  return twoClasses(
+  return _twoClasses(
     "circles",
     [Array.from(outer, Math.cos), Array.from(outer, Math.sin)],
     [Array.from(inner, (t) => Math.cos(t) * factor), Array.from(inner, (t) => Math.sin(t) * factor)],
@@ -1112,9 +1113,9 @@ export function circles(n = 500, noise = 0.1, factor = 0.5, rng = createRng(0)) 
  * ρ = 3/sin(π/K), so neighbouring centres are 6 apart; noise is each blob's standard deviation.
  */
 export function blobs(n = 500, classes = 3, noise = 1.0, rng = createRng(0)) {
-  checkClasses(classes);
-  checkCount(n, classes, "one sample per class");
-  checkNoise(noise);
+  _checkClasses(classes);
+  _checkCount(n, classes, "one sample per class");
+  _checkNoise(noise);
   const radius = 3.0 / Math.sin(Math.PI / classes);
   const x0 = [], x1 = [], y = [];
   splitEvenly(n, classes).forEach((nk, k) => {
@@ -1125,13 +1126,13 @@ export function blobs(n = 500, classes = 3, noise = 1.0, rng = createRng(0)) {
       y.push(k);
     }
   });
-  return dataset("blobs", x0, x1, y, classes, rng.permutation(n));
+  return _dataset("blobs", x0, x1, y, classes, rng.permutation(n));
 }
 
 /** Regression: y = sin(x) + noise·N(0, 1) with x uniform in [−π, π]; x and y are (1, n). */
 export function sine(n = 200, noise = 0.1, rng = createRng(0)) {
-  checkCount(n, 1, "at least one sample");
-  checkNoise(noise);
+  _checkCount(n, 1, "at least one sample");
+  _checkNoise(noise);
   const x = matrix(1, n), y = matrix(1, n);
   for (let s = 0; s < n; s++) x.data[s] = rng.uniform(-Math.PI, Math.PI);
   for (let s = 0; s < n; s++) y.data[s] = Math.sin(x.data[s]) + noise * rng.normal();
@@ -1159,13 +1160,13 @@ export function digits(table, rng = createRng(0)) {
   return { name: "digits", x, y, nClasses: 10 };
 }
 
-function subset(d, idx, suffix) {
+function _subset(d, idx, suffix) {
   const y = d.nClasses ? Int32Array.from(idx, (i) => d.y[i]) : takeColumns(d.y, idx);
   return { name: `${d.name}/${suffix}`, x: takeColumns(d.x, idx), y, nClasses: d.nClasses };
 }
 
 /** round(fraction · n) (halves up), kept in 1 … n − 1. */
-function testCount(n, fraction) {
+function _testCount(n, fraction) {
   return Math.min(Math.max(Math.floor(fraction * n + 0.5), 1), n - 1);
 }
 
@@ -1184,19 +1185,19 @@ export function trainTestSplit(d, testFraction = 0.25, rng = createRng(0, STREAM
       const members = [];
       for (let s = 0; s < m; s++) if (d.y[s] === c) members.push(s);
       const perm = rng.permutation(members.length), shuffled = Array.from(perm, (i) => members[i]);
-      const k = members.length >= 2 ? testCount(members.length, testFraction) : 0;
+      const k = members.length >= 2 ? _testCount(members.length, testFraction) : 0;
       testIdx.push(...shuffled.slice(0, k));
       trainIdx.push(...shuffled.slice(k));
     }
     if (testIdx.length === 0) throw new Error("expected at least one class with 2 or more samples for a stratified split");
   } else {
-    const order = Array.from(rng.permutation(m)), k = testCount(m, testFraction);
+    const order = Array.from(rng.permutation(m)), k = _testCount(m, testFraction);
     testIdx = order.slice(0, k);
     trainIdx = order.slice(k);
   }
   const trainOrder = Array.from(rng.permutation(trainIdx.length), (i) => trainIdx[i]);
   const testOrder = Array.from(rng.permutation(testIdx.length), (i) => testIdx[i]);
-  return [subset(d, trainOrder, "train"), subset(d, testOrder, "test")];
+  return [_subset(d, trainOrder, "train"), _subset(d, testOrder, "test")];
 }
 
 /** Standardize both sets' features with the TRAINING set's mean and (population) standard deviation; s = 1 where it is 0. */
