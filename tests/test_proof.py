@@ -117,3 +117,11 @@ def test_show_abbreviates_a_wide_matrix():
     assert all(_width(line) <= MAX_WIDTH for line in lines), max(lines, key=_width)
     # a narrow expression stays on one line
     assert latex_lines(net.b[1], "b^1") == "b^1 = " + sp.latex(net.b[1])
+
+
+def test_width_of_any_latex_is_defined():
+    zeta = sp.Matrix(sp.symbols("zeta_1:4"))
+    lse = -zeta[2] + sp.log(sum(sp.exp(t) for t in zeta))
+    latex = latex_lines(zeta.applyfunc(lambda t: sp.diff(lse, t)), r"\nabla_\zeta")
+    assert latex.startswith(r"\nabla_\zeta = ")
+    assert _width("a \\") == 1 and _width(r"\frac{a + b}{c}") == 3

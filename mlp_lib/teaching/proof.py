@@ -363,7 +363,9 @@ def _width(latex: str) -> float:
     while i < len(latex):
         c = latex[i]
         if c == "\\":
-            m = re.match(r"\\([A-Za-z]+|.)", latex[i:])
+            m = re.match(r"\\([A-Za-z]+|.)", latex[i:], re.S)
+            if m is None:  # a trailing backslash
+                break
             name = m.group(1)
             i += len(m.group(0))
             if name in ("frac", "tfrac", "dfrac"):
@@ -416,6 +418,8 @@ def latex_lines(expr, lhs: str | None = None, *, net=None, width: float = MAX_WI
     is still too wide is written one entry per line, :math:`(\\text{lhs})_{i,k} = …`, and an
     entry too wide for one line is broken between the terms of its sum.
     """
+    if isinstance(expr, str) or (lhs is not None and not isinstance(lhs, str)):
+        raise TypeError(f"expected show(expr, lhs) with a SymPy expression and LaTeX text, got {expr!r}, {lhs!r}")
     expr = sp.sympify(expr)
     if net is not None:
         expr = abbreviate(expr, net)
