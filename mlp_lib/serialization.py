@@ -136,7 +136,7 @@ def parse_json_limited(text: str, *, max_chars: int, max_depth: int, what: str =
         raise ValueError(f"expected {what} of at most {max_chars} characters, got {len(text)}")
     depth = deepest = 0
     in_string = escaped = False
-    for ch in text:
+    for i, ch in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -151,13 +151,16 @@ def parse_json_limited(text: str, *, max_chars: int, max_depth: int, what: str =
             if depth > deepest:
                 deepest = depth
                 if deepest > max_depth:
-                    raise ValueError(f"expected {what} nested at most {max_depth} levels deep, got more")
+                    raise ValueError(
+                        f"expected {what} nested at most {max_depth} levels deep, "
+                        f"got {deepest} levels at character {i}"
+                    )
         elif ch in "]}":
             depth -= 1
     try:
         return json.loads(text)
     except RecursionError:  # not reachable after the scan; kept so that no input can raise it
-        raise ValueError(f"expected {what} nested at most {max_depth} levels deep, got more") from None
+        raise ValueError(f"expected {what} nested at most {max_depth} levels deep, got deeper nesting") from None
     except ValueError as exc:  # json.JSONDecodeError, or an integer literal over Python's digit limit
         raise ValueError(f"expected {what}, got invalid JSON ({exc})") from None
 

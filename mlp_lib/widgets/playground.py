@@ -17,6 +17,16 @@ chunk of steps (about as long as a redraw), redraws, then ``await
 asyncio.sleep(0.01)`` so the kernel handles button clicks (Pause) in between.
 With no running loop (a plain script, pytest) it trains a fixed number of steps
 synchronously instead.
+
+At most one training loop ever runs: every loop carries a generation number,
+Train cancels the previous loop's task before it starts a new one, and a loop
+whose generation is no longer the current one neither trains nor draws. So
+Pause→Train, Reset→Train or Apply→Train in quick succession never makes two
+loops (double speed, interleaved frames).
+
+Changes are all or nothing: a config text or a control change that is refused
+shows its error and leaves the session — config, data, model, history and the
+running loop — exactly as it was, with every control showing that config again.
 """
 
 from __future__ import annotations
@@ -87,6 +97,7 @@ class Playground:
         self.sync_steps = int(sync_steps)
         self._task = None
         self._running = False
+        self._generation = 0  # of the training loop allowed to run
         self._syncing = False
         self.frame_times: list = []
         self._build_widgets()
@@ -201,20 +212,25 @@ class Playground:
         return self.session.config.to_json()
 
     def set_config(self, config) -> None:
-        """Load a setup (config, dict or JSON): same data, same initial weights, step 0."""
+        """Load a setup (config, dict or JSON): same data, same initial weights, step 0.
+
+        The new session is built first: if the setup is refused (``TypeError`` /
+        ``ValueError``), nothing changes, not even a running training loop."""
+        session = Session(PlaygroundConfig.coerce(config))
         self.pause()
-        cfg = PlaygroundConfig.coerce(config)
-        self.session = Session(cfg)
+        self._message = None
+        self.session = session
         self.figure.session = self.session
         self.figure.rebuild()
         self._sync_controls()
         self.refresh()
 
     def apply_config_text(self) -> bool:
-        """Load the JSON in the Config box; a bad setup shows its error instead."""
+        """Load the JSON in the Config box; a bad setup shows its error instead (and the Config
+        box keeps the text, to be corrected). A successful Apply clears earlier errors."""
         try:
             self.set_config(self.config_text.value)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
             self._message = f"Could not apply the config: {exc}"
             self._render_status()
             return False
@@ -230,9 +246,18 @@ class Playground:
             if c.batch_size not in ctl["batch_size"].options:
                 ctl["batch_size"].options = sorted(set(BATCH_SIZES) | {c.batch_size})
             for name, control in ctl.items():
-                control.value = getattr(c, name)
+                if name != "classes":
+                    control.value = getattr(c, name)
             ctl["noise"].disabled = c.dataset == "digits"
-            ctl["classes"].disabled = c.dataset not in ("spiral", "blobs")
+            # classes is a setting of spiral and blobs only; elsewhere the (disabled) slider shows
+            # the data set's own count (2, or 10 for digits), and no number for regression
+            classes = ctl["classes"]
+            chosen = c.dataset in ("spiral", "blobs")
+            shown = c.classes if chosen else max(self.session.n_classes, classes.min)
+            classes.max = max(8, shown)
+            classes.value = shown
+            classes.disabled = not chosen
+            classes.readout = self.session.task == "classification"
             self.config_text.value = c.to_json()
         finally:
             self._syncing = False
@@ -256,15 +281,18 @@ class Playground:
             self._sync_controls()
             self._render_status()
             return
-        self._message = None
         structural = any(k not in ("learning_rate", "batch_size") for k in changes)
+        try:
+            self.session.update(**changes)  # all or nothing
+        except (TypeError, ValueError) as exc:
+            # refused: the session kept its config, and the controls show it again
+            self._message = f"{name}: {exc}; kept {getattr(c, field)!r}"
+            self._sync_controls()
+            self._render_status()
+            return
+        self._message = None
         if structural:
             self.pause()
-        try:
-            self.session.update(**changes)
-        except (TypeError, ValueError) as exc:
-            self._message = f"{name}: {exc}"
-        if structural:
             self.figure.rebuild()
         self._sync_controls()
         self.refresh()
@@ -309,12 +337,18 @@ class Playground:
         if loop is None:  # no kernel loop (script, pytest): train a fixed number of steps now
             self.train(self.sync_steps)
             return
+        # a paused loop may not have woken up yet to see the pause: cancel it, and make it stale,
+        # so that only the new loop trains and draws
+        self._generation += 1
+        old = self._task
+        if old is not None and not old.done():
+            old.cancel()
         self._running = True
         self._set_train_label()
-        self._task = loop.create_task(self._train_loop())
+        self._task = loop.create_task(self._train_loop(generation=self._generation))
 
     def pause(self) -> None:
-        """Stop a running training task after its current chunk."""
+        """Stop a running training task after its current chunk (the task ends at its next wake-up)."""
         self._running = False
         self._set_train_label()
 
@@ -322,10 +356,15 @@ class Playground:
     def is_training(self) -> bool:
         return self._running
 
-    async def _train_loop(self, target_seconds: float = 0.04) -> None:
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation
+
+    async def _train_loop(self, target_seconds: float = 0.04, *, generation: int | None = None) -> None:
+        if generation is None:
+            generation = self._generation
         chunk = 1
         try:
-            while self._running:
+            while self._running and self._current(generation):
                 t0 = time.perf_counter()
                 ok = self.session.train_steps(chunk, record_every=max(1, min(10, chunk // 4)))
                 t1 = time.perf_counter()
@@ -340,9 +379,10 @@ class Playground:
                 chunk = int(min(500, max(1, target_seconds / max(per_step, 1e-6))))
                 await asyncio.sleep(0.01)
         finally:
-            self._running = False
-            self._set_train_label()
-            self.refresh()
+            if self._current(generation):  # a stale loop leaves the state to the current one
+                self._running = False
+                self._set_train_label()
+                self.refresh()
 
     def _set_train_label(self) -> None:
         if self._running:

@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import datasets as _datasets
 from ..mlp import MLP
+from ..serialization import parse_json_limited
 from ..training import TrainingDiverged, sgd_step
 
 #: data sets offered by the playground, in menu order: name → label
@@ -65,6 +66,13 @@ MAX_HIDDEN_LAYERS = 4
 MAX_UNITS = 32
 MAX_SAMPLES = 5000
 MAX_BATCH = 4096
+#: longest config text accepted (the JSON of a config is about 300 characters)
+MAX_CONFIG_TEXT = 10_000
+#: deepest nesting of lists/objects in a config text (a config is one flat object)
+MAX_CONFIG_DEPTH = 4
+#: floats in a config are rounded to this many significant digits, so that the JSON shows
+#: 0.4 for a slider's 0.4000000000000001 and pasting the JSON gives exactly the same run
+FLOAT_DIGITS = 12
 
 
 def _int_field(value, name, lo, hi):
@@ -79,6 +87,8 @@ def _float_field(value, name, lo, hi, *, lo_open=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"expected {name} to be a number in {lo} … {hi}, got {value!r}")
     value = float(value)
+    if math.isfinite(value):
+        value = float(f"{value:.{FLOAT_DIGITS}g}")
     if not math.isfinite(value) or value > hi or value < lo or (lo_open and value == lo):
         interval = f"({lo}, {hi}]" if lo_open else f"[{lo}, {hi}]"
         raise ValueError(f"expected {name} in {interval}, got {value}")
@@ -220,12 +230,13 @@ class PlaygroundConfig:
 
     @classmethod
     def from_json(cls, text) -> "PlaygroundConfig":
+        """Parse a config from JSON text: at most :data:`MAX_CONFIG_TEXT` characters nested at most
+        :data:`MAX_CONFIG_DEPTH` deep (checked before parsing), then :meth:`from_dict`."""
         if not isinstance(text, str):
             raise TypeError(f"expected a JSON string, got {type(text).__name__}")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"expected a JSON object of playground settings, got invalid JSON ({exc})") from exc
+        data = parse_json_limited(
+            text, max_chars=MAX_CONFIG_TEXT, max_depth=MAX_CONFIG_DEPTH, what="a JSON object of playground settings"
+        )
         return cls.from_dict(data)
 
     @classmethod
@@ -351,15 +362,27 @@ class Session:
     def update(self, **changes) -> None:
         """Change settings. Learning rate and batch size apply at once (and clear a
         divergence, so training can go on with a smaller rate); any other change
-        builds a new run from the new config."""
+        builds a new run from the new config.
+
+        All or nothing: if the new settings are refused (a bad value, or data the
+        split or the model cannot use), the exception propagates and the session
+        is exactly as before — config, data, model and history."""
         new = self.config.replace(**changes)
         structural = {k for k in changes if k not in HOT_FIELDS and getattr(new, k) != getattr(self.config, k)}
-        self.config = new
-        if structural:
+        if not structural:
+            self.config = new
+            if "learning_rate" in changes:
+                self.diverged = None
+            return
+        before = dict(self.__dict__)
+        try:
+            self.config = new
             self.train, self.test = make_data(new)
             self.reset()
-        elif "learning_rate" in changes:
-            self.diverged = None
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def initial_parameters(self) -> dict:
         """Copies of ``{"W1": …, "b1": …}`` of a fresh model from this config (what reset gives)."""
