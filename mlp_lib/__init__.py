@@ -5,7 +5,7 @@ and backpropagation is built from four functions named after the source's
 Eqs. (1)–(4) in :mod:`mlp_lib.backprop`.
 """
 
-from . import datasets, serialization
+from . import autodiff, datasets, regularization, serialization
 from .activations import ACTIVATIONS, Activation, Identity, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from .backprop import bias_gradient, hidden_layer_error, output_layer_error, weight_gradient
 from .datasets import Dataset
@@ -49,6 +49,7 @@ __all__ = [
     "Softmax",
     "Tanh",
     "TrainingDiverged",
+    "autodiff",
     "array_relative_error",
     "backprop_gradients",
     "bias_gradient",
@@ -59,6 +60,7 @@ __all__ = [
     "get_loss",
     "hidden_layer_error",
     "one_hot",
+    "regularization",
     "output_layer_error",
     "relative_error",
     "serialization",

@@ -21,7 +21,7 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .backprop import bias_gradient, hidden_layer_error, output_layer_error, weight_gradient
-from .initialization import initial_weights
+from .initialization import SCHEMES, initial_weights
 from .losses import Loss, get_loss
 from .validation import as_float_matrix, as_generator, check_same_batch, positive_int
 
@@ -73,14 +73,20 @@ class MLP:
         ``"mse"``, ``"bce"`` (needs ``output="sigmoid"``) or ``"cce"`` (needs
         ``output="softmax"``).
     seed : int or numpy.random.Generator
-        Source of the initial weights (He for ReLU, Glorot otherwise).
+        Source of the initial weights.
     fused : bool
         Compute ϕ^J for sigmoid+BCE and softmax+CCE from the logits as
         (a^J − y)/m (stable) instead of Eq. (1) with ∇_{a^J} L (which divides
         by a^J). Both give the same numbers away from saturation.
+    initialization : str
+        How the initial weights are drawn, each scheme named after its derivation from Eq. (2)
+        (:mod:`mlp_lib.initialization`): ``"auto"`` (He for ReLU layers, Glorot otherwise),
+        ``"he"``, ``"glorot"``, ``"glorot-sigmoid"`` or ``"normal"`` (naive N(0, 1)).
     """
 
-    def __init__(self, layer_sizes, hidden="relu", output="identity", loss="mse", seed=0, fused=True):
+    def __init__(
+        self, layer_sizes, hidden="relu", output="identity", loss="mse", seed=0, fused=True, initialization="auto"
+    ):
         try:
             sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
         except TypeError:  # not iterable, e.g. MLP(5)
@@ -116,11 +122,13 @@ class MLP:
         self._check_output_pairing()
         self.fused = bool(fused)
 
+        if not isinstance(initialization, str) or initialization not in SCHEMES:
+            raise ValueError(f"expected initialization to be one of {list(SCHEMES)}, got {initialization!r}")
         rng = as_generator(seed)
         self.W: list = [None]
         self.b: list = [None]
         for j in range(1, self.J + 1):
-            self.W.append(initial_weights(self.sizes[j], self.sizes[j - 1], self.activations[j], rng))
+            self.W.append(initial_weights(self.sizes[j], self.sizes[j - 1], self.activations[j], rng, initialization))
             self.b.append(np.zeros((self.sizes[j], 1)))
 
     def _check_output_pairing(self) -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .mlp import MLP, Gradients
-from .validation import as_generator, positive_float, positive_int
+from .regularization import penalty_gradient
+from .validation import as_generator, non_negative_float, positive_float, positive_int
 
 
 class TrainingDiverged(FloatingPointError):
@@ -51,19 +52,35 @@ class History:
 
 
 def sgd_step(
-    model: MLP, x: np.ndarray, y: np.ndarray, learning_rate: float, *, epoch: int = 0, step: int = 0
+    model: MLP,
+    x: np.ndarray,
+    y: np.ndarray,
+    learning_rate: float,
+    *,
+    weight_decay: float = 0.0,
+    l1: float = 0.0,
+    epoch: int = 0,
+    step: int = 0,
 ) -> Gradients:
     """One gradient-descent step on a validated batch; returns the gradients it used (with the loss).
 
     ``x`` is ``(n_0, m)`` and ``y`` the target matrix ``(n_J, m)`` as
     ``model.check_targets`` returns them. The loss and the output in the returned
     :class:`~mlp_lib.Gradients` are those of the weights *before* the step.
+    ``weight_decay`` (λ) and ``l1`` (λ₁) add the penalty's term λ w^j + λ₁ sign(w^j) to
+    Eq. (3) (:mod:`mlp_lib.regularization`); the returned ``dW`` include it, while
+    ``loss`` stays the data loss L (the penalty is :func:`mlp_lib.regularization.penalty`).
     Raises :class:`TrainingDiverged` (and leaves the weights untouched) when the
     loss is not finite or the step would make a weight infinite or NaN. Afterwards
     ``model.W`` and ``model.b`` are new arrays; the old ones are not changed.
     """
+    weight_decay, l1 = non_negative_float(weight_decay, "weight_decay"), non_negative_float(l1, "l1")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below instead
         grads = model._gradients(x, y)
+        if weight_decay or l1:  # Eq. (3) gains the penalty's term
+            grads.dW = [None] + [
+                grads.dW[j] + penalty_gradient(model.W[j], weight_decay, l1) for j in range(1, model.J + 1)
+            ]
         W = [None] + [model.W[j] - learning_rate * grads.dW[j] for j in range(1, model.J + 1)]
         b = [None] + [model.b[j] - learning_rate * grads.db[j] for j in range(1, model.J + 1)]
     if not math.isfinite(grads.loss):
@@ -97,6 +114,8 @@ def train(
     seed=0,
     validation: tuple | None = None,
     callback=None,
+    weight_decay: float = 0.0,
+    l1: float = 0.0,
 ) -> History:
     """Train ``model`` in place by mini-batch gradient descent and return its :class:`History`.
 
@@ -111,6 +130,9 @@ def train(
         Shuffling order of every epoch.
     validation : (x_val, y_val), optional
         Also record the loss and accuracy on this set after each epoch.
+    weight_decay, l1 : numbers ≥ 0
+        L2 (λ) and L1 (λ₁) penalties on the weights, see :func:`sgd_step`; the recorded
+        losses are the data loss L without the penalty.
     callback : callable, optional
         ``callback(epoch, history, model)`` after each epoch; return ``False`` to stop early.
         It may change or replace ``model.W`` and ``model.b``; training continues from them.
@@ -118,6 +140,8 @@ def train(
     epochs = positive_int(epochs, "epochs")
     learning_rate = positive_float(learning_rate, "learning_rate")
     batch_size = positive_int(batch_size, "batch_size")
+    weight_decay = non_negative_float(weight_decay, "weight_decay")
+    l1 = non_negative_float(l1, "l1")
     if callback is not None and not callable(callback):
         raise TypeError(f"expected callback to be callable, got {callback!r}")
     x, y = model.check_targets(x, y)
@@ -134,7 +158,7 @@ def train(
         for step, start in enumerate(range(0, m, batch_size), start=1):
             batch = order[start : start + batch_size]
             xb, yb = x[:, batch], y[:, batch]
-            grads = sgd_step(model, xb, yb, learning_rate, epoch=epoch, step=step)
+            grads = sgd_step(model, xb, yb, learning_rate, weight_decay=weight_decay, l1=l1, epoch=epoch, step=step)
             # Like Keras and scikit-learn, the epoch's loss and accuracy are those of its
             # batches, each measured by its own forward pass just before its step.
             total_loss += grads.loss * xb.shape[1]
