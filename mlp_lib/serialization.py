@@ -368,7 +368,8 @@ def load(path) -> MLP:
         if str(exc).startswith("expected a mlp_lib"):
             raise
         raise _bad_file(target, f"a file NumPy cannot read without pickle ({exc})") from exc
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+    except (OSError, EOFError, KeyError, NotImplementedError, RuntimeError, OverflowError,
+            zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise _bad_file(target, f"an unreadable or truncated archive ({type(exc).__name__}: {exc})") from exc
 
 
