@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlp_lib.widgets.dead_units import DeadUnitsRun, DeadUnitsWidget
+from mlp_lib.widgets.dead_units import DeadUnits, DeadUnitsView
 
 
 def test_dead_units_have_zero_gradient_and_frozen_weights():
-    run = DeadUnitsRun(learning_rate=0.1, units=16, seed=0)
+    run = DeadUnits(learning_rate=0.1, units=16, seed=0)
     run.train(100)
     assert run.diverged is None
     dead = run.dead_units()
@@ -22,7 +22,7 @@ def test_dead_units_have_zero_gradient_and_frozen_weights():
 
 
 def test_first_layer_dead_units_stay_dead():
-    run = DeadUnitsRun(learning_rate=1.0, units=16, seed=1)
+    run = DeadUnits(learning_rate=1.0, units=16, seed=1)
     run.train(100)
     mask = run.dead_units()[1]
     before = run.model.W[1][mask].copy()
@@ -32,7 +32,7 @@ def test_first_layer_dead_units_stay_dead():
 
 
 def test_history_and_reset():
-    run = DeadUnitsRun(learning_rate=0.1, units=8, seed=0)
+    run = DeadUnits(learning_rate=0.1, units=8, seed=0)
     assert run.steps == [0] and len(run.dead_history) == 1
     run.train(25, record_every=10)
     assert run.steps == [0, 10, 20, 25]
@@ -43,7 +43,7 @@ def test_history_and_reset():
 
 
 def test_relu_output_is_watched():
-    run = DeadUnitsRun(pairing="relu+mse", seed=2)
+    run = DeadUnits(pairing="relu+mse", seed=2)
     assert run.watched_layers == [1, 2, 3]
 
 
@@ -51,7 +51,7 @@ def test_high_learning_rate_kills_more_units():
     def dead(lr):
         fractions = []
         for seed in range(3):
-            run = DeadUnitsRun(learning_rate=lr, units=16, seed=seed)
+            run = DeadUnits(learning_rate=lr, units=16, seed=seed)
             run.train(300, record_every=100)
             fractions.append(np.mean(run.dead_fractions()))
         return np.mean(fractions)
@@ -60,7 +60,7 @@ def test_high_learning_rate_kills_more_units():
 
 
 def test_widget_controls_and_buttons():
-    w = DeadUnitsWidget(learning_rate=0.1, units=8, seed=0, train_steps=30)
+    w = DeadUnitsView(learning_rate=0.1, units=8, seed=0, train_steps=30)
     first = w.image.value
     assert first[:4] == b"\x89PNG"
     w.step()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlp_lib.widgets.parameter_watch import ParameterWatch, ParameterWatchExplorer
+from mlp_lib.widgets.parameter_watch import ParameterWatch, ParameterWatchView, animation_html
 
 
 @pytest.mark.parametrize("kind, layer, i, k", [("W", 1, 2, 1), ("W", 2, 1, 3), ("b", 1, 3, 1), ("b", 2, 1, 1)])
@@ -14,7 +14,7 @@ def test_gradient_rebuilt_from_phi_and_update_rule(kind, layer, i, k):
     assert w.step(5)
     h = w.history
     np.testing.assert_allclose(h["rebuilt"], h["gradient"], rtol=1e-10, atol=1e-14)
-    for t in range(5):   # θ_{t+1} = θ_t − η ∂L/∂θ_t
+    for t in range(5):  # θ_{t+1} = θ_t − η ∂L/∂θ_t
         assert h["value"][t + 1] == pytest.approx(h["value"][t] - 0.3 * h["gradient"][t], rel=1e-12, abs=1e-15)
     assert h["loss"][-1] < h["loss"][0]
 
@@ -38,30 +38,30 @@ def test_bad_selection_is_refused():
 
 
 def test_animation_is_self_contained_html():
-    html = ParameterWatch("b", 2, 1, n=40).animation_html(steps=6, frames=3, dpi=30)
+    html = animation_html(ParameterWatch("b", 2, 1, n=40), steps=6, frames=3, dpi=30)
     assert "<script" in html and "data:image/png;base64" in html and "http" not in html.split("<script")[0]
 
 
 @pytest.mark.parametrize("kind", ["W", "b"])
 def test_explorer_controls_and_buttons(kind):
-    e = ParameterWatchExplorer(kind=kind, layer=1, i=1, k=1, train_steps=4, n=60)
+    e = ParameterWatchView(kind=kind, layer=1, i=1, k=1, train_steps=4, n=60)
     first = e.image.value
     assert first[:4] == b"\x89PNG"
     e.step()
-    assert e.watch.steps == 1
+    assert e.logic.steps == 1
     e.train()
-    assert e.watch.steps == 5 and e.image.value != first
+    assert e.logic.steps == 5 and e.image.value != first
     e.controls["layer"].value = 2
-    assert e.watch.layer == 2 and e.controls["i"].max == 1 and e.watch.steps == 5
-    assert len(e.watch.history["value"]) == 6      # history rebuilt for the new parameter
+    assert e.logic.layer == 2 and e.controls["i"].max == 1 and e.logic.steps == 5
+    assert len(e.logic.history["value"]) == 6  # history rebuilt for the new parameter
     if kind == "W":
-        assert e.controls["k"].max == e.watch.sizes[1]
+        assert e.controls["k"].max == e.logic.sizes[1]
         e.controls["k"].value = 3
-        assert e.watch.k == 3
+        assert e.logic.k == 3
     e.controls["learning_rate"].value = 0.01
-    assert e.watch.learning_rate == pytest.approx(0.01)
+    assert e.logic.learning_rate == pytest.approx(0.01)
     e.reset()
-    assert e.watch.steps == 0
+    assert e.logic.steps == 0
     assert ("Eq. (3)" if kind == "W" else "Eq. (4)") in e.status.value
     for c in e.controls.values():
         assert c.description

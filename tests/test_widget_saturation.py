@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlp_lib.widgets.saturation import SaturationRace, SaturationWidget, output_errors
+from mlp_lib.widgets.saturation import Saturation, SaturationView, output_errors
 
 
 def test_output_errors_formulas():
@@ -21,7 +21,7 @@ def test_output_errors_formulas():
 
 
 def test_bce_escapes_saturation_and_mse_does_not():
-    race = SaturationRace(logit=-6.0, target=1, learning_rate=1.0)
+    race = Saturation(logit=-6.0, target=1, learning_rate=1.0)
     race.step(50)
     assert race.error("bce") < 0.1
     assert race.error("mse") > 0.9
@@ -30,15 +30,15 @@ def test_bce_escapes_saturation_and_mse_does_not():
 
 def test_race_validates_and_resets():
     with pytest.raises(ValueError, match="expected target 0 or 1"):
-        SaturationRace(target=2)
-    race = SaturationRace(logit=3.0, target=0)
+        Saturation(target=2)
+    race = Saturation(logit=3.0, target=0)
     race.step(3)
     race.reset()
     assert race.z == {"mse": 3.0, "bce": 3.0}
 
 
 def test_widget_controls_and_buttons():
-    w = SaturationWidget(train_steps=20)
+    w = SaturationView(train_steps=20)
     first = w.image.value
     assert first[:4] == b"\x89PNG"
     w.step()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mlp_lib.widgets.shapes import ShapeExplorer, layer_sizes, shape_rows, shape_table_html
+from mlp_lib.widgets.shapes import ShapesView, layer_sizes, shape_rows, shape_table_html
 
 
 def test_shape_rows_follow_the_column_convention():
@@ -32,7 +32,7 @@ def test_table_html_has_a_row_per_layer():
 
 
 def test_sliders_update_the_table():
-    ex = ShapeExplorer(n_inputs=2, hidden_layers=1, units=3, n_outputs=1, m=4)
+    ex = ShapesView(n_inputs=2, hidden_layers=1, units=3, n_outputs=1, m=4)
     assert ex.sizes == [2, 3, 1]
     assert "(3, 2)" in ex.table.value
     ex.controls["m"].value = 9
@@ -42,9 +42,9 @@ def test_sliders_update_the_table():
     assert ex.table.value.count("<tr>") == 1 + 1 + 3
     ex.controls["units"].value = 5
     assert "(5, 5)" in ex.table.value  # w^2 of a 5-unit hidden layer after another one
-    assert "J = 3" in ex.summary.value
+    assert "J = 3" in ex.status.value
 
 
 def test_every_control_has_a_description():
-    ex = ShapeExplorer()
+    ex = ShapesView()
     assert all(c.description for c in ex.controls.values())

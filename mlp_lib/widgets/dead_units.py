@@ -9,29 +9,24 @@ incoming weights stop moving. Its activation a_i^j is 0 as well, so column i of
 its own weights (in a hidden layer above the first it can come back only if the
 layers below change what it sees).
 
-:class:`DeadUnitsRun` is the logic (a :class:`~mlp_lib.widgets.session.Session`
+:class:`DeadUnits` is the logic (a :class:`~mlp_lib.widgets.session.Session`
 of the playground plus the activity of every ReLU layer over training);
-:class:`DeadUnitsWidget` is its ipywidgets view (learning-rate, width and seed
+:class:`DeadUnitsView` is its ipywidgets view (learning-rate, width and seed
 sliders, Step / Train / Reset buttons, one PNG figure). Tests drive both
 without a browser.
 """
 
 from __future__ import annotations
 
-
 import ipywidgets as W
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from .session import PlaygroundConfig, Session  # noqa: E402
-from .controls import TrainerPanel
-from .rendering import figure_png
+from .controls import Controls, TrainerPanel
+from .session import PlaygroundConfig, Session
 
 
-class DeadUnitsRun:
+class DeadUnits:
     """A ReLU network trained on a playground data set, watching its dead units.
 
     Parameters
@@ -60,11 +55,26 @@ class DeadUnitsRun:
         Training loss at each recorded step.
     """
 
-    def __init__(self, learning_rate=0.3, units=16, seed=0, *, dataset="sine", hidden_layers=2,
-                 pairing="identity+mse", batch_size=16):
+    def __init__(
+        self,
+        learning_rate=0.3,
+        units=16,
+        seed=0,
+        *,
+        dataset="sine",
+        hidden_layers=2,
+        pairing="identity+mse",
+        batch_size=16,
+    ):
         self.config = PlaygroundConfig(
-            dataset=dataset, hidden_layers=hidden_layers, units=units, activation="relu",
-            pairing=pairing, learning_rate=learning_rate, batch_size=batch_size, seed=seed,
+            dataset=dataset,
+            hidden_layers=hidden_layers,
+            units=units,
+            activation="relu",
+            pairing=pairing,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            seed=seed,
         )
         self.session = Session(self.config)
         self._start()
@@ -137,42 +147,88 @@ class DeadUnitsRun:
     def diverged(self):
         return self.session.diverged
 
-    # ------------------------------------------------------------------
-    def figure_png(self, dpi: int = 72) -> bytes:
-        """The three panels (fit, dead fraction over training, activity per unit) as PNG bytes."""
-        fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.6), dpi=dpi)
-        try:
-            self._draw_fit(axes[0])
-            self._draw_history(axes[1])
-            self._draw_activity(axes[2])
-            # fixed margins: tight_layout costs more than the drawing itself
-            fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
-            return figure_png(fig)
-        finally:
-            plt.close(fig)
+
+class DeadUnitsView(TrainerPanel):
+    """ipywidgets view of a :class:`DeadUnits`.
+
+    Controls: *Learning rate*, *Units / layer* and *Seed* (changing one starts a
+    new run), buttons *Step* (10 steps), *Train* (``train_steps`` steps) and *Reset*.
+    """
+
+    step_size = 10
+
+    def __init__(self, learning_rate=0.3, units=16, seed=0, *, train_steps: int = 200, **run_kwargs):
+        self.run_kwargs = run_kwargs
+        self.train_steps = int(train_steps)
+        self.logic = DeadUnits(learning_rate, units, seed, **run_kwargs)
+        make = Controls(label_width="105px")
+        self.learning_rate = make.learning_rate(learning_rate)
+        self.units = make(W.IntSlider, "Units / layer", value=units, min=2, max=32)
+        self.seed = make(W.IntSlider, "Seed", value=seed, min=0, max=20)
+        self._build(
+            (self.learning_rate, self.units, self.seed),
+            self.trainer_buttons(
+                step_tip=f"{self.step_size} gradient steps",
+                train_tip=f"{self.train_steps} gradient steps",
+                reset_tip="back to step 0",
+            ),
+        )
+        self.refresh()
+
+    @property
+    def run(self) -> DeadUnits:
+        """The run shown (:attr:`logic`; the name the chapters use)."""
+        return self.logic
+
+    def make_logic(self) -> DeadUnits:
+        return DeadUnits(self.learning_rate.value, self.units.value, self.seed.value, **self.run_kwargs)
+
+    def _advance(self, steps: int) -> bool:
+        return self.logic.train(steps)
+
+    def status_html(self) -> str:
+        r = self.logic
+        parts = [f"step {r.session.step_count}"]
+        for j, frac in zip(r.watched_layers, r.dead_fractions()):
+            parts.append(f"layer {j}: {frac:.0%} dead")
+        parts.append(f"training loss {r.loss_history[-1]:.3g}")
+        return " · ".join(parts)
+
+    def figure(self, dpi: int = 72) -> Figure:
+        """The three panels: fit, dead fraction over training, activity per unit."""
+        fig = Figure(figsize=(12.0, 3.6), dpi=dpi)
+        axes = fig.subplots(1, 3)
+        self._draw_fit(axes[0])
+        self._draw_history(axes[1])
+        self._draw_activity(axes[2])
+        # fixed margins: tight_layout costs more than the drawing itself
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
+        return fig
 
     def _draw_fit(self, ax) -> None:
-        s = self.session
+        r = self.logic
+        s = r.session
         if s.task == "regression":
             x, y = s.train.x[0], s.train.y[0]
             ax.scatter(x, y, s=8, color="0.6", label="training data")
             grid = np.linspace(x.min(), x.max(), 200).reshape(1, -1)
             with np.errstate(all="ignore"):
-                out = self.model._forward(grid).output[0]
+                out = r.model._forward(grid).output[0]
             ax.plot(grid[0], out, color="C0", lw=2, label="network")
             ax.set_xlabel("input (standardized)")
             ax.set_title("the fit")
             ax.legend(loc="lower right", fontsize=8)
         else:
-            ax.plot(self.steps, self.loss_history, color="C0")
+            ax.plot(r.steps, r.loss_history, color="C0")
             ax.set_yscale("log")
             ax.set_xlabel("step")
             ax.set_title("training loss")
 
     def _draw_history(self, ax) -> None:
-        hist = np.asarray(self.dead_history, dtype=float).reshape(len(self.steps), -1)
-        for col, j in enumerate(self.watched_layers):
-            ax.plot(self.steps, hist[:, col], lw=2, label=f"layer {j}")
+        r = self.logic
+        hist = np.asarray(r.dead_history, dtype=float).reshape(len(r.steps), -1)
+        for col, j in enumerate(r.watched_layers):
+            ax.plot(r.steps, hist[:, col], lw=2, label=f"layer {j}")
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("step")
         ax.set_ylabel("fraction of dead units")
@@ -180,7 +236,7 @@ class DeadUnitsRun:
         ax.legend(loc="upper left", fontsize=8)
 
     def _draw_activity(self, ax) -> None:
-        act = self.activity()
+        act = self.logic.activity()
         offset = 0
         ticks, labels = [], []
         for j, frac in act.items():
@@ -194,61 +250,3 @@ class DeadUnitsRun:
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("share of samples with z > 0")
         ax.set_title("activity of each unit (red: dead)")
-
-
-class DeadUnitsWidget(TrainerPanel):
-    """ipywidgets view of a :class:`DeadUnitsRun`.
-
-    Controls: *Learning rate*, *Units / layer* and *Seed* (changing one starts a
-    new run), buttons *Step* (10 steps), *Train* (``train_steps`` steps) and *Reset*.
-    """
-
-    def __init__(self, learning_rate=0.3, units=16, seed=0, *, train_steps: int = 200, **run_kwargs):
-        self.run_kwargs = run_kwargs
-        self.train_steps = int(train_steps)
-        self.run = DeadUnitsRun(learning_rate, units, seed, **run_kwargs)
-        style = {"description_width": "105px"}
-        self.learning_rate = W.FloatLogSlider(
-            value=learning_rate, base=10, min=-3, max=1, step=0.1, description="Learning rate",
-            readout_format=".2g", style=style, continuous_update=False,
-        )
-        self.units = W.IntSlider(value=units, min=2, max=32, description="Units / layer", style=style,
-                                 continuous_update=False)
-        self.seed = W.IntSlider(value=seed, min=0, max=20, description="Seed", style=style, continuous_update=False)
-        self._build(
-            (self.learning_rate, self.units, self.seed),
-            step_tip="10 gradient steps", train_tip=f"{self.train_steps} gradient steps", reset_tip="back to step 0",
-        )
-        self.refresh()
-
-    def _on_control(self, _change) -> None:
-        self.run = DeadUnitsRun(self.learning_rate.value, self.units.value, self.seed.value, **self.run_kwargs)
-        self.refresh()
-
-    def step(self) -> bool:
-        ok = self.run.train(10, record_every=10)
-        self.refresh()
-        return ok
-
-    def train(self, steps: int | None = None) -> bool:
-        ok = self.run.train(self.train_steps if steps is None else steps, record_every=10)
-        self.refresh()
-        return ok
-
-    def reset(self) -> None:
-        self.run.reset()
-        self.refresh()
-
-    def status_text(self) -> str:
-        r = self.run
-        parts = [f"step {r.session.step_count}"]
-        for j, frac in zip(r.watched_layers, r.dead_fractions()):
-            parts.append(f"layer {j}: {frac:.0%} dead")
-        parts.append(f"training loss {r.loss_history[-1]:.3g}")
-        if r.diverged:
-            parts.append("<b>diverged</b>: lower the learning rate and press Reset")
-        return " · ".join(parts)
-
-    def refresh(self) -> None:
-        self.status.value = self.status_text()
-        self.image.value = self.run.figure_png()

@@ -19,15 +19,14 @@ eigenvalues λ_max ≈ 8.4 and λ_min ≈ 0.4 (on the 40 seeded samples), so pla
 * zig-zags across it as η approaches 2/λ_max ≈ 0.24,
 * and diverges beyond that (each step overshoots further than the last).
 
-:class:`DescentSession` is the display-free logic (tests drive it);
-:class:`DescentExplorer` is the ipywidgets view (learning-rate slider,
+:class:`Descent` is the display-free logic (tests drive it);
+:class:`DescentView` is the ipywidgets view (learning-rate slider,
 Step / 10 steps / Reset buttons, a PNG of the surface with the path);
 :func:`compare_learning_rates` draws several runs side by side for the static
-website.
+website with the same :func:`draw_descent`.
 """
 
 from __future__ import annotations
-
 
 import ipywidgets as W
 import numpy as np
@@ -36,7 +35,8 @@ from matplotlib.figure import Figure
 
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
-from .rendering import figure_png
+from ..validation import positive_float, positive_int
+from .controls import Button, Controls, TrainerPanel
 
 #: where every run starts, and the window of the contour plot
 START = (-1.5, 3.5)
@@ -54,7 +54,7 @@ def make_data(m: int = 40, seed: int = 0):
     return x, y
 
 
-class DescentSession:
+class Descent:
     """Full-batch gradient descent on ŷ = w x + b with mean squared error.
 
     Attributes
@@ -66,13 +66,14 @@ class DescentSession:
         Every point visited, starting with :data:`START`.
     losses : list of float
         L at every point of ``path``.
-    diverged : bool
+    diverged : str or None
+        Why the run stopped (η too large for the valley), None while it is healthy.
     """
 
     def __init__(self, learning_rate: float = 0.1, start=START, m: int = 40, seed: int = 0):
-        self.x, self.y = make_data(m, seed)
+        self.x, self.y = make_data(positive_int(m, "m"), seed)
         self.start = (float(start[0]), float(start[1]))
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = positive_float(learning_rate, "learning_rate")
         self.model = MLP([1, 1], hidden=[], output="identity", loss="mse", seed=seed)
         self.reset()
 
@@ -86,7 +87,7 @@ class DescentSession:
         self.model.b[1] = np.array([[self.start[1]]])
         self.path = [self.params]
         self.losses = [self.model.loss_value(self.x, self.y)]
-        self.diverged = False
+        self.diverged = None
 
     def loss_at(self, w, b) -> np.ndarray:
         """L(w, b) on the data for arrays of w and b (broadcast), the same mean as mlp_lib's."""
@@ -100,14 +101,14 @@ class DescentSession:
             return False
         try:
             sgd_step(self.model, self.x, self.y, self.learning_rate)
-        except TrainingDiverged:
-            self.diverged = True
+        except TrainingDiverged as exc:
+            self.diverged = f"{exc} (η is too large for this valley)"
             return False
         loss = self.model.loss_value(self.x, self.y)
         self.path.append(self.params)
         self.losses.append(loss)
         if not np.isfinite(loss) or loss > DIVERGED_LOSS:
-            self.diverged = True
+            self.diverged = f"the loss passed {DIVERGED_LOSS:g}: η is too large for this valley"
             return False
         return True
 
@@ -118,45 +119,30 @@ class DescentSession:
                 return False
         return True
 
-    def status(self) -> str:
-        w, b = self.params
-        text = f"η = {self.learning_rate:g} · step {len(self.path) - 1} · w = {w:.3f}, b = {b:.3f} · L = {self.losses[-1]:.4g}"
-        if self.diverged:
-            text += " · diverged: η is too large for this valley"
-        return text
 
-    # ------------------------------------------------------------------
-    def draw(self, ax_surface, ax_loss=None, title: str | None = None) -> None:
-        """Contour plot of L(w, b) with the path; optionally the loss per step on ``ax_loss``."""
-        ws = np.linspace(*W_RANGE, 80)
-        bs = np.linspace(*B_RANGE, 80)
-        Wg, Bg = np.meshgrid(ws, bs)
-        Z = self.loss_at(Wg, Bg)
-        ax_surface.contour(Wg, Bg, np.log10(Z), levels=18, cmap="viridis", linewidths=0.8)
-        best = np.linalg.lstsq(np.vstack([self.x[0], np.ones_like(self.x[0])]).T, self.y[0], rcond=None)[0]
-        ax_surface.plot(best[0], best[1], marker="*", color="black", markersize=11, linestyle="none")
-        path = np.asarray(self.path)
-        ax_surface.plot(path[:, 0], path[:, 1], "-o", color="tab:red", markersize=3, linewidth=1)
-        ax_surface.set_xlim(*W_RANGE)
-        ax_surface.set_ylim(*B_RANGE)
-        ax_surface.set_xlabel("weight w")
-        ax_surface.set_ylabel("bias b")
-        ax_surface.set_title(title or f"η = {self.learning_rate:g}, {len(self.path) - 1} steps", fontsize=10)
-        if ax_loss is not None:
-            losses = np.asarray(self.losses)
-            ax_loss.semilogy(np.arange(losses.size), losses, "-o", color="tab:red", markersize=3)
-            ax_loss.set_xlabel("step")
-            ax_loss.set_ylabel("loss L")
-            ax_loss.set_title("loss per step", fontsize=10)
-
-    def png(self, size=(9.0, 3.8), dpi: int = 80) -> bytes:
-        """The surface with the path and the loss curve, as PNG bytes."""
-        fig = Figure(figsize=size, dpi=dpi)
-        FigureCanvasAgg(fig)
-        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
-        self.draw(ax1, ax2)
-        fig.tight_layout()
-        return figure_png(fig)
+def draw_descent(descent: Descent, ax_surface, ax_loss=None, title: str | None = None) -> None:
+    """Contour plot of L(w, b) with the path of ``descent``; optionally the loss per step on ``ax_loss``."""
+    ws = np.linspace(*W_RANGE, 80)
+    bs = np.linspace(*B_RANGE, 80)
+    Wg, Bg = np.meshgrid(ws, bs)
+    Z = descent.loss_at(Wg, Bg)
+    ax_surface.contour(Wg, Bg, np.log10(Z), levels=18, cmap="viridis", linewidths=0.8)
+    x, y = descent.x[0], descent.y[0]
+    best = np.linalg.lstsq(np.vstack([x, np.ones_like(x)]).T, y, rcond=None)[0]
+    ax_surface.plot(best[0], best[1], marker="*", color="black", markersize=11, linestyle="none")
+    path = np.asarray(descent.path)
+    ax_surface.plot(path[:, 0], path[:, 1], "-o", color="tab:red", markersize=3, linewidth=1)
+    ax_surface.set_xlim(*W_RANGE)
+    ax_surface.set_ylim(*B_RANGE)
+    ax_surface.set_xlabel("weight w")
+    ax_surface.set_ylabel("bias b")
+    ax_surface.set_title(title or f"η = {descent.learning_rate:g}, {len(descent.path) - 1} steps", fontsize=10)
+    if ax_loss is not None:
+        losses = np.asarray(descent.losses)
+        ax_loss.semilogy(np.arange(losses.size), losses, "-o", color="tab:red", markersize=3)
+        ax_loss.set_xlabel("step")
+        ax_loss.set_ylabel("loss L")
+        ax_loss.set_title("loss per step", fontsize=10)
 
 
 def compare_learning_rates(learning_rates=(0.05, 0.2, 0.3), steps: int = 25, size=(11.0, 3.6)) -> Figure:
@@ -165,57 +151,54 @@ def compare_learning_rates(learning_rates=(0.05, 0.2, 0.3), steps: int = 25, siz
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(learning_rates))
     for ax, lr in zip(np.atleast_1d(axes), learning_rates):
-        s = DescentSession(lr)
-        s.run(steps)
-        what = "diverged" if s.diverged else f"L = {s.losses[-1]:.3g}"
-        s.draw(ax, title=f"η = {lr:g}: {len(s.path) - 1} steps, {what}")
+        d = Descent(lr)
+        d.run(steps)
+        what = "diverged" if d.diverged else f"L = {d.losses[-1]:.3g}"
+        draw_descent(d, ax, title=f"η = {lr:g}: {len(d.path) - 1} steps, {what}")
     fig.tight_layout()
     return fig
 
 
-class DescentExplorer:
-    """The ipywidgets view: learning-rate slider, Step / 10 steps / Reset, live picture.
+class DescentView(TrainerPanel):
+    """The ipywidgets view of a :class:`Descent`: learning-rate slider, Step / 10 steps / Reset, live picture.
 
     Moving the slider changes η for the next steps (the path so far stays);
     Reset goes back to the start point.
     """
 
+    train_steps = 10
+
     def __init__(self, learning_rate: float = 0.2, warmup: int = 10):
-        self.session = DescentSession(learning_rate)
-        self.session.run(warmup)
-        self.lr = W.FloatSlider(
-            value=learning_rate, min=0.01, max=0.4, step=0.01, description="learning rate η",
-            style={"description_width": "110px"}, layout=W.Layout(width="360px"), continuous_update=False,
+        self.logic = Descent(learning_rate)
+        self.logic.run(warmup)
+        make = Controls(label_width="110px", width="360px")
+        self.lr = make(W.FloatSlider, "learning rate η", value=learning_rate, min=0.01, max=0.4, step=0.01)
+        buttons = (
+            Button("step", "Step", "one gradient-descent step", icon="step-forward"),
+            Button("ten", "10 steps", "ten gradient-descent steps", method="train", icon="play", style="success"),
+            Button("reset", "Reset", "back to the start point", icon="undo"),
         )
-        self.step_button = W.Button(description="Step", tooltip="one gradient-descent step")
-        self.ten_button = W.Button(description="10 steps", tooltip="ten gradient-descent steps")
-        self.reset_button = W.Button(description="Reset", tooltip="back to the start point")
-        self.status = W.HTML()
-        self.image = W.Image(format="png")
-        self.lr.observe(self._on_lr, names="value")
-        self.step_button.on_click(lambda _b: self.steps(1))
-        self.ten_button.on_click(lambda _b: self.steps(10))
-        self.reset_button.on_click(lambda _b: self.reset())
-        self.widget = W.VBox(
-            [W.HBox([self.lr, self.step_button, self.ten_button, self.reset_button]), self.status, self.image]
-        )
+        self._build((self.lr,), buttons, width=None)
         self.refresh()
 
-    def _on_lr(self, change) -> None:
-        self.session.learning_rate = float(change["new"])
+    def _on_control(self, change) -> None:
+        self.logic.learning_rate = float(change["new"])
         self.refresh()
 
-    def steps(self, n: int) -> None:
-        self.session.run(n)
-        self.refresh()
+    def _advance(self, steps: int) -> bool:
+        return self.logic.run(steps)
 
-    def reset(self) -> None:
-        self.session.reset()
-        self.refresh()
+    def status_html(self) -> str:
+        d = self.logic
+        w, b = d.params
+        text = f"η = {d.learning_rate:g} · step {len(d.path) - 1} · w = {w:.3f}, b = {b:.3f} · L = {d.losses[-1]:.4g}"
+        return f"<p style='margin:4px 0;font-family:monospace'>{text}</p>"
 
-    def refresh(self) -> None:
-        self.status.value = f"<p style='margin:4px 0;font-family:monospace'>{self.session.status()}</p>"
-        self.image.value = self.session.png()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def figure(self, size=(9.0, 3.8), dpi: int = 80) -> Figure:
+        """The surface with the path and the loss curve."""
+        fig = Figure(figsize=size, dpi=dpi)
+        FigureCanvasAgg(fig)
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+        draw_descent(self.logic, ax1, ax2)
+        fig.tight_layout()
+        return fig

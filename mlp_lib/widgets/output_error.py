@@ -1,21 +1,20 @@
 """Eq. (1) at work: ϕ^J = ∇_{a^J} L ∘ σ'(z^J) for one output unit, and gradient descent on z^J.
 
-:class:`OutputErrorModel` is the logic (no display): one output unit with
+:class:`OutputError` is the logic (no display): one output unit with
 pre-activation ``z``, target ``y``, an output activation σ and a loss L taken
 from :mod:`mlp_lib` (one sample, m = 1, so the batch mean is the source's
 per-sample loss). It computes the three factors of Eq. (1) — ∇_a L, σ'(z) and
 their product ϕ — with :func:`mlp_lib.backprop.output_layer_error`, and
-:meth:`OutputErrorModel.step` moves z against ϕ (z ← z − η ϕ), as if z^J were
+:meth:`OutputError.step` moves z against ϕ (z ← z − η ϕ), as if z^J were
 a free parameter.
 
-:class:`OutputErrorExplorer` is the ipywidgets view: pairing, z, y and
+:class:`OutputErrorView` is the ipywidgets view: pairing, z, y and
 learning-rate controls, Step/Train/Reset buttons and a picture (matplotlib Agg
 → PNG in an ``ipywidgets.Image``) with the loss as a function of z (the slope
 of its tangent is ϕ) and bars of the three factors.
 """
 
 from __future__ import annotations
-
 
 import ipywidgets as W
 import numpy as np
@@ -24,7 +23,8 @@ from matplotlib.figure import Figure
 from ..activations import get_activation
 from ..backprop import output_layer_error
 from ..losses import get_loss
-from .rendering import figure_png
+from ..validation import one_of, positive_float
+from .controls import Controls, TrainerPanel
 
 #: output activation + loss pairings offered: key → (activation, loss, label)
 OUTPUT_PAIRINGS = {
@@ -41,8 +41,7 @@ def _col(v: float) -> np.ndarray:
     return np.array([[float(v)]])
 
 
-
-class OutputErrorModel:
+class OutputError:
     """One output unit: the factors of Eq. (1) and gradient descent on z.
 
     Parameters
@@ -58,13 +57,11 @@ class OutputErrorModel:
         self.set_pairing(pairing)
         self.z0 = float(z)
         self.y = float(y)
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = positive_float(learning_rate, "learning_rate")
         self.reset()
 
     def set_pairing(self, pairing: str) -> None:
-        if pairing not in OUTPUT_PAIRINGS:
-            raise ValueError(f"expected a pairing among {list(OUTPUT_PAIRINGS)}, got {pairing!r}")
-        self.pairing = pairing
+        self.pairing = one_of(pairing, "a pairing", OUTPUT_PAIRINGS)
         act, loss, _ = OUTPUT_PAIRINGS[pairing]
         self.activation = get_activation(act)
         self.loss = get_loss(loss)
@@ -118,23 +115,74 @@ class OutputErrorModel:
             h["loss"].append(self.loss_at(self.z))
             h["phi"].append(self.factors()["phi"])
 
-    # ------------------------------------------------------------------
+
+class OutputErrorView(TrainerPanel):
+    """ipywidgets view of an :class:`OutputError`: pairing, start z, target, learning rate; Step / Train / Reset."""
+
+    def __init__(
+        self,
+        pairing: str = "sigmoid+mse",
+        z: float = 3.0,
+        y: float = 0.0,
+        learning_rate: float = 1.0,
+        train_steps: int = 20,
+    ):
+        self.logic = OutputError(pairing, z, y, learning_rate)
+        self.train_steps = int(train_steps)
+        make = Controls(label_width="120px", width="320px")
+        pairings = [(v[2], k) for k, v in OUTPUT_PAIRINGS.items()]
+        self.controls = {
+            "pairing": make(W.Dropdown, "Output σ + loss", options=pairings, value=pairing),
+            "z": make(W.FloatSlider, "Start zᴶ", value=z, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1),
+            "y": make(W.FloatSlider, "Target y", value=y, min=0.0, max=1.0, step=0.05),
+            "learning_rate": make.learning_rate(learning_rate, lo=-2, hi=1.3),
+        }
+        c = self.controls
+        self._build(
+            ([c["pairing"], c["z"]], [c["y"], c["learning_rate"]]),
+            self.trainer_buttons(
+                step_tip="one step z ← z − η ϕ",
+                train_tip=f"{self.train_steps} steps",
+                reset_tip="back to the starting z",
+            ),
+            width="800px",
+        )
+        self.refresh()
+
+    def make_logic(self) -> OutputError:
+        c = self.controls
+        return OutputError(c["pairing"].value, c["z"].value, c["y"].value, c["learning_rate"].value)
+
+    def status_html(self) -> str:
+        f = self.logic.factors()
+        return (
+            f"<code>step {self.logic.history['step'][-1]}: z = {f['z']:.4g}, a = {f['a']:.4g}, "
+            f"∇ₐL = {f['grad_a']:.4g}, σ′(z) = {f['dsigma']:.4g}, ϕ = {f['phi']:.4g}, L = {f['loss']:.4g}</code>"
+        )
+
     def figure(self, size=(10.0, 3.6), dpi: int = 80) -> Figure:
         """Left: L as a function of z with the tangent of slope ϕ; middle: the three factors; right: loss over steps."""
-        f = self.factors()
+        m = self.logic
+        f = m.factors()
         fig = Figure(figsize=size, dpi=dpi)
         fig.subplots_adjust(left=0.06, right=0.94, bottom=0.15, top=0.9, wspace=0.42)
         ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.3, 1.0, 1.0])
         zs = np.linspace(*Z_RANGE, 301)
-        ax1.plot(zs, self.loss_at(zs), color="tab:blue", lw=2, label="L(σ(z), y)")
-        ax1.plot(self.history["z"], self.history["loss"], "o", ms=3, color="tab:gray", alpha=0.6, label="steps")
+        ax1.plot(zs, m.loss_at(zs), color="tab:blue", lw=2, label="L(σ(z), y)")
+        ax1.plot(m.history["z"], m.history["loss"], "o", ms=3, color="tab:gray", alpha=0.6, label="steps")
         ax1.plot([f["z"]], [f["loss"]], "o", ms=8, color="tab:red", label="current z")
         if np.isfinite(f["phi"]):
             t = np.linspace(f["z"] - 1.2, f["z"] + 1.2, 2)
-            ax1.plot(t, f["loss"] + f["phi"] * (t - f["z"]), "--", color="tab:red", label=f"tangent, slope ϕ = {f['phi']:.3g}")
+            ax1.plot(
+                t,
+                f["loss"] + f["phi"] * (t - f["z"]),
+                "--",
+                color="tab:red",
+                label=f"tangent, slope ϕ = {f['phi']:.3g}",
+            )
         ax1.set_xlabel("pre-activation z")
         ax1.set_ylabel("loss")
-        ax1.set_title(f"{OUTPUT_PAIRINGS[self.pairing][2]}, target y = {self.y:g}", fontsize=10)
+        ax1.set_title(f"{OUTPUT_PAIRINGS[m.pairing][2]}, target y = {m.y:g}", fontsize=10)
         ax1.legend(fontsize=7, loc="best")
 
         names = ["∇ₐL", "σ′(z)", "ϕ = ∇ₐL·σ′(z)"]
@@ -142,8 +190,13 @@ class OutputErrorModel:
         vals = [v if np.isfinite(v) else 0.0 for v in vals]
         bars = ax2.bar(names, vals, color=["tab:orange", "tab:green", "tab:red"])
         for bar, v in zip(bars, vals):
-            ax2.annotate(f"{v:.3g}", (bar.get_x() + bar.get_width() / 2, v), ha="center",
-                         va="bottom" if v >= 0 else "top", fontsize=8)
+            ax2.annotate(
+                f"{v:.3g}",
+                (bar.get_x() + bar.get_width() / 2, v),
+                ha="center",
+                va="bottom" if v >= 0 else "top",
+                fontsize=8,
+            )
         ax2.axhline(0, color="black", lw=0.8)
         ax2.set_title(f"Eq. (1) at z = {f['z']:.2f}, a = σ(z) = {f['a']:.3f}", fontsize=10)
         ax2.tick_params(axis="x", labelsize=8)
@@ -151,87 +204,11 @@ class OutputErrorModel:
         pad = 0.15 * max(hi - lo, 1e-3)
         ax2.set_ylim(lo - pad, hi + pad)
 
-        ax3.plot(self.history["step"], self.history["loss"], color="tab:blue", label="loss")
+        ax3.plot(m.history["step"], m.history["loss"], color="tab:blue", label="loss")
         ax3.set_xlabel("step")
         ax3.set_ylabel("loss")
-        ax3.set_title(f"z ← z − η ϕ, η = {self.learning_rate:g}", fontsize=10)
+        ax3.set_title(f"z ← z − η ϕ, η = {m.learning_rate:g}", fontsize=10)
         ax3b = ax3.twinx()
-        ax3b.plot(self.history["step"], np.abs(self.history["phi"]), color="tab:red", lw=1, label="|ϕ|")
+        ax3b.plot(m.history["step"], np.abs(m.history["phi"]), color="tab:red", lw=1, label="|ϕ|")
         ax3b.set_ylabel("|ϕ|", color="tab:red")
         return fig
-
-    def png(self, **kwargs) -> bytes:
-        return figure_png(self.figure(**kwargs))
-
-
-class OutputErrorExplorer:
-    """ipywidgets view of an :class:`OutputErrorModel`; displays as :attr:`widget`."""
-
-    def __init__(self, pairing: str = "sigmoid+mse", z: float = 3.0, y: float = 0.0, learning_rate: float = 1.0,
-                 train_steps: int = 20):
-        self.model = OutputErrorModel(pairing, z, y, learning_rate)
-        self.train_steps = int(train_steps)
-        style = {"description_width": "120px"}
-        lay = W.Layout(width="320px")
-        self.controls = {
-            "pairing": W.Dropdown(options=[(v[2], k) for k, v in OUTPUT_PAIRINGS.items()], value=pairing,
-                                  description="Output σ + loss", style=style, layout=lay),
-            "z": W.FloatSlider(value=z, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1, description="Start z^J",
-                               style=style, layout=lay, continuous_update=False),
-            "y": W.FloatSlider(value=y, min=0.0, max=1.0, step=0.05, description="Target y",
-                               style=style, layout=lay, continuous_update=False),
-            "learning_rate": W.FloatLogSlider(value=learning_rate, base=10, min=-2, max=1.3, step=0.1,
-                                              description="Learning rate η", style=style, layout=lay,
-                                              continuous_update=False),
-        }
-        self.buttons = {
-            "step": W.Button(description="Step", tooltip="one step z ← z − η ϕ"),
-            "train": W.Button(description=f"Train {self.train_steps}", tooltip=f"{self.train_steps} steps"),
-            "reset": W.Button(description="Reset", tooltip="back to the starting z"),
-        }
-        self.buttons["step"].on_click(lambda _: self.step())
-        self.buttons["train"].on_click(lambda _: self.train())
-        self.buttons["reset"].on_click(lambda _: self.reset())
-        for name, c in self.controls.items():
-            c.observe(self._on_change, names="value")
-        self.status = W.HTML()
-        self.image = W.Image(format="png", layout=W.Layout(width="800px"))
-        self.widget = W.VBox([
-            W.HBox([W.VBox([self.controls["pairing"], self.controls["z"]]),
-                    W.VBox([self.controls["y"], self.controls["learning_rate"]])]),
-            W.HBox(list(self.buttons.values())),
-            self.status,
-            self.image,
-        ])
-        self.refresh()
-
-    def _on_change(self, change) -> None:
-        m, c = self.model, self.controls
-        m.set_pairing(c["pairing"].value)
-        m.y = float(c["y"].value)
-        m.learning_rate = float(c["learning_rate"].value)
-        m.reset(z=c["z"].value)
-        self.refresh()
-
-    def step(self) -> None:
-        self.model.step(1)
-        self.refresh()
-
-    def train(self) -> None:
-        self.model.step(self.train_steps)
-        self.refresh()
-
-    def reset(self) -> None:
-        self.model.reset()
-        self.refresh()
-
-    def refresh(self) -> None:
-        f = self.model.factors()
-        self.status.value = (
-            f"<code>step {self.model.history['step'][-1]}: z = {f['z']:.4g}, a = {f['a']:.4g}, "
-            f"∇ₐL = {f['grad_a']:.4g}, σ′(z) = {f['dsigma']:.4g}, ϕ = {f['phi']:.4g}, L = {f['loss']:.4g}</code>"
-        )
-        self.image.value = self.model.png()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

@@ -13,14 +13,13 @@ that gradient rebuilt from the error signal:
 (the columns of ϕ already carry the 1/m of the batch mean). Indices i, k are
 1-based as on the page.
 
-:class:`ParameterWatchExplorer` is the ipywidgets view (layer/unit/input
+:class:`ParameterWatchView` is the ipywidgets view (layer/unit/input
 sliders, learning rate, Step/Train/Reset, a picture), and
-:meth:`ParameterWatch.animation_html` renders a recorded run as a
+:func:`animation_html` renders a recorded run as a
 self-contained HTML animation for the static website.
 """
 
 from __future__ import annotations
-
 
 import ipywidgets as W
 import numpy as np
@@ -28,11 +27,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .. import datasets
-from .animation import html_player
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
-from .rendering import figure_png
-
+from ..validation import int_in_range, one_of, positive_float, positive_int
+from .animation import html_player
+from .controls import Controls, TrainerPanel
 
 
 class ParameterWatch:
@@ -52,16 +51,24 @@ class ParameterWatch:
     n, noise, seed : the two-moons data and the initial weights
     """
 
-    def __init__(self, kind: str = "W", layer: int = 1, i: int = 1, k: int = 1, units: int = 4,
-                 activation: str = "tanh", learning_rate: float = 0.5, n: int = 200, noise: float = 0.2,
-                 seed: int = 0):
-        if kind not in ("W", "b"):
-            raise ValueError(f"expected kind 'W' or 'b', got {kind!r}")
-        self.kind = kind
-        self.units, self.activation = int(units), activation
-        self.learning_rate = float(learning_rate)
+    def __init__(
+        self,
+        kind: str = "W",
+        layer: int = 1,
+        i: int = 1,
+        k: int = 1,
+        units: int = 4,
+        activation: str = "tanh",
+        learning_rate: float = 0.5,
+        n: int = 200,
+        noise: float = 0.2,
+        seed: int = 0,
+    ):
+        self.kind = one_of(kind, "kind", ("W", "b"))
+        self.units, self.activation = positive_int(units, "units"), activation
+        self.learning_rate = positive_float(learning_rate, "learning_rate")
         self.seed = int(seed)
-        data = datasets.moons(n=int(n), noise=float(noise), seed=self.seed)
+        data = datasets.moons(n=positive_int(n, "n"), noise=float(noise), seed=self.seed)
         x = data.x
         self.x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
         self.y = data.targets("bce")
@@ -72,21 +79,10 @@ class ParameterWatch:
     # ------------------------------------------------------------------
     def select(self, layer: int, i: int, k: int = 1) -> None:
         """Choose the watched parameter (the history is kept; call :meth:`reset` to restart)."""
-        J = len(self.sizes) - 1
-        layer, i, k = int(layer), int(i), int(k)
-        if not 1 <= layer <= J:
-            raise ValueError(f"expected layer in 1 … {J}, got {layer}")
-        if not 1 <= i <= self.sizes[layer]:
-            raise ValueError(f"expected i in 1 … {self.sizes[layer]} for layer {layer}, got {i}")
-        if self.kind == "W" and not 1 <= k <= self.sizes[layer - 1]:
-            raise ValueError(f"expected k in 1 … {self.sizes[layer - 1]} for layer {layer}, got {k}")
-        self.layer, self.i, self.k = layer, i, (k if self.kind == "W" else 1)
-
-    @property
-    def name(self) -> str:
-        if self.kind == "W":
-            return f"w^{self.layer}_({self.i},{self.k})"
-        return f"b^{self.layer}_{self.i}"
+        layer = int_in_range(layer, "layer", 1, len(self.sizes) - 1)
+        i = int_in_range(i, "i", 1, self.sizes[layer])
+        k = int_in_range(k, "k", 1, self.sizes[layer - 1]) if self.kind == "W" else 1
+        self.layer, self.i, self.k = layer, i, k
 
     def reset(self) -> None:
         """A fresh network (same seed: same initial weights) and an empty history."""
@@ -120,7 +116,7 @@ class ParameterWatch:
         h["gradient"].append(grad)
         h["rebuilt"].append(float(np.sum(self.contributions(g))))
         h["loss"].append(g.loss)
-        self._last = g
+        self.last_gradients = g
         return g
 
     def step(self, n: int = 1) -> bool:
@@ -135,112 +131,112 @@ class ParameterWatch:
             self._record()
         return True
 
-    # ------------------------------------------------------------------
-    def _axes(self, fig):
-        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.86, wspace=0.35)
-        return fig.subplots(1, 3)
 
-    def figure(self, size=(10.5, 3.3), dpi: int = 80) -> Figure:
-        fig = Figure(figsize=size, dpi=dpi)
-        ax1, ax2, ax3 = self._axes(fig)
-        h = self.history
-        ax1.plot(h["step"], h["value"], color="tab:blue")
-        ax1.set_title(f"value of {self.name}", fontsize=10)
-        ax1.set_xlabel("step")
-        ax2.plot(h["step"], h["gradient"], color="tab:red", label="∂L/∂θ (mlp_lib)")
-        ax2.plot(h["step"], h["rebuilt"], ":", color="black",
-                 label="Σ_s ϕ_i a_k (Eq. 3)" if self.kind == "W" else "Σ_s ϕ_i (Eq. 4)")
-        ax2.axhline(0, color="gray", lw=0.6)
-        ax2.set_title(f"gradient ∂L/∂{self.name}", fontsize=10)
-        ax2.set_xlabel("step")
-        ax2.legend(fontsize=7)
-        c = self.contributions(self._last)
-        ax3.hist(c, bins=25, color="tab:purple")
-        ax3.axvline(0, color="gray", lw=0.6)
-        ax3.set_title(f"per-sample terms at step {self.steps}\n(sum = {np.sum(c):.3g}, loss = {h['loss'][-1]:.3f})",
-                      fontsize=9)
-        ax3.set_xlabel("ϕ_i,s · a_k,s" if self.kind == "W" else "ϕ_i,s")
-        return fig
-
-    def png(self, **kwargs) -> bytes:
-        return figure_png(self.figure(**kwargs))
-
-    def animation_html(self, steps: int = 150, frames: int = 10, dpi: int = 55) -> str:
-        """Train ``steps`` steps from a fresh network and return an HTML/JS player of value, gradient and loss.
-
-        Self-contained (frames are embedded PNGs, see :func:`~mlp_lib.widgets.animation.html_player`): works on the static website.
-        """
-        self.reset()
-        self.step(steps)
-        h = {key: np.asarray(v) for key, v in self.history.items()}
-        fig = Figure(figsize=(9.0, 2.8), dpi=dpi)
-        ax1, ax2, ax3 = self._axes(fig)
-        (l1,) = ax1.plot([], [], color="tab:blue")
-        (l2,) = ax2.plot([], [], color="tab:red")
-        (l3,) = ax3.plot([], [], color="tab:green")
-        for ax, key, title in [(ax1, "value", f"value of {self.name}"), (ax2, "gradient", f"∂L/∂{self.name}"),
-                               (ax3, "loss", "loss L")]:
-            lo, hi = float(h[key].min()), float(h[key].max())
-            pad = 0.1 * max(hi - lo, 1e-6)
-            ax.set_xlim(0, max(1, h["step"][-1]))
-            ax.set_ylim(lo - pad, hi + pad)
-            ax.set_title(title, fontsize=10)
-            ax.set_xlabel("step")
-        ends = np.unique(np.linspace(1, len(h["step"]), int(frames)).astype(int))
-
-        def draw(n):
-            for line, key in [(l1, "value"), (l2, "gradient"), (l3, "loss")]:
-                line.set_data(h["step"][:n], h[key][:n])
-            return l1, l2, l3
-
-        FigureCanvasAgg(fig)
-        return html_player(fig, draw, ends, fps=4, alt=f"Recorded run: value, gradient and loss of {self.name}")
+def _symbols(watch: ParameterWatch) -> dict:
+    """How the view writes the watched parameter: mathtext for figures, HTML for the status line."""
+    j, i, k = watch.layer, watch.i, watch.k
+    if watch.kind == "W":
+        return {
+            "tex": f"w^{{{j}}}_{{{i},{k}}}",
+            "html": f"w<sup>{j}</sup><sub>{i},{k}</sub>",
+            "terms_tex": rf"\phi^{{{j}}}_{{{i},s}}\, a^{{{j - 1}}}_{{{k},s}}",
+            "terms_html": f"ϕ<sup>{j}</sup><sub>{i},s</sub> a<sup>{j - 1}</sup><sub>{k},s</sub>",
+            "eq": 3,
+            "spoken": f"the weight of layer {j} from unit {k} to unit {i}",
+        }
+    return {
+        "tex": f"b^{{{j}}}_{{{i}}}",
+        "html": f"b<sup>{j}</sup><sub>{i}</sub>",
+        "terms_tex": rf"\phi^{{{j}}}_{{{i},s}}",
+        "terms_html": f"ϕ<sup>{j}</sup><sub>{i},s</sub>",
+        "eq": 4,
+        "spoken": f"the bias of unit {i} of layer {j}",
+    }
 
 
-class ParameterWatchExplorer:
-    """ipywidgets view of a :class:`ParameterWatch`; displays as :attr:`widget`."""
+def _axes(fig):
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.86, wspace=0.35)
+    return fig.subplots(1, 3)
 
-    def __init__(self, kind: str = "W", layer: int = 1, i: int = 1, k: int = 1, learning_rate: float = 0.5,
-                 train_steps: int = 50, warmup: int = 0, **kwargs):
-        self.watch = ParameterWatch(kind, layer, i, k, learning_rate=learning_rate, **kwargs)
+
+def animation_html(watch: ParameterWatch, steps: int = 150, frames: int = 10, dpi: int = 55) -> str:
+    """Train ``watch`` ``steps`` steps from a fresh network; an HTML/JS player of value, gradient and loss.
+
+    Self-contained (frames are embedded PNGs, see :func:`~mlp_lib.widgets.animation.html_player`): works on
+    the static website.
+    """
+    watch.reset()
+    watch.step(steps)
+    h = {key: np.asarray(v) for key, v in watch.history.items()}
+    name = _symbols(watch)
+    fig = Figure(figsize=(9.0, 2.8), dpi=dpi)
+    ax1, ax2, ax3 = _axes(fig)
+    (l1,) = ax1.plot([], [], color="tab:blue")
+    (l2,) = ax2.plot([], [], color="tab:red")
+    (l3,) = ax3.plot([], [], color="tab:green")
+    for ax, key, title in [
+        (ax1, "value", f"value of ${name['tex']}$"),
+        (ax2, "gradient", rf"$\partial L/\partial {name['tex']}$"),
+        (ax3, "loss", "loss L"),
+    ]:
+        lo, hi = float(h[key].min()), float(h[key].max())
+        pad = 0.1 * max(hi - lo, 1e-6)
+        ax.set_xlim(0, max(1, h["step"][-1]))
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("step")
+    ends = np.unique(np.linspace(1, len(h["step"]), int(frames)).astype(int))
+
+    def draw(n):
+        for line, key in [(l1, "value"), (l2, "gradient"), (l3, "loss")]:
+            line.set_data(h["step"][:n], h[key][:n])
+        return l1, l2, l3
+
+    FigureCanvasAgg(fig)
+    return html_player(fig, draw, ends, fps=4, alt=f"Recorded run: value, gradient and loss of {name['spoken']}")
+
+
+class ParameterWatchView(TrainerPanel):
+    """ipywidgets view of a :class:`ParameterWatch`: layer / unit / input sliders, learning rate, Step / Train / Reset."""
+
+    def __init__(
+        self,
+        kind: str = "W",
+        layer: int = 1,
+        i: int = 1,
+        k: int = 1,
+        learning_rate: float = 0.5,
+        train_steps: int = 50,
+        warmup: int = 0,
+        **kwargs,
+    ):
+        self.logic = ParameterWatch(kind, layer, i, k, learning_rate=learning_rate, **kwargs)
         if warmup:
-            self.watch.step(warmup)
+            self.logic.step(warmup)
         self.train_steps = int(train_steps)
-        style = {"description_width": "120px"}
-        lay = W.Layout(width="300px")
-        sizes = self.watch.sizes
+        make = Controls(label_width="120px", width="300px")
+        sizes = self.logic.sizes
         self.controls = {
-            "layer": W.IntSlider(value=layer, min=1, max=len(sizes) - 1, description="Layer j",
-                                 style=style, layout=lay, continuous_update=False),
-            "i": W.IntSlider(value=i, min=1, max=sizes[layer], description="Unit i (layer j)",
-                             style=style, layout=lay, continuous_update=False),
-            "learning_rate": W.FloatLogSlider(value=learning_rate, base=10, min=-3, max=1, step=0.1,
-                                              description="Learning rate η", style=style, layout=lay,
-                                              continuous_update=False),
+            "layer": make(W.IntSlider, "Layer j", value=layer, min=1, max=len(sizes) - 1),
+            "i": make(W.IntSlider, "Unit i (layer j)", value=i, min=1, max=sizes[layer]),
+            "learning_rate": make.learning_rate(learning_rate),
         }
         if kind == "W":
-            self.controls["k"] = W.IntSlider(value=k, min=1, max=sizes[layer - 1], description="Input k (layer j−1)",
-                                             style=style, layout=lay, continuous_update=False)
-        self.buttons = {
-            "step": W.Button(description="Step", tooltip="one gradient-descent step"),
-            "train": W.Button(description=f"Train {self.train_steps}", tooltip=f"{self.train_steps} steps"),
-            "reset": W.Button(description="Reset", tooltip="fresh network, same seed"),
-        }
-        self.buttons["step"].on_click(lambda _: self.step())
-        self.buttons["train"].on_click(lambda _: self.train())
-        self.buttons["reset"].on_click(lambda _: self.reset())
-        for c in self.controls.values():
-            c.observe(self._on_change, names="value")
-        self.status = W.HTML()
-        self.image = W.Image(format="png", layout=W.Layout(width="840px"))
+            self.controls["k"] = make(W.IntSlider, "Input k (layer j−1)", value=k, min=1, max=sizes[layer - 1])
         c = self.controls
-        left = [c["layer"], c["i"]] + ([c["k"]] if "k" in c else [])
-        self.widget = W.VBox([W.HBox([W.VBox(left), W.VBox([c["learning_rate"]])]),
-                              W.HBox(list(self.buttons.values())), self.status, self.image])
+        self._build(
+            ([c["layer"], c["i"]] + ([c["k"]] if "k" in c else []), [c["learning_rate"]]),
+            self.trainer_buttons(
+                step_tip="one gradient-descent step",
+                train_tip=f"{self.train_steps} steps",
+                reset_tip="fresh network, same seed",
+            ),
+            width="840px",
+        )
         self.refresh()
 
-    def _on_change(self, change) -> None:
-        c, w = self.controls, self.watch
+    def _on_control(self, change) -> None:
+        c, w = self.controls, self.logic
         if change["owner"] is c["learning_rate"]:
             w.learning_rate = float(change["new"])
             w.diverged = None
@@ -251,32 +247,39 @@ class ParameterWatchExplorer:
             c["k"].max = w.sizes[layer - 1]
         w.select(layer, c["i"].value, c["k"].value if "k" in c else 1)
         steps = w.steps
-        w.reset()            # rebuild the history for the newly watched parameter
+        w.reset()  # rebuild the history for the newly watched parameter
         w.step(steps)
         self.refresh()
 
-    def step(self) -> None:
-        self.watch.step(1)
-        self.refresh()
-
-    def train(self) -> None:
-        self.watch.step(self.train_steps)
-        self.refresh()
-
-    def reset(self) -> None:
-        self.watch.reset()
-        self.refresh()
-
-    def refresh(self) -> None:
-        w = self.watch
+    def status_html(self) -> str:
+        w, name = self.logic, _symbols(self.logic)
         h = w.history
-        eq = "Eq. (3): Σ_s ϕ_i,s a_k,s" if w.kind == "W" else "Eq. (4): Σ_s ϕ_i,s"
-        text = (f"step {w.steps}: {w.name} = {h['value'][-1]:.5g}, ∂L/∂{w.name} = {h['gradient'][-1]:.4g} "
-                f"({eq} = {h['rebuilt'][-1]:.4g}), loss = {h['loss'][-1]:.4f}")
-        if w.diverged:
-            text += f"<br><b>{w.diverged}</b>"
-        self.status.value = f"<code>{text}</code>"
-        self.image.value = w.png()
+        text = (
+            f"step {w.steps}: {name['html']} = {h['value'][-1]:.5g}, ∂L/∂{name['html']} = {h['gradient'][-1]:.4g} "
+            f"(Eq. ({name['eq']}): Σ<sub>s</sub> {name['terms_html']} = {h['rebuilt'][-1]:.4g}), "
+            f"loss = {h['loss'][-1]:.4f}"
+        )
+        return f"<code>{text}</code>"
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def figure(self, size=(10.5, 3.3), dpi: int = 80) -> Figure:
+        w, name = self.logic, _symbols(self.logic)
+        fig = Figure(figsize=size, dpi=dpi)
+        ax1, ax2, ax3 = _axes(fig)
+        h = w.history
+        ax1.plot(h["step"], h["value"], color="tab:blue")
+        ax1.set_title(f"value of ${name['tex']}$", fontsize=10)
+        ax1.set_xlabel("step")
+        ax2.plot(h["step"], h["gradient"], color="tab:red", label=rf"$\partial L/\partial {name['tex']}$ (mlp_lib)")
+        ax2.plot(h["step"], h["rebuilt"], ":", color="black", label=rf"$\sum_s {name['terms_tex']}$ (Eq. {name['eq']})")
+        ax2.axhline(0, color="gray", lw=0.6)
+        ax2.set_title(rf"gradient $\partial L/\partial {name['tex']}$", fontsize=10)
+        ax2.set_xlabel("step")
+        ax2.legend(fontsize=7)
+        c = w.contributions(w.last_gradients)
+        ax3.hist(c, bins=25, color="tab:purple")
+        ax3.axvline(0, color="gray", lw=0.6)
+        ax3.set_title(
+            f"per-sample terms at step {w.steps}\n(sum = {np.sum(c):.3g}, loss = {h['loss'][-1]:.3f})", fontsize=9
+        )
+        ax3.set_xlabel(f"${name['terms_tex']}$")
+        return fig

@@ -1,22 +1,23 @@
 """Eq. (2) at work: the error signal ϕ^j travelling backwards, one layer per click.
 
-:class:`BackwardStepper` is the logic (no display). It holds a small deep
-network ``2 → units → … → units → 1`` (hidden activation of your choice,
-sigmoid output with binary cross-entropy) and a fixed batch of the two-moons
-data. :meth:`BackwardStepper.start` runs the forward pass and Eq. (1) for ϕ^J;
-each :meth:`BackwardStepper.next_layer` applies Eq. (2) once with
-:func:`mlp_lib.backprop.hidden_layer_error`, producing ϕ^j from w^{j+1},
-ϕ^{j+1} and σ'(z^j). :meth:`BackwardStepper.train` takes gradient-descent steps
-on the same data (so you can see how the backward pass changes as the network
-learns) and starts the backward pass again.
+:class:`Recursion` is the logic (no display). It holds a small deep network
+``2 → units → … → units → 1`` (hidden activation of your choice, sigmoid output
+with binary cross-entropy) and a fixed batch of the two-moons data.
+:meth:`Recursion.start` runs the forward pass and Eq. (1) for ϕ^J; each
+:meth:`Recursion.next_layer` applies Eq. (2) once with
+:func:`mlp_lib.backprop.hidden_layer_error`, producing ϕ^j from w^{j+1}, ϕ^{j+1}
+and σ'(z^j). :meth:`Recursion.train` takes gradient-descent steps on the same
+data (so you can see how the backward pass changes as the network learns) and
+starts the backward pass again.
 
-:class:`RecursionExplorer` is the ipywidgets view: depth, width, activation,
-seed and learning-rate controls, Next layer / Full pass / Train / Reset buttons,
-and a picture (matplotlib Agg → PNG in an ``ipywidgets.Image``).
+:class:`RecursionView` is the ipywidgets view: depth, width, activation, seed
+and learning-rate controls, Next layer / Full pass / Train / Reset buttons, and
+a picture (matplotlib Agg → PNG in an ``ipywidgets.Image``). Both of its panels
+and its status line show the same sample, the first of the batch: Eq. (2) is
+elementwise per sample, so one sample's numbers multiply out exactly.
 """
 
 from __future__ import annotations
-
 
 import ipywidgets as W
 import numpy as np
@@ -27,13 +28,13 @@ from .. import datasets
 from ..backprop import hidden_layer_error, output_layer_error
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
-from .rendering import figure_png
+from ..validation import int_in_range, one_of, positive_float, positive_int
+from .controls import Button, Controls, TrainerPanel
 
 HIDDEN = ("sigmoid", "tanh", "relu")
 
 
-
-class BackwardStepper:
+class Recursion:
     """A deep network and its backward pass, computed one layer at a time.
 
     Parameters
@@ -56,22 +57,36 @@ class BackwardStepper:
         The layer whose ϕ was computed last (J after :meth:`start`, 1 when done).
     """
 
-    def __init__(self, hidden_layers: int = 5, units: int = 4, activation: str = "sigmoid", seed: int = 0,
-                 learning_rate: float = 0.5, batch: int = 64):
-        if activation not in HIDDEN:
-            raise ValueError(f"expected activation among {list(HIDDEN)}, got {activation!r}")
-        if not 1 <= int(hidden_layers) <= 8:
-            raise ValueError(f"expected hidden_layers in 1 … 8, got {hidden_layers}")
-        if not 1 <= int(units) <= 16:
-            raise ValueError(f"expected units in 1 … 16, got {units}")
-        self.hidden_layers, self.units, self.activation = int(hidden_layers), int(units), activation
-        self.seed, self.learning_rate, self.batch = int(seed), float(learning_rate), int(batch)
+    def __init__(
+        self,
+        hidden_layers: int = 5,
+        units: int = 4,
+        activation: str = "sigmoid",
+        seed: int = 0,
+        learning_rate: float = 0.5,
+        batch: int = 64,
+    ):
+        self.activation = one_of(activation, "activation", HIDDEN)
+        self.hidden_layers = int_in_range(hidden_layers, "hidden_layers", 1, 8)
+        self.units = int_in_range(units, "units", 1, 16)
+        self.seed, self.learning_rate = int(seed), positive_float(learning_rate, "learning_rate")
+        self.batch = positive_int(batch, "batch")
         data = datasets.moons(n=self.batch, noise=0.2, seed=self.seed)
         x = data.x
         self.x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
         self.y = data.targets("bce")
-        self.model = MLP([2] + [self.units] * self.hidden_layers + [1], hidden=activation, output="sigmoid",
-                         loss="bce", seed=self.seed, fused=False)
+        self.reset()
+
+    def reset(self) -> None:
+        """A fresh network from the seed (same initial weights), then :meth:`start`."""
+        self.model = MLP(
+            [2] + [self.units] * self.hidden_layers + [1],
+            hidden=self.activation,
+            output="sigmoid",
+            loss="bce",
+            seed=self.seed,
+            fused=False,
+        )
         self.steps = 0
         self.diverged = None
         self.start()
@@ -125,9 +140,14 @@ class BackwardStepper:
             "phi": self.phi[j],
         }
 
-    def norms(self) -> list:
-        """‖ϕ^j‖ (Frobenius over units and samples) for j = 1 … J, NaN where not yet computed."""
-        return [float(np.linalg.norm(p)) if p is not None else np.nan for p in self.phi[1:]]
+    def norms(self, sample: int | None = None) -> list:
+        """‖ϕ^j‖ for j = 1 … J, NaN where not yet computed.
+
+        Over the whole batch (Frobenius over units and samples) by default, or of one sample's
+        column ϕ^j[:, sample].
+        """
+        cols = slice(None) if sample is None else int(sample)
+        return [float(np.linalg.norm(p[:, cols])) if p is not None else np.nan for p in self.phi[1:]]
 
     def train(self, steps: int = 100) -> bool:
         """Full-batch gradient-descent steps on the batch, then a fresh backward pass up to ϕ^J."""
@@ -144,23 +164,131 @@ class BackwardStepper:
     def loss(self) -> float:
         return self.model._loss(self.fp, self.y)
 
-    # ------------------------------------------------------------------
+
+class RecursionView(TrainerPanel):
+    """ipywidgets view of a :class:`Recursion`; displays as :attr:`widget`.
+
+    Both panels and the status line show :attr:`SAMPLE`, the first sample of the batch.
+    """
+
+    #: the sample (column of the batch) shown
+    SAMPLE = 0
+
+    def __init__(
+        self,
+        hidden_layers: int = 5,
+        units: int = 4,
+        activation: str = "sigmoid",
+        seed: int = 0,
+        learning_rate: float = 0.5,
+        train_steps: int = 100,
+        full_pass: bool = False,
+    ):
+        self.train_steps = int(train_steps)
+        self.logic = Recursion(hidden_layers, units, activation, seed, learning_rate)
+        if full_pass:  # start with the whole backward pass done (a meaningful first picture)
+            self.logic.full_pass()
+        make = Controls(label_width="110px", width="300px")
+        self.controls = {
+            "hidden_layers": make(W.IntSlider, "Hidden layers", value=hidden_layers, min=1, max=8),
+            "units": make(W.IntSlider, "Units per layer", value=units, min=1, max=16),
+            "activation": make(W.Dropdown, "Hidden σ", options=list(HIDDEN), value=activation),
+            "seed": make(W.IntSlider, "Seed", value=seed, min=0, max=20),
+            "learning_rate": make.learning_rate(learning_rate),
+        }
+        c = self.controls
+        buttons = (
+            Button("next_layer", "Next layer", "apply Eq. (2) once", icon="step-backward"),
+            Button("full_pass", "Full pass", "apply Eq. (2) down to layer 1", icon="fast-backward"),
+            Button(
+                "train",
+                "Train",
+                f"{self.train_steps} gradient-descent steps, then restart the pass",
+                icon="play",
+                style="success",
+            ),
+            Button("reset", "Reset", "a fresh network from the settings", icon="undo"),
+        )
+        self._build(
+            ([c["hidden_layers"], c["units"], c["activation"]], [c["seed"], c["learning_rate"]]), buttons, width="800px"
+        )
+        self.refresh()
+
+    def _on_control(self, change) -> None:
+        if change["owner"] is self.controls["learning_rate"]:
+            self.logic.learning_rate = float(change["new"])
+            self.logic.diverged = None
+            return
+        super()._on_control(change)
+
+    def make_logic(self) -> Recursion:
+        c = self.controls
+        return Recursion(
+            c["hidden_layers"].value, c["units"].value, c["activation"].value, c["seed"].value, c["learning_rate"].value
+        )
+
+    def _advance(self, steps: int) -> bool:
+        return self.logic.train(steps)
+
+    def next_layer(self) -> None:
+        """Eq. (2) once; after ϕ^1, start the backward pass again."""
+        if self.logic.done:
+            self.logic.start()
+        else:
+            self.logic.next_layer()
+        self.refresh()
+
+    def full_pass(self) -> None:
+        self.logic.full_pass()
+        self.refresh()
+
+    def status_html(self) -> str:
+        s = self.logic
+        p = s.parts()
+        J = s.J
+        if p is None:
+            text = (
+                f"ϕ<sup>{J}</sup> from Eq. (1). Next: ϕ<sup>{J - 1}</sup> = "
+                f"((w<sup>{J}</sup>)<sup>T</sup> ϕ<sup>{J}</sup>) ∘ σ′(z<sup>{J - 1}</sup>)."
+            )
+        else:
+            j, n = p["j"], self.SAMPLE
+            W_next, phi_next = s.model.W[j + 1], s.phi[j + 1][:, n]
+            terms = " + ".join(f"({W_next[k, 0]:.3g})({phi_next[k]:.3g})" for k in range(min(3, W_next.shape[0])))
+            if W_next.shape[0] > 3:
+                terms += " + …"
+            text = (
+                f"ϕ<sub>1</sub><sup>{j}</sup> = Σ<sub>k</sub> w<sup>{j + 1}</sup><sub>k,1</sub> "
+                f"ϕ<sup>{j + 1}</sup><sub>k</sub> · σ′(z<sup>{j}</sup><sub>1</sub>) = [{terms}] · "
+                f"{p['dsigma'][0, n]:.3g} = {p['phi'][0, n]:.3g}   (unit 1, first sample of the batch)"
+            )
+        return f"<code>{text}</code>"
+
     def figure(self, size=(10.0, 3.8), dpi: int = 80) -> Figure:
+        s, n = self.logic, self.SAMPLE
         fig = Figure(figsize=size, dpi=dpi)
         fig.subplots_adjust(left=0.07, right=0.97, bottom=0.16, top=0.86, wspace=0.3)
         ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.2, 1.0])
-        J = self.J
-        p = self.parts()
+        J = s.J
+        p = s.parts()
         if p is None:
-            ax1.text(0.5, 0.5, f"ϕ^{J} (output layer) comes from Eq. (1).\nPress 'Next layer' to apply Eq. (2).",
-                     ha="center", va="center", transform=ax1.transAxes)
+            ax1.text(
+                0.5,
+                0.5,
+                f"$\\phi^{{{J}}}$ (output layer) comes from Eq. (1).\nPress 'Next layer' to apply Eq. (2).",
+                ha="center",
+                va="center",
+                transform=ax1.transAxes,
+            )
             ax1.set_axis_off()
         else:
-            j, n = p["j"], p["phi"].shape[0]
-            s = 0  # first sample of the batch
-            cols = [("(w^%d)ᵀ ϕ^%d" % (j + 1, j + 1), p["back"][:, s]), ("σ′(z^%d)" % j, p["dsigma"][:, s]),
-                    ("ϕ^%d" % j, p["phi"][:, s])]
-            rows = min(n, 8)
+            j, units = p["j"], p["phi"].shape[0]
+            cols = [
+                (f"$(w^{{{j + 1}}})^{{\\mathsf{{T}}}} \\phi^{{{j + 1}}}$", p["back"][:, n]),
+                (f"$\\sigma'(z^{{{j}}})$", p["dsigma"][:, n]),
+                (f"$\\phi^{{{j}}}$", p["phi"][:, n]),
+            ]
+            rows = min(units, 8)
             ax1.set_xlim(0, 7)
             ax1.set_ylim(rows + 0.2, -1.0)
             ax1.set_axis_off()
@@ -176,16 +304,13 @@ class BackwardStepper:
                     ax1.text(x0 + 2.0, rows / 2, "∘" if c == 0 else "=", ha="center", va="center", fontsize=16)
             for i in range(rows):
                 ax1.text(0.3, i + 0.45, f"i={i + 1}", ha="center", va="center", fontsize=8, color="gray")
-            more = f" (first 8 of {n} units)" if n > rows else ""
-            ax1.set_title(f"Eq. (2) for layer j = {j}, first sample{more}", fontsize=10)
-        norms = self.norms()
+            more = f" (first 8 of {units} units)" if units > rows else ""
+            ax1.set_title(f"Eq. (2) for layer $j = {j}$, first sample{more}", fontsize=10)
+        norms = s.norms(sample=n)
         layers = np.arange(1, J + 1)
-        colors = ["tab:red" if k == self.current else "tab:blue" for k in layers]
+        colors = ["tab:red" if k == s.current else "tab:blue" for k in layers]
         shown = np.where(np.isnan(norms), 0.0, norms)
         ax2.bar(layers, np.maximum(shown, 1e-12), color=colors)
-        for k, v in zip(layers, norms):
-            if np.isnan(v):
-                pass
         ax2.set_yscale("log")
         finite = [v for v in norms if np.isfinite(v) and v > 0]
         lo = min(finite) if finite else 1e-3
@@ -195,109 +320,10 @@ class BackwardStepper:
             if np.isnan(v):
                 ax2.text(k, lo / 5, "?", ha="center", va="bottom", fontsize=11, color="gray")
         ax2.set_xticks(layers)
-        ax2.set_xlabel("layer j (J = output)")
-        ax2.set_ylabel("‖ϕ^j‖")
-        ax2.set_title(f"{self.activation}, {self.hidden_layers} hidden × {self.units}; "
-                      f"step {self.steps}, loss {self.loss():.3f}", fontsize=10)
+        ax2.set_xlabel("layer $j$ ($J$ = output)")
+        ax2.set_ylabel("$\\|\\phi^j\\|$ of the first sample")
+        ax2.set_title(
+            f"{s.activation}, {s.hidden_layers} hidden × {s.units}; step {s.steps}, batch loss {s.loss():.3f}",
+            fontsize=10,
+        )
         return fig
-
-    def png(self, **kwargs) -> bytes:
-        return figure_png(self.figure(**kwargs))
-
-
-class RecursionExplorer:
-    """ipywidgets view of a :class:`BackwardStepper`; displays as :attr:`widget`."""
-
-    def __init__(self, hidden_layers: int = 5, units: int = 4, activation: str = "sigmoid", seed: int = 0,
-                 learning_rate: float = 0.5, train_steps: int = 100, full_pass: bool = False):
-        self.train_steps = int(train_steps)
-        self.stepper = BackwardStepper(hidden_layers, units, activation, seed, learning_rate)
-        if full_pass:   # start with the whole backward pass done (a meaningful first picture)
-            self.stepper.full_pass()
-        style = {"description_width": "110px"}
-        lay = W.Layout(width="300px")
-        self.controls = {
-            "hidden_layers": W.IntSlider(value=hidden_layers, min=1, max=8, description="Hidden layers",
-                                         style=style, layout=lay, continuous_update=False),
-            "units": W.IntSlider(value=units, min=1, max=16, description="Units per layer",
-                                 style=style, layout=lay, continuous_update=False),
-            "activation": W.Dropdown(options=list(HIDDEN), value=activation, description="Hidden σ",
-                                     style=style, layout=lay),
-            "seed": W.IntSlider(value=seed, min=0, max=20, description="Seed", style=style, layout=lay,
-                                continuous_update=False),
-            "learning_rate": W.FloatLogSlider(value=learning_rate, base=10, min=-3, max=1, step=0.1,
-                                              description="Learning rate", style=style, layout=lay,
-                                              continuous_update=False),
-        }
-        self.buttons = {
-            "next": W.Button(description="Next layer", tooltip="apply Eq. (2) once"),
-            "full": W.Button(description="Full pass", tooltip="apply Eq. (2) down to layer 1"),
-            "train": W.Button(description=f"Train {self.train_steps}", tooltip="gradient-descent steps, then restart"),
-            "reset": W.Button(description="Reset", tooltip="a fresh network from the settings"),
-        }
-        self.buttons["next"].on_click(lambda _: self.next_layer())
-        self.buttons["full"].on_click(lambda _: self.full_pass())
-        self.buttons["train"].on_click(lambda _: self.train())
-        self.buttons["reset"].on_click(lambda _: self.reset())
-        for name, c in self.controls.items():
-            c.observe(self._on_change, names="value")
-        self.status = W.HTML()
-        self.image = W.Image(format="png", layout=W.Layout(width="800px"))
-        c = self.controls
-        self.widget = W.VBox([
-            W.HBox([W.VBox([c["hidden_layers"], c["units"], c["activation"]]),
-                    W.VBox([c["seed"], c["learning_rate"]])]),
-            W.HBox(list(self.buttons.values())),
-            self.status,
-            self.image,
-        ])
-        self.refresh()
-
-    def _on_change(self, change) -> None:
-        if change["owner"] is self.controls["learning_rate"]:
-            self.stepper.learning_rate = float(change["new"])
-            self.stepper.diverged = None
-            return
-        self.reset()
-
-    def reset(self) -> None:
-        c = self.controls
-        self.stepper = BackwardStepper(c["hidden_layers"].value, c["units"].value, c["activation"].value,
-                                       c["seed"].value, c["learning_rate"].value)
-        self.refresh()
-
-    def next_layer(self) -> None:
-        if self.stepper.done:   # wrap around: start the backward pass again
-            self.stepper.start()
-        else:
-            self.stepper.next_layer()
-        self.refresh()
-
-    def full_pass(self) -> None:
-        self.stepper.full_pass()
-        self.refresh()
-
-    def train(self) -> None:
-        self.stepper.train(self.train_steps)
-        self.refresh()
-
-    def refresh(self) -> None:
-        s = self.stepper
-        p = s.parts()
-        if p is None:
-            text = f"ϕ^{s.J} from Eq. (1). Next: ϕ^{s.J - 1} = ((w^{s.J})ᵀ ϕ^{s.J}) ∘ σ′(z^{s.J - 1})."
-        else:
-            j = p["j"]
-            W_next, phi_next = s.model.W[j + 1], s.phi[j + 1][:, 0]
-            terms = " + ".join(f"({W_next[k, 0]:.3g})({phi_next[k]:.3g})" for k in range(min(3, W_next.shape[0])))
-            if W_next.shape[0] > 3:
-                terms += " + …"
-            text = (f"ϕ_1^{j} = Σ_k w_(k,1)^{j + 1} ϕ_k^{j + 1} · σ′(z_1^{j}) = [{terms}] · "
-                    f"{p['dsigma'][0, 0]:.3g} = {p['phi'][0, 0]:.3g}   (first sample)")
-        if s.diverged:
-            text += f"<br><b>{s.diverged}</b>"
-        self.status.value = f"<code>{text}</code>"
-        self.image.value = s.png()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

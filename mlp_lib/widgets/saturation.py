@@ -7,28 +7,24 @@ one sample:
 * MSE:  ϕ^J = 2 (σ(z) − y) σ'(z)     — vanishes on a confidently *wrong* output too;
 * BCE:  ϕ^J = σ(z) − y               — the 1/(σ(1 − σ)) of ∇_{a^J} L cancels σ'.
 
-:class:`SaturationRace` trains the logit itself (think of it as the output
-bias b^J with everything else frozen: by Eq. (4) its gradient is ϕ^J) from the
-same starting point with both losses and records |ŷ − y|; :class:`SaturationWidget`
-is its ipywidgets view (starting logit, target and learning-rate controls,
-Step / Train / Reset buttons, one PNG figure). Tests drive both without a browser.
+:class:`Saturation` (the logic, no display) trains the logit itself (think of it as the output
+bias b^J with everything else frozen: by Eq. (4) its gradient is ϕ^J) from the same starting
+point with both losses and records |ŷ − y|. :class:`SaturationView` is its ipywidgets view
+(starting logit, target and learning-rate controls, Step / Train / Reset, one PNG figure).
+Tests drive both without a browser.
 """
 
 from __future__ import annotations
 
-
 import ipywidgets as W
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ..activations import Sigmoid  # noqa: E402
-from ..backprop import output_layer_error  # noqa: E402
-from ..losses import BinaryCrossEntropy, MeanSquaredError  # noqa: E402
-from .controls import TrainerPanel
-from .rendering import figure_png
+from ..activations import Sigmoid
+from ..backprop import output_layer_error
+from ..losses import BinaryCrossEntropy, MeanSquaredError
+from ..validation import one_of, positive_float
+from .controls import Controls, TrainerPanel
 
 _sigmoid, _mse, _bce = Sigmoid(), MeanSquaredError(), BinaryCrossEntropy()
 
@@ -57,7 +53,7 @@ def output_errors(z, y) -> dict:
     }
 
 
-class SaturationRace:
+class Saturation:
     """Gradient descent on one logit with MSE and with BCE, from the same start.
 
     Parameters
@@ -78,11 +74,9 @@ class SaturationRace:
     LOSSES = ("mse", "bce")
 
     def __init__(self, logit=-6.0, target=1, learning_rate=1.0):
-        if target not in (0, 1):
-            raise ValueError(f"expected target 0 or 1, got {target!r}")
-        if not learning_rate > 0:
-            raise ValueError(f"expected a positive learning rate, got {learning_rate!r}")
-        self.logit, self.target, self.learning_rate = float(logit), int(target), float(learning_rate)
+        self.target = int(one_of(target, "target", (0, 1)))
+        self.learning_rate = positive_float(learning_rate, "learning_rate")
+        self.logit = float(logit)
         self.reset()
 
     def reset(self) -> None:
@@ -106,96 +100,85 @@ class SaturationRace:
             for name in self.LOSSES:
                 self.history[name].append(self.error(name))
 
-    # ------------------------------------------------------------------
-    def figure_png(self, dpi: int = 72) -> bytes:
-        """Three panels: σ and σ'; |ϕ^J| for MSE and BCE with each run's position; error over steps."""
-        grid = np.linspace(-10, 10, 401)
-        curves = output_errors(grid, self.target)
-        fig, axes = plt.subplots(1, 3, figsize=(12.0, 3.5), dpi=dpi)
-        try:
-            ax = axes[0]
-            ax.plot(grid, curves["sigma"], label="σ(z)")
-            ax.plot(grid, curves["dsigma"], label="σ'(z) = σ(1 − σ)")
-            ax.axhline(0.25, color="0.7", ls=":", lw=1)
-            ax.set_xlabel("logit z")
-            ax.set_title("sigmoid and its derivative")
-            ax.legend(loc="upper left", fontsize=8)
 
-            ax = axes[1]
-            colors = {"mse": "C3", "bce": "C2"}
-            labels = {"mse": "MSE: 2(σ − y)σ'", "bce": "BCE: σ − y"}
-            for name in self.LOSSES:
-                ax.plot(grid, np.abs(curves[f"phi_{name}"]) + 1e-12, color=colors[name], label=labels[name])
-                ax.plot([self.z[name]], [abs(self.phi(name)) + 1e-12], "o", color=colors[name], ms=8)
-            ax.set_yscale("log")
-            ax.set_ylim(1e-5, 2)
-            ax.set_yticks([1e-4, 1e-2, 1], ["1e-4", "0.01", "1"])
-            ax.minorticks_off()
-            ax.set_xlabel("logit z")
-            ax.set_title(f"|ϕ^J| for target y = {self.target} (dots: the runs)")
-            ax.legend(loc="lower center", fontsize=8)
-
-            ax = axes[2]
-            for name in self.LOSSES:
-                ax.plot(self.history["step"], self.history[name], color=colors[name], label=name.upper())
-            ax.set_ylim(-0.03, 1.03)
-            ax.set_xlabel("step")
-            ax.set_title("error |ŷ − y| while training")
-            ax.legend(loc="upper right", fontsize=8)
-            # fixed margins: tight_layout costs more than the drawing itself
-            fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
-            return figure_png(fig)
-        finally:
-            plt.close(fig)
-
-
-class SaturationWidget(TrainerPanel):
-    """ipywidgets view of a :class:`SaturationRace`.
+class SaturationView(TrainerPanel):
+    """ipywidgets view of a :class:`Saturation`.
 
     Controls: *Start logit*, *Target y*, *Learning rate* (changing one restarts
     both runs); buttons *Step* (1 step), *Train* (``train_steps`` steps), *Reset*.
     """
 
+    COLORS = {"mse": "C3", "bce": "C2"}
+
     def __init__(self, logit=-6.0, target=1, learning_rate=1.0, *, train_steps: int = 50):
         self.train_steps = int(train_steps)
-        self.race = SaturationRace(logit, target, learning_rate)
-        style = {"description_width": "95px"}
-        self.logit = W.FloatSlider(value=logit, min=-10, max=10, step=0.5, description="Start logit",
-                                   style=style, continuous_update=False)
-        self.target = W.Dropdown(options=[("1", 1), ("0", 0)], value=target, description="Target y", style=style)
-        self.learning_rate = W.FloatLogSlider(value=learning_rate, base=10, min=-2, max=1.5, step=0.1,
-                                              description="Learning rate", readout_format=".2g", style=style,
-                                              continuous_update=False)
+        self.logic = Saturation(logit, target, learning_rate)
+        make = Controls(label_width="95px")
+        self.logit = make(W.FloatSlider, "Start logit", value=logit, min=-10, max=10, step=0.5)
+        self.target = make(W.Dropdown, "Target y", options=[("1", 1), ("0", 0)], value=target)
+        self.learning_rate = make.learning_rate(learning_rate, lo=-2, hi=1.5)
         self._build(
             (self.logit, self.target, self.learning_rate),
-            step_tip="one gradient step", train_tip=f"{self.train_steps} gradient steps",
-            reset_tip="back to the start logit",
+            self.trainer_buttons(
+                step_tip="one gradient step",
+                train_tip=f"{self.train_steps} gradient steps",
+                reset_tip="back to the start logit",
+            ),
         )
         self.refresh()
 
-    def _on_control(self, _change) -> None:
-        self.race = SaturationRace(self.logit.value, self.target.value, self.learning_rate.value)
-        self.refresh()
+    @property
+    def race(self) -> Saturation:
+        """The two runs shown (:attr:`logic`; the name the chapter uses)."""
+        return self.logic
 
-    def step(self) -> None:
-        self.race.step(1)
-        self.refresh()
+    def make_logic(self) -> Saturation:
+        return Saturation(self.logit.value, self.target.value, self.learning_rate.value)
 
-    def train(self, steps: int | None = None) -> None:
-        self.race.step(self.train_steps if steps is None else steps)
-        self.refresh()
-
-    def reset(self) -> None:
-        self.race.reset()
-        self.refresh()
-
-    def status_text(self) -> str:
-        r = self.race
+    def status_html(self) -> str:
+        r = self.logic
         parts = [f"step {r.history['step'][-1]}"]
         for name in r.LOSSES:
-            parts.append(f"{name.upper()}: z = {r.z[name]:.2f}, ϕ^J = {r.phi(name):.2e}, |ŷ − y| = {r.error(name):.3f}")
+            parts.append(
+                f"{name.upper()}: z = {r.z[name]:.2f}, ϕ<sup>J</sup> = {r.phi(name):.2e}, |ŷ − y| = {r.error(name):.3f}"
+            )
         return " · ".join(parts)
 
-    def refresh(self) -> None:
-        self.status.value = self.status_text()
-        self.image.value = self.race.figure_png()
+    def figure(self, dpi: int = 72) -> Figure:
+        """Three panels: σ and σ'; |ϕ^J| for MSE and BCE with each run's position; error over steps."""
+        r = self.logic
+        grid = np.linspace(-10, 10, 401)
+        curves = output_errors(grid, r.target)
+        fig = Figure(figsize=(12.0, 3.5), dpi=dpi)
+        axes = fig.subplots(1, 3)
+        ax = axes[0]
+        ax.plot(grid, curves["sigma"], label="σ(z)")
+        ax.plot(grid, curves["dsigma"], label="σ'(z) = σ(1 − σ)")
+        ax.axhline(0.25, color="0.7", ls=":", lw=1)
+        ax.set_xlabel("logit z")
+        ax.set_title("sigmoid and its derivative")
+        ax.legend(loc="upper left", fontsize=8)
+
+        ax = axes[1]
+        labels = {"mse": "MSE: 2(σ − y)σ'", "bce": "BCE: σ − y"}
+        for name in r.LOSSES:
+            ax.plot(grid, np.abs(curves[f"phi_{name}"]) + 1e-12, color=self.COLORS[name], label=labels[name])
+            ax.plot([r.z[name]], [abs(r.phi(name)) + 1e-12], "o", color=self.COLORS[name], ms=8)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-5, 2)
+        ax.set_yticks([1e-4, 1e-2, 1], ["1e-4", "0.01", "1"])
+        ax.minorticks_off()
+        ax.set_xlabel("logit z")
+        ax.set_title(rf"$|\phi^J|$ for target $y = {r.target}$ (dots: the runs)")
+        ax.legend(loc="lower center", fontsize=8)
+
+        ax = axes[2]
+        for name in r.LOSSES:
+            ax.plot(r.history["step"], r.history[name], color=self.COLORS[name], label=name.upper())
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("step")
+        ax.set_title("error |ŷ − y| while training")
+        ax.legend(loc="upper right", fontsize=8)
+        # fixed margins: tight_layout costs more than the drawing itself
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
+        return fig

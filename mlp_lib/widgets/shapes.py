@@ -11,9 +11,9 @@ records the shape of every array the book names::
 
 The shapes are *measured* on the arrays mlp_lib returns, not computed from a
 formula, so the table is a check of the library as much as an illustration.
-:class:`ShapeExplorer` is the ipywidgets view (sliders for the sizes and the
-batch size, an HTML table); its logic lives in plain methods so tests can drive
-it without a browser.
+:class:`Shapes` is the logic (the layer sizes, the batch size and the measured
+rows; no display); :class:`ShapesView` is the ipywidgets view (sliders for the
+sizes and the batch size, a summary line, the table from :func:`shape_table_html`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import ipywidgets as W
 import numpy as np
 
 from ..mlp import MLP
+from ..validation import positive_int
+from .controls import Controls, Panel
 
 #: columns of the table: (header as HTML, how to read the shape)
 COLUMNS = (
@@ -52,10 +54,8 @@ def shape_rows(sizes, m: int, seed: int = 0) -> list:
     ``W, b, z, a, phi, dW, db`` (each a shape tuple), plus a first entry
     ``{"j": 0, "a": (n_0, m)}`` for the input a^0.
     """
-    sizes = [int(n) for n in sizes]
-    m = int(m)
-    if m < 1:
-        raise ValueError(f"expected a batch size m ≥ 1, got {m}")
+    sizes = [positive_int(n, "each layer size") for n in sizes]
+    m = positive_int(m, "the batch size m")
     model = MLP(sizes, hidden="tanh", output="identity", loss="mse", seed=seed)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((sizes[0], m))
@@ -77,6 +77,26 @@ def shape_rows(sizes, m: int, seed: int = 0) -> list:
             }
         )
     return rows
+
+
+class Shapes:
+    """The shapes of every array of an ``MLP(sizes)`` on a batch of ``m`` samples.
+
+    Attributes
+    ----------
+    sizes : list of int
+        ``[n_0, …, n_J]``.
+    m : int
+    J : int
+    rows : list of dict
+        What :func:`shape_rows` measured.
+    """
+
+    def __init__(self, sizes, m: int, seed: int = 0):
+        self.rows = shape_rows(sizes, m, seed)
+        self.sizes = [int(n) for n in sizes]
+        self.m = int(m)
+        self.J = len(self.sizes) - 1
 
 
 def _fmt(shape) -> str:
@@ -104,7 +124,7 @@ def shape_table_html(rows) -> str:
     return "\n".join(out)
 
 
-class ShapeExplorer:
+class ShapesView(Panel):
     """Sliders for the network's sizes and the batch size; a live table of every array's shape.
 
     Parameters
@@ -117,55 +137,46 @@ class ShapeExplorer:
     ----------
     controls : dict of ipywidgets sliders, by name
     table : ipywidgets.HTML
-    widget : ipywidgets.VBox
+        The picture: the table of shapes.
     """
 
     def __init__(self, n_inputs=3, hidden_layers=1, units=4, n_outputs=2, m=5):
-        style = {"description_width": "150px"}
-        layout = W.Layout(width="380px")
+        make = Controls(label_width="150px", width="380px")
 
         def slider(value, lo, hi, description):
-            return W.IntSlider(value=value, min=lo, max=hi, description=description, style=style,
-                               layout=layout, continuous_update=False)
+            return make(W.IntSlider, description, value=value, min=lo, max=hi, description_allow_html=True)
 
         self.controls = {
-            "n_inputs": slider(n_inputs, 1, MAX_UNITS, "inputs n₀"),
+            "n_inputs": slider(n_inputs, 1, MAX_UNITS, "inputs n<sub>0</sub>"),
             "hidden_layers": slider(hidden_layers, 0, MAX_HIDDEN_LAYERS, "hidden layers (J − 1)"),
             "units": slider(units, 1, MAX_UNITS, "units per hidden layer"),
-            "n_outputs": slider(n_outputs, 1, MAX_UNITS, "outputs n_J"),
+            "n_outputs": slider(n_outputs, 1, MAX_UNITS, "outputs n<sub>J</sub>"),
             "m": slider(m, 1, MAX_BATCH, "batch size m"),
         }
-        self.summary = W.HTML()
         self.table = W.HTML()
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.widget = W.VBox([W.VBox(list(self.controls.values())), self.summary, self.table])
+        self.logic = self.make_logic()
+        self._build([list(self.controls.values())], status_label=None, picture=self.table)
         self.refresh()
 
     @property
     def sizes(self) -> list:
-        c = self.controls
-        return layer_sizes(c["n_inputs"].value, c["hidden_layers"].value, c["units"].value, c["n_outputs"].value)
+        return self.logic.sizes
 
     @property
     def m(self) -> int:
-        return int(self.controls["m"].value)
+        return self.logic.m
 
-    def rows(self) -> list:
-        return shape_rows(self.sizes, self.m)
+    def make_logic(self) -> Shapes:
+        c = self.controls
+        sizes = layer_sizes(c["n_inputs"].value, c["hidden_layers"].value, c["units"].value, c["n_outputs"].value)
+        return Shapes(sizes, c["m"].value)
 
-    def refresh(self) -> None:
-        """Rebuild the model for the current slider values and redraw the table."""
-        sizes = self.sizes
-        J = len(sizes) - 1
-        self.summary.value = (
-            f"<p style='margin:4px 0'>MLP({html.escape(str(sizes))}): J = {J} layer(s), "
-            f"batch of m = {self.m} sample(s) — shapes read off mlp_lib's arrays.</p>"
+    def status_html(self) -> str:
+        s = self.logic
+        return (
+            f"<p style='margin:4px 0'>MLP({html.escape(str(s.sizes))}): J = {s.J} layer(s), "
+            f"batch of m = {s.m} sample(s) — shapes read off mlp_lib's arrays.</p>"
         )
-        self.table.value = shape_table_html(self.rows())
 
-    def _on_change(self, _change) -> None:
-        self.refresh()
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def picture(self) -> str:
+        return shape_table_html(self.logic.rows)
