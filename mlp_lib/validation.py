@@ -112,26 +112,3 @@ def non_negative_float(value, name: str) -> float:
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"expected {name} to be a finite number ≥ 0, got {value}")
     return value
-
-
-def int_in_range(value, name: str, lo: int, hi: int) -> int:
-    """Return ``value`` as an ``int`` after checking it is a whole number in ``lo … hi``.
-
-    For a choice among a fixed set of whole numbers (a depth, a unit index, a class): anything
-    else, a bool or a float included, is a value outside that set, so a ``ValueError``.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"expected {name} to be an integer in {lo} … {hi}, got {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"expected {name} in {lo} … {hi}, got {value}")
-    return int(value)
-
-
-def one_of(value, name: str, choices):
-    """Return ``value`` after checking it is one of ``choices``: "expected kind 'W' or 'b', got 'z'"."""
-    choices = tuple(choices)
-    if value not in choices:
-        listed = [repr(c) for c in choices]
-        alternatives = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " or " + listed[-1]
-        raise ValueError(f"expected {name} {alternatives}, got {value!r}")
-    return value
