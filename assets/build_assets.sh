@@ -24,9 +24,17 @@ copy_anywidget() {
     cp "$src" "$out/anywidget/index.js"
 }
 
+# The book's own small script, loaded after the html manager on every page with widgets: it
+# switches off the controls of the widgets that need Python (see assets/static_widgets.js).
+copy_local() {
+    mkdir -p "$out/html-manager"
+    cp "$here/static_widgets.js" "$out/html-manager/static_widgets.js"
+}
+
 # Skip the npm work when the lock file has not changed since the last run.
 if [[ -f "$stamp" && "$stamp" -nt "$here/package-lock.json" && "$stamp" -nt "$0" ]]; then
     copy_anywidget
+    copy_local
     echo "offline assets are up to date ($out)"
     exit 0
 fi
@@ -109,5 +117,6 @@ cat > "$out/html-manager/widgets-config.js" <<'JS'
 JS
 
 copy_anywidget
+copy_local
 touch "$stamp"
 echo "offline assets ready: $(du -sh "$out" | cut -f1) in $out"
