@@ -192,8 +192,13 @@ class LivePlayground(anywidget.AnyWidget):
                 "and reports the weights) and press Step or Pause"
             )
         arch, params = w["config"], w["params"]
-        net = MLP(arch["layer_sizes"], hidden=arch["hidden"], output=arch["output"], loss=arch["loss"],
-                  fused=arch.get("fused", True))
+        net = MLP(
+            arch["layer_sizes"],
+            hidden=arch["hidden"],
+            output=arch["output"],
+            loss=arch["loss"],
+            fused=arch.get("fused", True),
+        )
         for j in range(1, net.J + 1):
             W = np.array(params[f"W{j}"], dtype=np.float64)
             b = np.array(params[f"b{j}"], dtype=np.float64)
