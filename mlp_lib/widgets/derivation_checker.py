@@ -72,18 +72,39 @@ class DerivationChecker:
         header = W.HTMLMath(
             f"<b>{html.escape(self.title)}</b><br>{html.escape(self.prompt)}"
             f"<br><small>Names you can use: <code>{html.escape(self.names_help)}</code>; functions: "
-            "<code>sigma, sigma_prime, sigmoid, relu, step, tanh, exp, log, sqrt, softmax, diag, T</code>.</small>"
+            "<code>sigma, sigma_prime, sigmoid, relu, step, tanh, cosh, sech, exp, log, sqrt, softmax, diag, sum, T</code>."
+            "</small>"
         )
         self.widget = W.VBox([header, W.HBox([self.text, self.button]), self.output])
 
     def check(self, text: str | None = None) -> CheckResult:
-        """Check ``text`` (default: the box's content), show and return the verdict."""
+        """Check ``text`` (default: the box's content), show and return the verdict.
+
+        The previous verdict is cleared first (``result`` is None while checking), and the
+        panel always leaves "checking…": an error of the checker itself is shown as an
+        undecided verdict naming it, never left as a traceback behind a stale ✓.
+        """
         if text is not None:
             self.text.value = text
+        self.result = None
         self.output.value = "<i>checking…</i>"
-        self.result = self._check(self.text.value)
-        self.output.value = render_result(self.result)
-        return self.result
+        self.button.disabled = True
+        try:
+            result = self._check(self.text.value)
+        except Exception as exc:  # a bug or a bad exercise spec: say so in the panel
+            result = CheckResult(False, f"the checker itself failed ({type(exc).__name__}: {exc}); "
+                                        "please report this answer to your instructor", decided=False)
+        except BaseException:  # interrupted (kernel stop): do not leave "checking…" behind
+            self.output.value = "<i>check interrupted</i>"
+            raise
+        finally:
+            self.button.disabled = False
+        self.result = result
+        try:
+            self.output.value = render_result(result)
+        except Exception as exc:
+            self.output.value = html.escape(f"? could not show the verdict ({type(exc).__name__}: {exc})")
+        return result
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
