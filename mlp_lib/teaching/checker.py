@@ -53,11 +53,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
-from sympy.core.function import AppliedUndef, Application
+from sympy.core.function import Application, AppliedUndef
 from sympy.core.operations import AssocOp, LatticeOp
 
-from . import parser as ep
 from ..symbolic import difference
+from . import parser as ep
 
 #: seconds the checker may spend on one answer (building, deciding, hints)
 DEFAULT_TIMEOUT = 5.0

@@ -469,7 +469,7 @@ class Namespace:
     values: dict
 
     @classmethod
-    def build(cls, variables, matrix_shapes=None, fixed=None) -> "Namespace":
+    def build(cls, variables, matrix_shapes=None, fixed=None) -> Namespace:
         """Scalar symbols for ``variables``, symbolic matrices for names in ``matrix_shapes``.
 
         ``matrix_shapes`` maps a name to ``(rows, cols)``; its entries are the real

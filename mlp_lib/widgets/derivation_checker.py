@@ -18,8 +18,8 @@ import html
 
 import ipywidgets as W
 
-from ..teaching.checker import CheckResult, check_expression, format_value
 from ..teaching.catalogue import Exercise, get_exercise
+from ..teaching.checker import CheckResult, check_expression, format_value
 
 
 class DerivationChecker:
