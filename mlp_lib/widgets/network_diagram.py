@@ -128,11 +128,13 @@ def _label_box(x, y, lines, *, size=12, side="right", color=INK, pad=4) -> str:
     ``(x, y)`` is the baseline of the first line at the box's left edge (``side="right"``),
     right edge (``"left"``) or centre (``"center"``).
     """
-    lh = round(size * 1.45, 1)
+    indices = any("<tspan" in frag for frag in lines)
+    lh = round(size * (1.75 if indices else 1.45), 1)  # room for a subscript above a superscript
     width = max(_text_width(frag, size) for frag in lines) + 2 * pad
-    height = (len(lines) - 1) * lh + size + 2 * pad + 3
+    rise, drop = (0.5 * size, 0.35 * size) if indices else (0, 0)  # superscripts above, subscripts below
+    height = (len(lines) - 1) * lh + size + 2 * pad + rise + drop
     left = x if side == "right" else x - width if side == "left" else x - width / 2
-    top = y - size - pad + 2
+    top = y - size - pad - rise + 1
     parts = [
         f'<rect x="{left:.1f}" y="{top:.1f}" width="{width:.1f}" height="{height:.1f}" rx="4" '
         f'fill="#fff" fill-opacity="0.92" stroke="#ddd"/>'
@@ -634,7 +636,7 @@ def _step_svg(lay: _Layout, step: Step, uid: str, n: int, total: int, label: str
             parts.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{lay.radius}" fill="none" stroke="{color}" stroke-width="2.4"/>'
             )
-            first = y + 4 - (len(lines) - 1) * 8.7
+            first = y + 4 - (len(lines) - 1) * 10.5
             # Labels go on the side away from the highlighted edges.
             if step.edges is not None and key == step.edges[0] - 1:
                 parts.append(_label_box(x - lay.radius - 6, first, lines, size=12, side="left", color=color))
@@ -720,7 +722,7 @@ def backward_stepper_html(model: MLP, x, y, *, max_width: int = 720) -> str:
     sizes = list(model.sizes)
     if max(sizes) > 5:
         raise ValueError(f"expected a small network (at most 5 units per layer) for the step-through, got {sizes}")
-    lay = _layout(sizes, 5, {}, top=30, row=72, bottom=6, radius=17, left=110, right=150)
+    lay = _layout(sizes, 5, {}, top=30, row=88, bottom=6, radius=17, left=110, right=150)
     uid = _uid("steps", sizes, [s.caption for s in steps])
     total = len(steps)
     frames, captions = [], []
