@@ -58,6 +58,12 @@ clean:
 	rm -rf _build _offline_assets assets/node_modules .pytest_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
+# The student edition: the same site with every solution left out (sphinx-exercise's hide_solutions),
+# also in its chapter downloads and handouts, into _build/student/html/ (see assets/student_edition.py).
+.PHONY: book-student
+book-student: venv assets
+	$(BIN)/python assets/student_edition.py _build/student
+
 # Student notebooks (solutions removed) and instructor notebooks (solutions kept) from the
 # chapters, in handouts/student/ and handouts/instructor/. Options: HANDOUT_ARGS="--execute".
 .PHONY: handouts

@@ -193,17 +193,6 @@ _CATALOGUE = [
         variants=(("(W.T @ phi) * sigma(z)", _EQ2_SIGMA),),
     ),
     Exercise(
-        "eq2-tanh-hidden", "eq2-recursion", "Eq. (2) for a tanh hidden layer",
-        "With W = w^{j+1} (2×3), phi = ϕ^{j+1} (2×1), z = z^j and a = a^j = tanh(z^j) (3×1), write ϕ^j "
-        "using a instead of z.",
-        "(W.T @ phi) * (1 - a**2)",
-        matrix_shapes={**_W_PHI_Z, "a": (3, 1)},
-        activation="tanh",
-        relations={"a": "sigma(z)"},
-        accepted=("(W.T @ phi) * (1 - tanh(z)**2)", "(W.T @ phi) * sigma_prime(z)"),
-        exercise="eq2-recursion-ex-1",
-    ),
-    Exercise(
         "eq3-matrix", "eq3-weight-gradient", "Eq. (3) in matrix form",
         "With phi = ϕ^j (3×1) and a = a^{j−1} (2×1), write ∇_{w^j} L (it has the shape of w^j, 3×2).",
         "phi @ a.T",
@@ -268,7 +257,6 @@ _CATALOGUE = [
         activation="sigmoid",
         relations={"s": "sigma(z)"},
         accepted=("s*(1 - s)", "s - s**2", "exp(-z)/(1 + exp(-z))**2"),
-        exercise="sigmoid-output-bce-ex-1",
     ),
     Exercise(
         "sigmoid-bce-phi", "sigmoid-output-bce", "ϕ^J for sigmoid and binary cross-entropy",
@@ -281,7 +269,7 @@ _CATALOGUE = [
         domains={"y": (0, 1)},
         accepted=("sigmoid(z) - y", "(-y/a + (1 - y)/(1 - a))*a*(1 - a)", "-(y - a)"),
         variants=(("(-y/a - (1 - y)/(1 - a))*a*(1 - a)", _BCE_SIGN),),
-        exercise="sigmoid-output-bce-ex-2",
+        exercise="sigmoid-output-bce-ex-1",
     ),
     Exercise(
         "sigmoid-mse-phi", "sigmoid-output-bce", "ϕ^J for sigmoid and squared error",
@@ -291,7 +279,6 @@ _CATALOGUE = [
         activation="sigmoid",
         relations={"a": "sigma(z)"},
         accepted=("2*(a - y)*sigma_prime(z)", "2*(sigmoid(z) - y)*sigmoid_prime(z)"),
-        exercise="sigmoid-output-bce-ex-3",
     ),
     Exercise(
         "sigmoid-hidden-phi", "sigmoid-hidden", "ϕ^j for a sigmoid hidden layer",
