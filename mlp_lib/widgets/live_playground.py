@@ -96,11 +96,13 @@ CSS = """
 .pg-message { color: #8a5300; border-left: 3px solid #d08c00; padding: 2px 6px; margin: 4px 0; }
 .pg-plots { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.25fr); gap: 8px; }
 .pg-figure { margin: 0; min-width: 0; }
-.pg-caption { font-size: 11px; text-align: center; margin: 0 0 1px; color: inherit; }
+.pg-root sup, .pg-root sub { font-size: 0.8em; }
+.pg-root sub sup, .pg-root sup sub { font-size: 1em; }
+.pg-caption { font-size: 12px; text-align: center; margin: 0 0 1px; color: inherit; }
 .pg-boundary { display: block; width: 100%; aspect-ratio: 1 / 1; border: 1px solid #999; background: #fff; }
 .pg-charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 6px; }
 .pg-chart { display: block; width: 100%; aspect-ratio: 4 / 3; background: #fff; }
-.pg-numbers { font-size: 11px; line-height: 1.25; max-height: 420px; overflow: auto; margin: 6px 0;
+.pg-numbers { font-size: 12px; line-height: 1.25; max-height: 420px; overflow: auto; margin: 6px 0;
   white-space: pre; max-width: 100%; padding: 4px; }
 .pg-config-row { margin-top: 6px; }
 .pg-config-row label, .pg-share label { display: block; font-size: 12px; }

@@ -771,7 +771,7 @@ function render({ model, el }) {
   const view = { boundary, offscreen: null };
   const st = {
     run: null, dataKey: null, running: false, raf: null, generation: 0, chunk: 1, stepsPerFrame: null,
-    frames: [], lastPush: 0, message: null, loops: 0,
+    frames: [], lastPush: 0, message: null, loops: 0, alive: 0, mostAlive: 0,
   };
   const dataKey = (c) => JSON.stringify([c.dataset, c.noise, c.n_samples, c.classes, c.test_fraction, c.seed, c.standardize, PLAYGROUND.pairings[c.pairing][1]]);
 
@@ -941,7 +941,10 @@ function render({ model, el }) {
   }
 
   function pause() {
-    if (st.raf !== null) cancelAnimationFrame(st.raf);
+    if (st.raf !== null) {
+      cancelAnimationFrame(st.raf); // that loop's next frame never comes: the loop has ended
+      st.alive--;
+    }
     st.raf = null;
     const was = st.running;
     st.running = false;
@@ -961,11 +964,16 @@ function render({ model, el }) {
     }
     st.running = true;
     st.loops++;
+    st.alive++; // loops alive right now (a loop lives from Train until Pause or its last frame)
+    st.mostAlive = Math.max(st.mostAlive, st.alive);
     const generation = ++st.generation;
     setTrainLabel();
     const tick = () => {
       st.raf = null;
-      if (!st.running || generation !== st.generation) return;
+      if (!st.running || generation !== st.generation) {
+        st.alive--;
+        return;
+      }
       const run = st.run;
       const t0 = performance.now();
       const want = st.stepsPerFrame ?? (speed.value === "max" ? st.chunk : Number(speed.value));
@@ -981,6 +989,7 @@ function render({ model, el }) {
       // and a Pause click waits at most one frame
       if (done) st.chunk = Math.round(Math.min(500, Math.max(1, 8 / Math.max((t1 - t0) / done, 1e-4))));
       if (run.diverged) {
+        st.alive--;
         st.running = false;
         setTrainLabel();
         pushWeights();
@@ -1027,16 +1036,20 @@ function render({ model, el }) {
     showMessage(null);
   });
 
-  copyButton.addEventListener("click", async () => {
+  copyButton.addEventListener("click", () => {
+    shareInput.focus();
     shareInput.select();
+    let copied = false;
     try {
-      await navigator.clipboard.writeText(shareInput.value);
-      copyButton.textContent = "Copied";
+      copied = document.execCommand("copy");
     } catch (err) {
-      document.execCommand && document.execCommand("copy");
-      copyButton.textContent = "Copied";
+      copied = false;
     }
-    setTimeout(() => (copyButton.textContent = "Copy link"), 1500);
+    if (!copied && navigator.clipboard) {
+      navigator.clipboard.writeText(shareInput.value).then(() => (copyButton.textContent = "Copied"), () => {});
+    }
+    copyButton.textContent = copied ? "Copied" : "Selected: press Ctrl+C";
+    setTimeout(() => (copyButton.textContent = "Copy link"), 2000);
   });
 
   /** A control changed: all or nothing, as Playground._on_control. */
@@ -1177,6 +1190,8 @@ function render({ model, el }) {
     get step() { return st.run.step; },
     get running() { return st.running; },
     get loops() { return st.loops; },
+    get loopsAlive() { return st.alive; },
+    get mostLoopsAlive() { return st.mostAlive; },
     get config() { return { ...st.run.cfg }; },
     frames: () => st.frames.slice(),
     clearFrames: () => { st.frames.length = 0; },
