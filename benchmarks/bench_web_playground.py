@@ -7,7 +7,7 @@ Chromium, headless, offline (every request off 127.0.0.1 is blocked), and trains
    the evaluation on both sets, the boundary and the four curves redrawn), and the frames per
    second the page achieved. Goal for the default setup: ≥ 60 frames/s, i.e. one step +
    redraw ≤ 16 ms.
-2. "As many as fit" (the loop fills about 8 ms of each frame with steps): steps per second and
+2. "As many as fit" (the loop fills about 6 ms of each frame with steps): steps per second and
    the longest frame, i.e. how long a click (Pause) can wait — the page stays responsive while
    training when that is well under 100 ms.
 

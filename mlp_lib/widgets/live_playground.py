@@ -98,7 +98,7 @@ CSS = """
 .pg-figure { margin: 0; min-width: 0; }
 .pg-root sup, .pg-root sub { font-size: 0.8em; }
 .pg-root sub sup, .pg-root sup sub { font-size: 1em; }
-.pg-caption { font-size: 12px; text-align: center; margin: 0 0 1px; color: inherit; }
+.pg-root .pg-caption { font-size: 12px; text-align: center; margin: 0 0 1px; color: inherit; }
 .pg-boundary { display: block; width: 100%; aspect-ratio: 1 / 1; border: 1px solid #999; background: #fff; }
 .pg-charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 6px; }
 .pg-chart { display: block; width: 100%; aspect-ratio: 4 / 3; background: #fff; }
