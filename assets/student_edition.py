@@ -6,7 +6,8 @@ Usage (from the book's folder; ``make book-student`` runs it)::
 
 It writes ``OUT/_config.yml`` — the book's ``_config.yml`` with one override,
 ``sphinx: config: hide_solutions: true`` (sphinx-exercise's option; ``assets/handouts_site.py``
-follows it for the handouts and the downloadable chapter copies) — builds strictly with
+follows it for the handouts and the downloadable chapter copies; local extension paths are made
+absolute, since Jupyter Book resolves them against the config file's folder) — builds strictly with
 ``jupyter-book build . --config OUT/_config.yml --path-output OUT -W -n --keep-going --all`` and
 moves the site to ``OUT/html`` (open ``OUT/html/index.html``). Any further arguments are passed to
 ``jupyter-book build``.
@@ -30,7 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def student_config(config_text: str) -> dict:
     """The book's configuration with solutions hidden (and the title saying so)."""
     config = yaml.safe_load(config_text)
-    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    sphinx = config.setdefault("sphinx", {})
+    sphinx.setdefault("config", {})["hide_solutions"] = True
+    # Jupyter Book resolves local_extensions paths against the config file's folder: make them absolute.
+    for name, path in (sphinx.get("local_extensions") or {}).items():
+        sphinx["local_extensions"][name] = str((ROOT / path).resolve())
     config["title"] = f"{config.get('title', 'Book')} (student edition)"
     return config
 
