@@ -12,14 +12,25 @@ import sympy as sp
 
 from mlp_lib.teaching import checker
 from mlp_lib.teaching import parser as ep
-from mlp_lib.teaching.checker import check_expression
 from mlp_lib.teaching.catalogue import EXERCISES, check, exercises_for, get_exercise
+from mlp_lib.teaching.checker import check_expression
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = [
-    "notation", "forward-pass", "four-equations", "eq1-output-error", "eq2-recursion",
-    "eq3-weight-gradient", "eq4-bias-gradient", "relu-output-mse", "relu-hidden",
-    "sigmoid-output-bce", "sigmoid-hidden", "softmax-output-cce", "minibatch", "digits-capstone",
+    "notation",
+    "forward-pass",
+    "four-equations",
+    "eq1-output-error",
+    "eq2-recursion",
+    "eq3-weight-gradient",
+    "eq4-bias-gradient",
+    "relu-output-mse",
+    "relu-hidden",
+    "sigmoid-output-bce",
+    "sigmoid-hidden",
+    "softmax-output-cce",
+    "minibatch",
+    "digits-capstone",
 ]
 
 
@@ -37,11 +48,21 @@ EQ2 = dict(matrix_shapes={"W": (2, 3), "phi": (2, 1), "z": (3, 1)})
 # ---------------------------------------------------------------------------
 # right answers
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("answer", [
-    "a - y", "-(y - a)", "-y + a", "sigmoid(z) - y", "1/(1 + exp(-z)) - y", "1/(1+e^(-z)) - y",
-    "(-y/a + (1 - y)/(1 - a)) * a * (1 - a)", "(-y/a + (1-y)/(1-a)) * sigma_prime(z)",
-    "σ(z) − y", "(a - y) * 1.0",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "a - y",
+        "-(y - a)",
+        "-y + a",
+        "sigmoid(z) - y",
+        "1/(1 + exp(-z)) - y",
+        "1/(1+e^(-z)) - y",
+        "(-y/a + (1 - y)/(1 - a)) * a * (1 - a)",
+        "(-y/a + (1-y)/(1-a)) * sigma_prime(z)",
+        "σ(z) − y",
+        "(a - y) * 1.0",
+    ],
+)
 def test_equivalent_scalar_forms_are_accepted(answer):
     r = check_expression(answer, "a - y", ["a", "y", "z"], **SIGMOID)
     assert r.ok, str(r)
@@ -49,10 +70,17 @@ def test_equivalent_scalar_forms_are_accepted(answer):
     assert r.parsed is not None and r.latex
 
 
-@pytest.mark.parametrize("answer", [
-    "(W.T @ phi) * sigma_prime(z)", "sigma_prime(z) * (W.T @ phi)", "transpose(W) @ phi * σ'(z)",
-    "diag(sigma_prime(z)) @ W.T @ phi", "(phi.T @ W).T * sigma_prime(z)", "Wᵀ @ phi ∘ sigma'(z)",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "(W.T @ phi) * sigma_prime(z)",
+        "sigma_prime(z) * (W.T @ phi)",
+        "transpose(W) @ phi * σ'(z)",
+        "diag(sigma_prime(z)) @ W.T @ phi",
+        "(phi.T @ W).T * sigma_prime(z)",
+        "Wᵀ @ phi ∘ sigma'(z)",
+    ],
+)
 def test_equivalent_matrix_forms_are_accepted(answer):
     r = check_expression(answer, "(W.T @ phi) * sigma_prime(z)", [], **EQ2)
     assert r.ok, str(r)
@@ -92,19 +120,22 @@ def test_counterexample_is_reproducible():
     assert check_expression("a*y", "a - y", ["a", "y"], seed=1).counterexample != one.counterexample
 
 
-@pytest.mark.parametrize("answer, expected, variables, options, hint", [
-    ("y - a", "a - y", ["a", "y", "z"], SIGMOID, "sign"),
-    ("-(2/n)*(y - a)*sigma(z)", "-(2/n)*(y - a)*sigma_prime(z)", ["a", "y", "z", "n"], {}, "σ or σ'"),
-    ("(W.T @ phi) * sigma(z)", "(W.T @ phi) * sigma_prime(z)", [], EQ2, "σ or σ'"),
-    ("W.T @ phi", "(W.T @ phi) * sigma_prime(z)", [], EQ2, "missing"),
-    ("-(2/n)*(y - a)", "-(2/n)*(y - a)*a*(1 - a)", ["a", "y", "z", "n"], SIGMOID, "missing"),
-    ("-2*(y - a)", "-(2/n)*(y - a)", ["a", "y", "n"], {}, "1/n"),
-    ("(a - y)/4", "a - y", ["a", "y"], {}, "constant factor"),
-    ("A - Y", "(A - Y)/m", ["m"], {"matrix_shapes": {"A": (2, 3), "Y": (2, 3)}}, "1/m"),
-    ("y - a*0 - a*2 + a", "a - y", ["a", "y"], {}, "sign"),
-    ("(a - y)/(a*(1 - a))", "(y - a)/(y*(1 - y))", ["a", "y"], {"domains": {"a": (0, 1), "y": (0, 1)}}, "swapped"),
-    ("W @ phi", "W.T @ phi", [], {"matrix_shapes": {"W": (2, 2), "phi": (2, 1)}}, "transpos"),
-])
+@pytest.mark.parametrize(
+    "answer, expected, variables, options, hint",
+    [
+        ("y - a", "a - y", ["a", "y", "z"], SIGMOID, "sign"),
+        ("-(2/n)*(y - a)*sigma(z)", "-(2/n)*(y - a)*sigma_prime(z)", ["a", "y", "z", "n"], {}, "σ or σ'"),
+        ("(W.T @ phi) * sigma(z)", "(W.T @ phi) * sigma_prime(z)", [], EQ2, "σ or σ'"),
+        ("W.T @ phi", "(W.T @ phi) * sigma_prime(z)", [], EQ2, "missing"),
+        ("-(2/n)*(y - a)", "-(2/n)*(y - a)*a*(1 - a)", ["a", "y", "z", "n"], SIGMOID, "missing"),
+        ("-2*(y - a)", "-(2/n)*(y - a)", ["a", "y", "n"], {}, "1/n"),
+        ("(a - y)/4", "a - y", ["a", "y"], {}, "constant factor"),
+        ("A - Y", "(A - Y)/m", ["m"], {"matrix_shapes": {"A": (2, 3), "Y": (2, 3)}}, "1/m"),
+        ("y - a*0 - a*2 + a", "a - y", ["a", "y"], {}, "sign"),
+        ("(a - y)/(a*(1 - a))", "(y - a)/(y*(1 - y))", ["a", "y"], {"domains": {"a": (0, 1), "y": (0, 1)}}, "swapped"),
+        ("W @ phi", "W.T @ phi", [], {"matrix_shapes": {"W": (2, 2), "phi": (2, 1)}}, "transpos"),
+    ],
+)
 def test_hints(answer, expected, variables, options, hint):
     r = check_expression(answer, expected, variables, **options)
     assert not r.ok, str(r)
@@ -134,12 +165,15 @@ def test_matrix_product_shape_mismatch_is_explained():
     assert "W.T @ phi" in r.hint
 
 
-@pytest.mark.parametrize("answer, words", [
-    ("phi * a", "cannot multiply elementwise shapes (3, 1) and (2, 1)"),
-    ("phi + a.T", "cannot add shapes (3, 1) and (1, 2)"),
-    ("phi @ 2", "@ is the matrix product of two matrices"),
-    ("softmax(a.T)", "softmax needs a column vector"),
-])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ("phi * a", "cannot multiply elementwise shapes (3, 1) and (2, 1)"),
+        ("phi + a.T", "cannot add shapes (3, 1) and (1, 2)"),
+        ("phi @ 2", "@ is the matrix product of two matrices"),
+        ("softmax(a.T)", "softmax needs a column vector"),
+    ],
+)
 def test_other_shape_errors(answer, words):
     r = check_expression(answer, "phi @ a.T", [], matrix_shapes={"phi": (3, 1), "a": (2, 1)})
     assert not r.ok and words in r.message, r.message
@@ -350,7 +384,22 @@ def test_widget_shows_verdict_counterexample_and_hint():
 def test_widget_from_a_spec_dict():
     from mlp_lib.widgets.derivation_checker import DerivationChecker
 
-    w = DerivationChecker({"expected": "W @ a", "variables": [], "matrix_shapes": {"W": (2, 2), "a": (2, 1)},
-                           "prompt": "z without bias"})
+    w = DerivationChecker(
+        {"expected": "W @ a", "variables": [], "matrix_shapes": {"W": (2, 2), "a": (2, 1)}, "prompt": "z without bias"}
+    )
     assert w.check("W @ a").ok
     assert "transpos" in w.check("W.T @ a").hint
+
+
+def test_checker_widget_typesets_the_catalogue_text_without_raw_markup():
+    """Titles and prompts such as 'a^{j−1}' or '∇_{a^J} L' show as sub/superscripts, never raw."""
+    from mlp_lib.widgets.derivation_checker import DerivationChecker, typeset
+
+    assert typeset("∇_{a^J} L and a^{j−1}, y_i, sigma_prime") == (
+        "∇<sub>a<sup>J</sup></sub> L and a<sup>j−1</sup>, y<sub>i</sub>, sigma_prime"
+    )
+    assert typeset("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+    for name in EXERCISES:
+        header = DerivationChecker(name).widget.children[0].value
+        shown = header.split("<small>")[0]  # the names help below is code, shown as typed
+        assert not re.search(r"[\^_]\{|\^[A-Za-z0-9]|\\frac", shown), f"{name}: raw markup in {shown!r}"

@@ -15,6 +15,7 @@ use the chapter as a notebook, or the plain function ``check(name, text)``.
 from __future__ import annotations
 
 import html
+import re
 
 import ipywidgets as W
 
@@ -70,7 +71,7 @@ class DerivationChecker:
         self.output = W.HTMLMath(value="")
         self.button.on_click(lambda _: self.check())
         header = W.HTMLMath(
-            f"<b>{html.escape(self.title)}</b><br>{html.escape(self.prompt)}"
+            f"<b>{typeset(self.title)}</b><br>{typeset(self.prompt)}"
             f"<br><small>Names you can use: <code>{html.escape(self.names_help)}</code>; functions: "
             "<code>sigma, sigma_prime, sigmoid, relu, step, tanh, cosh, sech, exp, log, sqrt, softmax, diag, sum, T</code>."
             "</small>"
@@ -92,8 +93,12 @@ class DerivationChecker:
         try:
             result = self._check(self.text.value)
         except Exception as exc:  # a bug or a bad exercise spec: say so in the panel
-            result = CheckResult(False, f"the checker itself failed ({type(exc).__name__}: {exc}); "
-                                        "please report this answer to your instructor", decided=False)
+            result = CheckResult(
+                False,
+                f"the checker itself failed ({type(exc).__name__}: {exc}); "
+                "please report this answer to your instructor",
+                decided=False,
+            )
         except BaseException:  # interrupted (kernel stop): do not leave "checking…" behind
             self.output.value = "<i>check interrupted</i>"
             raise
@@ -142,3 +147,23 @@ def render_result(result: CheckResult) -> str:
 
 def _fmt(v) -> str:
     return format_value(v, digits=4)
+
+
+_SCRIPT_GROUP = re.compile(r"([\^_])\{([^{}]*)\}")  # a^{j−1}, ∇_{a^J}
+_SCRIPT_CHAR = re.compile(r"([\^_])([A-Za-z0-9])(?![A-Za-z0-9])")  # z^j, y_i (not sigma_prime)
+
+
+def typeset(text: str) -> str:
+    """Plain-text math of the catalogue (``a^{j−1}``, ``ϕ^J``, ``y_i``) as HTML with <sup>/<sub>.
+
+    The text is escaped first, so nothing in it can inject markup.
+    """
+    out = html.escape(text)
+    for _ in range(2):  # nested groups such as ∇_{a^J}: the inner one first
+        out = _SCRIPT_GROUP.sub(
+            lambda m: f"<{'sup' if m[1] == '^' else 'sub'}>{m[2]}</{'sup' if m[1] == '^' else 'sub'}>", out
+        )
+        out = _SCRIPT_CHAR.sub(
+            lambda m: f"<{'sup' if m[1] == '^' else 'sub'}>{m[2]}</{'sup' if m[1] == '^' else 'sub'}>", out
+        )
+    return out
