@@ -4,7 +4,7 @@ Starts ``jupyter lab`` on a free port of 127.0.0.1 with the ``overrides.json`` t
 ``make lab`` writes (read from the Makefile, so the two cannot drift apart) in a temporary
 settings folder, double-clicks ``chapters/playground.md`` in the file browser and checks that
 it opens as a notebook with a Python kernel (not as a text file), runs all cells, checks that
-no cell printed a traceback, clicks the playground's *Step* button and sees the step counter
+no cell printed a traceback, clicks the live playground's *Step* button and sees the step counter
 of the status line move. The server, its kernels and the browser are stopped in ``finally``.
 
 The chapter is copied to a temporary folder, so nothing in the repository is touched (opening a
@@ -156,23 +156,23 @@ def test_playground_runs_in_jupyterlab(tmp_path: Path) -> None:
                 )
                 assert errors == [], "error outputs after Run All:\n" + "\n".join(errors)
 
+                # the live playground (an anywidget): it trains in the notebook's page, with the browser engine
                 def button(name: str):
-                    return page.locator(f"{PANEL} button.jupyter-button", has_text=re.compile(rf"^\s*{name}\s*$"))
+                    return page.locator(f"{PANEL} .pg-root button", has_text=re.compile(rf"^\s*{name}\s*$"))
 
                 for name in ("Step", "Train", "Reset", "Apply config"):
                     assert button(name).count() == 1, f"expected one {name!r} button in the playground"
-                status = page.locator(f"{PANEL} .widget-html").filter(
-                    has=page.locator(".widget-label", has_text=re.compile(r"^Status$"))).first
-                image = page.locator(f"{PANEL} .widget-image").first
-                before, src_before = step_of(status.text_content()), image.get_attribute("src")
-                assert before == 300  # playground.train(300) in the chapter
+                status = page.locator(f"{PANEL} .pg-root .pg-status").first
+                canvas = page.locator(f"{PANEL} .pg-root canvas.pg-boundary").first
+                before, picture = step_of(status.text_content()), canvas.evaluate("c => c.toDataURL()")
+                assert before == 0  # a fresh LivePlayground() in the chapter
                 button("Step").click()
                 page.wait_for_function(
                     """([el, n]) => { const m = el.textContent.match(/step\\s+(\\d+)/); return m && +m[1] === n; }""",
                     arg=[status.element_handle(), before + 1], timeout=30_000,
                 )
-                page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
-                                       arg=[image.element_handle(), src_before], timeout=30_000)
+                page.wait_for_function("([c, src]) => c.toDataURL() !== src",
+                                       arg=[canvas.element_handle(), picture], timeout=30_000)
             finally:
                 browser.close()
     finally:
