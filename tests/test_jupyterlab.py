@@ -165,7 +165,7 @@ def test_playground_runs_in_jupyterlab(tmp_path: Path) -> None:
                 status = page.locator(f"{PANEL} .pg-root .pg-status").first
                 canvas = page.locator(f"{PANEL} .pg-root canvas.pg-boundary").first
                 before, picture = step_of(status.text_content()), canvas.evaluate("c => c.toDataURL()")
-                assert before == 0  # a fresh LivePlayground() in the chapter
+                assert before == 0  # a fresh Playground() in the chapter
                 button("Step").click()
                 page.wait_for_function(
                     """([el, n]) => { const m = el.textContent.match(/step\\s+(\\d+)/); return m && +m[1] === n; }""",

@@ -416,6 +416,20 @@ _CATALOGUE = [
         accepted=("(a @ phi.T).T",),
     ),
     Exercise(
+        "autodiff-product",
+        "autodiff",
+        "One step of the reverse sweep",
+        "A node c = a·b of a computational graph has the adjoint g = ∂L/∂c. Write the adjoint that the sweep adds "
+        "to a, using g, a and b.",
+        "g*b",
+        variables=("g", "a", "b"),
+        accepted=("b*g",),
+        variants=(
+            ("g*a", "∂c/∂a = b: the local derivative of a product with respect to one factor is the other."),
+            ("b", "the chain rule multiplies the local derivative by the adjoint g of the node."),
+        ),
+    ),
+    Exercise(
         "weight-decay-grad",
         "regularization",
         "The weight-decay term in Eq. (3)",

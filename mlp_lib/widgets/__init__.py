@@ -1,7 +1,9 @@
 """Interactive widgets of the book.
 
-* :class:`Playground` — the training playground (ipywidgets view) and its
-  display-free parts :class:`Session` and :class:`PlaygroundConfig`.
+* :class:`Playground` — the training playground, an anywidget whose front end trains in the
+  reader's browser with the browser engine (``web/engine.js``), in a notebook and on the
+  static website alike; :class:`PlaygroundConfig` is its setup and :class:`Session` trains
+  the same setup with mlp_lib in Python (the chapters' numbers and the recorded runs).
 * :func:`training_animation` / :func:`record_training` — a recorded training run
   as a self-contained HTML animation for the static website (no kernel, no CDN).
 * The chapters' explorers, each a display-free logic class ``Thing`` and its

@@ -1,439 +1,215 @@
-"""The training playground as an ipywidgets view of a :class:`~mlp_lib.widgets.session.Session`.
+"""The training playground that trains in the page: an anywidget whose front end runs the browser engine.
 
-``Playground(config)`` shows controls, buttons, a status line, the figure of
-:mod:`mlp_lib.widgets.plots` (as an ``ipywidgets.Image``: core widgets only, so
-the last frame is saved in the notebook's widget state and shows on the static
-site without a kernel), a "show the numbers" panel and the current config as
-JSON for copying.
+:class:`Playground` has no Python training loop at all. Its front end
+(``web/engine.js`` — the book's MLP in JavaScript, verified against mlp_lib by
+``tests/test_web_engine.py`` — followed by ``web/playground.js``) builds the data,
+the network and the batches from the setup and trains with ``requestAnimationFrame``,
+so the same widget runs in JupyterLab, VS Code, Colab and on the static website,
+offline and with no Python behind the page.
 
-Everything a button does is a plain method (:meth:`Playground.step`,
-:meth:`Playground.toggle_training`, :meth:`Playground.reset`,
-:meth:`Playground.apply_config_text`), so the widget can be driven from pytest
-by setting control values and calling them — no browser needed.
+Python and the page share three traits:
 
-Training without freezing the notebook: :meth:`Playground.toggle_training`
-starts an asyncio task on the kernel's running event loop; the task takes a
-chunk of steps (about as long as a redraw), redraws, then ``await
-asyncio.sleep(0.01)`` so the kernel handles button clicks (Pause) in between.
-With no running loop (a plain script, pytest) it trains a fixed number of steps
-synchronously instead.
+``config``  (both ways)
+    The setup as :meth:`PlaygroundConfig.to_dict` writes it. Set it with
+    :meth:`set_config` (checked by :class:`PlaygroundConfig`: a bad setup raises and
+    changes nothing); the page writes it back when the reader changes a control or
+    applies a config text.
+``weights``  (page → Python)
+    The network the page is training: ``{"config": MLP.config(), "params": {"W1":
+    rows, "b1": …}, "step": n, "setup": config}``, written after every Step, Pause and
+    Reset, on every new setup and about once a second while training.
+    :meth:`model` turns it into an :class:`mlp_lib.MLP`.
+``digits``  (Python → page)
+    The 8×8 digits table (scikit-learn's, as :func:`mlp_lib.datasets.digits` reads it),
+    one letter per pixel ("A" = 0 … "Q" = 16) and one character per label: about
+    117 kB, so the digits data set works on the static site too.
 
-At most one training loop ever runs: every loop carries a generation number,
-Train cancels the previous loop's task before it starts a new one, and a loop
-whose generation is no longer the current one neither trains nor draws. So
-Pause→Train, Reset→Train or Apply→Train in quick succession never makes two
-loops (double speed, interleaved frames).
-
-Changes are all or nothing: a config text or a control change that is refused
-shows its error and leaves the session — config, data, model, history and the
-running loop — exactly as it was, with every control showing that config again.
+The page's engine draws its random numbers with its own seeded generator, not NumPy's:
+for the same seed the page's data, initial weights and batches are the same in every
+browser, but not those of :class:`~mlp_lib.widgets.session.Session` in Python.
 """
 
 from __future__ import annotations
 
-import asyncio
-import html
-import time
+import gzip
+import json
+from functools import lru_cache
+from pathlib import Path
 
-import ipywidgets as W
+import anywidget
+import numpy as np
+import traitlets
 
-from .plots import PlaygroundFigure
-from .session import (
-    DATASET_LABELS,
-    DEFAULT_NOISE,
-    HIDDEN_ACTIVATIONS,
-    MAX_HIDDEN_LAYERS,
-    MAX_NOISE,
-    MAX_UNITS,
-    PAIRINGS,
-    REGRESSION_DATASETS,
-    PlaygroundConfig,
-    Session,
-)
+from .. import datasets as _datasets
+from ..mlp import MLP
+from .session import PlaygroundConfig
 
-BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
-_STYLE = {"description_width": "105px"}
-_WIDE = W.Layout(width="290px")
+WEB = Path(__file__).resolve().parent / "web"
 
 
-def _short_pairing(label: str) -> str:
-    """'sigmoid + binary cross-entropy' → 'sigmoid + BCE' (and CCE, MSE)."""
-    for long, short in (("binary cross-entropy", "BCE"), ("categorical cross-entropy", "CCE"),
-                        ("mean squared error", "MSE")):
-        label = label.replace(long, short)
-    return label
+def esm_source() -> str:
+    """The widget's ES module: the engine, then the playground's front end (one module, no imports)."""
+    engine = (WEB / "engine.js").read_text(encoding="utf-8")
+    front = (WEB / "playground.js").read_text(encoding="utf-8")
+    return engine + "\n\n// ===== playground.js =====\n\n" + front
 
 
-class Playground:
-    """The interactive training playground.
+@lru_cache(maxsize=1)
+def digits_table() -> dict:
+    """The digits as two compact strings for the page: ``pixels`` (1797 × 64 letters, "A" + intensity)
+    and ``labels`` (1797 digits), in the file's order (the page shuffles them with its seed)."""
+    with gzip.open(_datasets._sklearn_digits_file()) as file:
+        table = np.loadtxt(file, delimiter=",")
+    pixels = table[:, :-1].astype(np.int64)
+    labels = table[:, -1].astype(np.int64)
+    if pixels.min() < 0 or pixels.max() > 16 or labels.min() < 0 or labels.max() > 9:
+        raise ValueError("expected digits with intensities 0 … 16 and labels 0 … 9, got others")
+    return {
+        "pixels": "".join(chr(65 + int(v)) for v in pixels.ravel()),
+        "labels": "".join(str(int(v)) for v in labels),
+    }
+
+
+CSS = """
+.pg-root { max-width: 720px; box-sizing: border-box; font-size: 13px; line-height: 1.35;
+  container-type: inline-size; color: inherit; }
+.pg-root *, .pg-root *::before, .pg-root *::after { box-sizing: border-box; }
+.pg-controls { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 4px 14px; margin-bottom: 6px; }
+.pg-field { display: grid; grid-template-columns: 92px minmax(0, 1fr) auto; align-items: center; gap: 4px; min-width: 0; }
+.pg-field label { font-size: 12px; }
+.pg-field select, .pg-field input[type=number] { width: 100%; min-width: 0; font-size: 12px; padding: 1px 2px; }
+.pg-field input[type=range] { width: 100%; min-width: 0; margin: 0; }
+.pg-field input[type=checkbox] { justify-self: start; }
+.pg-readout { font-size: 11px; min-width: 2.6em; text-align: right; font-variant-numeric: tabular-nums; }
+.pg-buttons { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 4px 0; }
+.pg-button { font: inherit; font-size: 13px; padding: 3px 12px; border: 1px solid #8a8a8a; border-radius: 4px;
+  background: #f3f3f3; color: #111; cursor: pointer; }
+.pg-button:hover { background: #e6e6e6; }
+.pg-button:focus-visible { outline: 2px solid #1f77b4; outline-offset: 1px; }
+.pg-train { background: #2e7d32; border-color: #1b5e20; color: #fff; }
+.pg-train:hover { background: #276b2b; }
+.pg-train.pg-pause { background: #ef8f00; border-color: #b36b00; color: #111; }
+.pg-check select { font-size: 12px; }
+.pg-check { display: inline-flex; gap: 4px; align-items: center; font-size: 12px; margin-left: 4px; }
+.pg-status { font-size: 12px; margin: 2px 0 4px; font-variant-numeric: tabular-nums; }
+.pg-diverged { color: #b00020; font-weight: bold; border: 1px solid #b00020; padding: 4px; margin: 4px 0; }
+.pg-message { color: #8a5300; border-left: 3px solid #d08c00; padding: 2px 6px; margin: 4px 0; }
+.pg-plots { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.25fr); gap: 8px; }
+.pg-figure { margin: 0; min-width: 0; }
+.pg-root sup, .pg-root sub { font-size: 0.8em; }
+.pg-root sub sup, .pg-root sup sub { font-size: 1em; }
+.pg-root .pg-caption { font-size: 12px; text-align: center; margin: 0 0 1px; color: inherit; }
+.pg-boundary { display: block; width: 100%; aspect-ratio: 1 / 1; border: 1px solid #999; background: #fff; }
+.pg-charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 6px; }
+.pg-chart { display: block; width: 100%; aspect-ratio: 4 / 3; background: #fff; }
+.pg-numbers { font-size: 12px; line-height: 1.25; max-height: 420px; overflow: auto; margin: 6px 0;
+  white-space: pre; max-width: 100%; padding: 4px; }
+.pg-config-row { margin-top: 6px; }
+.pg-config-row label, .pg-share label { display: block; font-size: 12px; }
+.pg-config { width: 100%; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 11px; }
+.pg-share { margin-top: 4px; }
+.pg-share-line { display: flex; gap: 6px; }
+.pg-share-url { flex: 1; min-width: 0; font-size: 11px; }
+@container (max-width: 600px) {
+  .pg-controls { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+}
+@container (max-width: 520px) {
+  .pg-plots { grid-template-columns: minmax(0, 1fr); }
+}
+@container (max-width: 420px) {
+  .pg-controls { grid-template-columns: minmax(0, 1fr); }
+}
+"""
+
+
+class Playground(anywidget.AnyWidget):
+    """The interactive training playground, trained in the page by the browser engine.
 
     Parameters
     ----------
     config : PlaygroundConfig, dict, JSON string or None
         The setup (None: the defaults — two moons, 2 × 8 tanh, sigmoid + BCE).
-    grid : int
-        Resolution of the decision-boundary mesh.
-    sync_steps : int
-        Steps that Train takes at once when no event loop runs (scripts, tests).
     **changes
         Fields of the config to override, e.g. ``Playground(dataset="spiral")``.
 
-    Attributes
-    ----------
-    session : Session
-        The model logic (data, network, history).
-    controls : dict
-        The control widgets by config field name.
-    widget : ipywidgets.VBox
-        The whole view; a ``Playground`` displays as this widget.
+    The page trains; Python reads the result with :meth:`model` and changes the setup
+    with :meth:`set_config` (or by assigning :attr:`config`).
     """
 
-    def __init__(self, config=None, *, grid: int = 60, sync_steps: int = 200, **changes):
+    _esm = esm_source()
+    _css = CSS
+
+    config = traitlets.Dict().tag(sync=True)
+    weights = traitlets.Dict().tag(sync=True)
+    digits = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, config=None, **changes):
         cfg = PlaygroundConfig.coerce(config)
         if changes:
             cfg = cfg.replace(**changes)
-        self.session = Session(cfg)
-        self.figure = PlaygroundFigure(self.session, grid=grid)
-        self.sync_steps = int(sync_steps)
-        self._task = None
-        self._running = False
-        self._generation = 0  # of the training loop allowed to run
-        self._syncing = False
-        self.frame_times: list = []
-        self._build_widgets()
-        self._sync_controls()
-        self.refresh()
+        super().__init__(config=cfg.to_dict(), digits=digits_table())
 
     # ------------------------------------------------------------------
-    # widget tree
-    def _build_widgets(self) -> None:
-        c = self.session.config
-        self.controls = {
-            "dataset": W.Dropdown(
-                options=[(label, name) for name, label in DATASET_LABELS.items()],
-                value=c.dataset, description="Dataset", style=_STYLE, layout=_WIDE,
-            ),
-            "noise": W.FloatSlider(
-                value=c.noise, min=0.0, max=max(MAX_NOISE[c.dataset], c.noise), step=0.05,
-                description="Noise", style=_STYLE, layout=_WIDE, continuous_update=False,
-            ),
-            "classes": W.IntSlider(
-                value=c.classes, min=2, max=8, description="Classes", style=_STYLE, layout=_WIDE,
-                continuous_update=False,
-            ),
-            "test_fraction": W.FloatSlider(
-                value=c.test_fraction, min=0.05, max=0.9, step=0.05, description="Test share",
-                style=_STYLE, layout=_WIDE, continuous_update=False,
-            ),
-            "hidden_layers": W.IntSlider(
-                value=c.hidden_layers, min=0, max=MAX_HIDDEN_LAYERS, description="Hidden layers",
-                style=_STYLE, layout=_WIDE, continuous_update=False,
-            ),
-            "units": W.IntSlider(
-                value=c.units, min=1, max=MAX_UNITS, description="Units / layer", style=_STYLE, layout=_WIDE,
-                continuous_update=False,
-            ),
-            "activation": W.Dropdown(
-                options=list(HIDDEN_ACTIVATIONS), value=c.activation, description="Hidden σ",
-                style=_STYLE, layout=_WIDE,
-            ),
-            "pairing": W.Dropdown(
-                # short labels: the long names do not fit the dropdown
-                options=[(_short_pairing(spec[2]), name) for name, spec in PAIRINGS.items()], value=c.pairing,
-                description="Output / loss", style=_STYLE, layout=_WIDE,
-            ),
-            "learning_rate": W.FloatLogSlider(
-                value=c.learning_rate, base=10, min=-4, max=1, step=0.1, description="Learning rate",
-                readout_format=".2g", style=_STYLE, layout=_WIDE, continuous_update=False,
-            ),
-            "batch_size": W.Dropdown(
-                options=sorted(set(BATCH_SIZES) | {c.batch_size}), value=c.batch_size, description="Batch size",
-                style=_STYLE, layout=_WIDE,
-            ),
-            "seed": W.BoundedIntText(
-                value=c.seed, min=0, max=2**32 - 1, description="Seed", style=_STYLE, layout=_WIDE,
-            ),
-            "standardize": W.Checkbox(
-                value=c.standardize, description="Standardize inputs", indent=False, layout=_WIDE,
-            ),
-        }
-        for name, control in self.controls.items():
-            control.observe(self._on_control, names="value")
+    # the setup
+    @traitlets.validate("config")
+    def _check_config(self, proposal):
+        try:
+            return PlaygroundConfig.coerce(dict(proposal["value"])).to_dict()
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"could not set the playground's config: {exc}") from exc
 
-        self.step_button = W.Button(description="Step", tooltip="one gradient step on the next mini-batch", icon="step-forward")
-        self.train_button = W.Button(description="Train", tooltip="train until Pause", icon="play", button_style="success")
-        self.reset_button = W.Button(description="Reset", tooltip="back to step 0: same seed, same initial weights", icon="undo")
-        self.step_button.on_click(lambda _b: self.step())
-        self.train_button.on_click(lambda _b: self.toggle_training())
-        self.reset_button.on_click(lambda _b: self.reset())
-
-        self.status = W.HTML(description="Status", style={"description_width": "50px"}, layout=W.Layout(width="880px"))
-        self.image = W.Image(format="png", layout=W.Layout(width="880px"))
-        self.show_numbers = W.Checkbox(value=False, description="Show the numbers (Eqs. 1–4)", indent=False)
-        self.numbers = W.HTML(description="Numbers", layout=W.Layout(display="none", width="880px"))
-        self.show_numbers.observe(lambda _c: self._update_numbers(), names="value")
-
-        self.config_text = W.Textarea(
-            description="Config", style={"description_width": "50px"},
-            layout=W.Layout(width="880px", height="70px"),
-        )
-        self.apply_button = W.Button(description="Apply config", tooltip="load the JSON above (paste a shared setup)")
-        self.apply_button.on_click(lambda _b: self.apply_config_text())
-
-        ctl = self.controls
-        col = lambda *names: W.VBox([ctl[n] for n in names])  # noqa: E731
-        self.widget = W.VBox(
-            [
-                W.HBox([
-                    col("dataset", "noise", "classes", "test_fraction"),
-                    col("hidden_layers", "units", "activation", "pairing"),
-                    col("learning_rate", "batch_size", "seed", "standardize"),
-                ]),
-                W.HBox([self.step_button, self.train_button, self.reset_button, self.show_numbers]),
-                self.status,
-                self.image,
-                self.numbers,
-                W.HBox([self.config_text]),
-                self.apply_button,
-            ],
-            layout=W.Layout(width="900px"),
-        )
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    # ------------------------------------------------------------------
-    # config
     def get_config(self) -> PlaygroundConfig:
         """The current setup (what the Config box shows)."""
-        return self.session.config
+        return PlaygroundConfig.from_dict(self.config)
 
     def config_json(self) -> str:
-        return self.session.config.to_json()
+        return self.get_config().to_json()
 
-    def set_config(self, config) -> None:
-        """Load a setup (config, dict or JSON): same data, same initial weights, step 0.
+    def set_config(self, config=None, **changes) -> None:
+        """Load a setup (config, dict or JSON text, plus field overrides): the page starts it at step 0.
 
-        The new session is built first: if the setup is refused (``TypeError`` /
-        ``ValueError``), nothing changes, not even a running training loop."""
-        session = Session(PlaygroundConfig.coerce(config))
-        self.pause()
-        self._message = None
-        self.session = session
-        self.figure.session = self.session
-        self.figure.rebuild()
-        self._sync_controls()
-        self.refresh()
-
-    def apply_config_text(self) -> bool:
-        """Load the JSON in the Config box; a bad setup shows its error instead (and the Config
-        box keeps the text, to be corrected). A successful Apply clears earlier errors."""
-        try:
-            self.set_config(self.config_text.value)
-        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
-            self._message = f"Could not apply the config: {exc}"
-            self._render_status()
-            return False
-        return True
-
-    def _sync_controls(self) -> None:
-        """Show the session's config in the controls without triggering rebuilds."""
-        c = self.session.config
-        self._syncing = True
-        try:
-            ctl = self.controls
-            ctl["noise"].max = max(MAX_NOISE[c.dataset], c.noise, 0.05)
-            if c.batch_size not in ctl["batch_size"].options:
-                ctl["batch_size"].options = sorted(set(BATCH_SIZES) | {c.batch_size})
-            for name, control in ctl.items():
-                if name != "classes":
-                    control.value = getattr(c, name)
-            ctl["noise"].disabled = c.dataset == "digits"
-            # classes is a setting of spiral and blobs only; elsewhere the (disabled) slider shows
-            # the data set's own count (2, or 10 for digits), and no number for regression
-            classes = ctl["classes"]
-            chosen = c.dataset in ("spiral", "blobs")
-            shown = c.classes if chosen else max(self.session.n_classes, classes.min)
-            classes.max = max(8, shown)
-            classes.value = shown
-            classes.disabled = not chosen
-            classes.readout = self.session.task == "classification"
-            self.config_text.value = c.to_json()
-        finally:
-            self._syncing = False
-
-    def _on_control(self, change) -> None:
-        if self._syncing:
-            return
-        name = change["owner"].description
-        field = next(k for k, v in self.controls.items() if v is change["owner"])
-        changes = {field: change["new"]}
-        c = self.session.config
-        if field == "dataset":
-            # a new data set starts from its own noise and size; a regression set needs MSE
-            changes.update(noise=DEFAULT_NOISE[change["new"]], n_samples=None)
-            if change["new"] in REGRESSION_DATASETS and c.loss != "mse":
-                changes["pairing"] = "identity+mse"
-            elif change["new"] not in REGRESSION_DATASETS and c.dataset in REGRESSION_DATASETS:
-                changes["pairing"] = "softmax+cce"
-        if field == "pairing" and c.dataset in REGRESSION_DATASETS and PAIRINGS[change["new"]][1] != "mse":
-            self._message = f"{name}: the regression data set needs an MSE pairing; kept {c.pairing!r}"
-            self._sync_controls()
-            self._render_status()
-            return
-        structural = any(k not in ("learning_rate", "batch_size") for k in changes)
-        try:
-            self.session.update(**changes)  # all or nothing
-        except (TypeError, ValueError) as exc:
-            # refused: the session kept its config, and the controls show it again
-            self._message = f"{name}: {exc}; kept {getattr(c, field)!r}"
-            self._sync_controls()
-            self._render_status()
-            return
-        self._message = None
-        if structural:
-            self.pause()
-            self.figure.rebuild()
-        self._sync_controls()
-        self.refresh()
+        Checked by :class:`PlaygroundConfig` first: a refused setup raises ``TypeError`` or
+        ``ValueError`` ("expected …, got …") and changes nothing."""
+        cfg = self.get_config() if config is None else PlaygroundConfig.coerce(config)
+        if changes:
+            cfg = cfg.replace(**changes)
+        self.config = cfg.to_dict()
 
     # ------------------------------------------------------------------
-    # buttons
-    def step(self) -> bool:
-        """Step button: one gradient step on the next mini-batch, then redraw."""
-        self._message = None
-        ok = self.session.step() and self.session.evaluate()
-        self.refresh()
-        return ok
-
-    def reset(self) -> None:
-        """Reset button: back to step 0 with the same initial weights and batch order."""
-        self.pause()
-        self._message = None
-        self.session.reset()
-        self.refresh()  # same data and layers: the figure's artists stay, only their data changes
-
-    def train(self, steps: int, redraw_every: int | None = None) -> bool:
-        """Train ``steps`` steps now (blocking), redrawing every ``redraw_every`` steps
-        (default: once at the end). Returns False if training diverged."""
-        every = steps if redraw_every is None else max(1, int(redraw_every))
-        done, ok = 0, True
-        while done < steps and ok:
-            n = min(every, steps - done)
-            ok = self.session.train_steps(n, record_every=max(1, min(10, n // 4)))
-            done += n
-            self.refresh(fast=done < steps)
-        return ok
-
-    def toggle_training(self) -> None:
-        """Train/Pause button."""
-        if self._running:
-            self.pause()
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None:  # no kernel loop (script, pytest): train a fixed number of steps now
-            self.train(self.sync_steps)
-            return
-        # a paused loop may not have woken up yet to see the pause: cancel it, and make it stale,
-        # so that only the new loop trains and draws
-        self._generation += 1
-        old = self._task
-        if old is not None and not old.done():
-            old.cancel()
-        self._running = True
-        self._set_train_label()
-        self._task = loop.create_task(self._train_loop(generation=self._generation))
-
-    def pause(self) -> None:
-        """Stop a running training task after its current chunk (the task ends at its next wake-up)."""
-        self._running = False
-        self._set_train_label()
-
+    # the trained network
     @property
-    def is_training(self) -> bool:
-        return self._running
+    def step(self) -> int:
+        """Steps the page has trained (as of its last report)."""
+        return int(self.weights.get("step", 0)) if self.weights else 0
 
-    def _current(self, generation: int) -> bool:
-        return generation == self._generation
+    def model(self) -> MLP:
+        """The network the page trained, as an :class:`mlp_lib.MLP` (a copy: training goes on in the page).
 
-    async def _train_loop(self, target_seconds: float = 0.04, *, generation: int | None = None) -> None:
-        if generation is None:
-            generation = self._generation
-        chunk = 1
-        try:
-            while self._running and self._current(generation):
-                t0 = time.perf_counter()
-                ok = self.session.train_steps(chunk, record_every=max(1, min(10, chunk // 4)))
-                t1 = time.perf_counter()
-                self.refresh(fast=True)
-                t2 = time.perf_counter()
-                self.frame_times.append(t2 - t0)
-                if not ok:
-                    break
-                # about target_seconds of training per frame (1 … 500 steps), so the picture
-                # moves smoothly and a Pause click waits at most one chunk
-                per_step = (t1 - t0) / chunk
-                chunk = int(min(500, max(1, target_seconds / max(per_step, 1e-6))))
-                await asyncio.sleep(0.01)
-        finally:
-            if self._current(generation):  # a stale loop leaves the state to the current one
-                self._running = False
-                self._set_train_label()
-                self.refresh()
-
-    def _set_train_label(self) -> None:
-        if self._running:
-            self.train_button.description, self.train_button.icon, self.train_button.button_style = "Pause", "pause", "warning"
-        else:
-            self.train_button.description, self.train_button.icon, self.train_button.button_style = "Train", "play", "success"
-
-    # ------------------------------------------------------------------
-    # views
-    _message = None
-
-    def refresh(self, fast: bool = False) -> None:
-        """Redraw the figure (JPEG while training fast, PNG at rest), the status and the numbers."""
-        self.figure.update()
-        fmt = "jpeg" if fast else "png"
-        self.image.format = fmt
-        self.image.value = self.figure.image_bytes(fmt)
-        self._render_status()
-        if not fast:
-            self._update_numbers()
-
-    def _render_status(self) -> None:
-        st = self.session.status()
-        what = "R²" if self.session.task == "regression" else "accuracy"
-        text = (
-            f"step <b>{st['step']}</b> · epoch {st['epoch']:.1f} · loss train {st['train_loss']:.4f} / "
-            f"test {st['test_loss']:.4f} · {what} train {st['train_accuracy']:.3f} / test <b>{st['test_accuracy']:.3f}</b>"
-        )
-        if st["diverged"]:
-            text += (
-                "<div style='color:#b00020;font-weight:bold;border:1px solid #b00020;padding:4px;margin-top:3px'>"
-                f"⚠ Training stopped: {html.escape(st['diverged'])}. "
-                "Lower the learning rate and press Reset to start again from the same initial weights.</div>"
+        The page reports its weights after every Step, Pause and Reset and about once a
+        second while training; before the widget has been displayed there are none."""
+        w = self.weights
+        if not w or "config" not in w or "params" not in w:
+            raise RuntimeError(
+                "expected weights from the page, got none: display the playground (its front end trains "
+                "and reports the weights) and press Step or Pause"
             )
-        if self._message:
-            text += f"<div style='color:#8a5300'>{html.escape(self._message)}</div>"
-        self.status.value = text
+        arch, params = w["config"], w["params"]
+        net = MLP(
+            arch["layer_sizes"],
+            hidden=arch["hidden"],
+            output=arch["output"],
+            loss=arch["loss"],
+            fused=arch.get("fused", True),
+        )
+        for j in range(1, net.J + 1):
+            W = np.array(params[f"W{j}"], dtype=np.float64)
+            b = np.array(params[f"b{j}"], dtype=np.float64)
+            if W.shape != net.W[j].shape or b.shape != net.b[j].shape:
+                raise ValueError(
+                    f"expected W{j} {net.W[j].shape} and b{j} {net.b[j].shape} from the page, got {W.shape} and {b.shape}"
+                )
+            net.W[j], net.b[j] = W, b
+        return net
 
-    def _update_numbers(self) -> None:
-        show = self.show_numbers.value
-        self.numbers.layout.display = "" if show else "none"
-        if show:
-            self.numbers.value = self.session.numbers_html()
-
-    @property
-    def divergence_message(self) -> str | None:
-        return self.session.diverged
-
-
-def iter_widgets(widget):
-    """Every widget in a widget tree (depth first)."""
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from iter_widgets(child)
+    def __repr__(self) -> str:
+        return f"Playground({json.dumps(self.config)})"

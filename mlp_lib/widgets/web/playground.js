@@ -1,6 +1,6 @@
 // playground.js — the live training playground's front end (an anywidget view).
 //
-// Python (mlp_lib/widgets/live_playground.py) pastes engine.js in front of this file and sends
+// Python (mlp_lib/widgets/playground.py) pastes engine.js in front of this file and sends
 // the whole text as the widget's ES module (_esm), so everything the engine defines (forward,
 // sgdStep, makeData, …) is in scope here. Training runs in the page: in JupyterLab, VS Code or
 // Colab, and on the static website with no Python behind it at all.

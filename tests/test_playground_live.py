@@ -1,4 +1,4 @@
-"""The live playground (mlp_lib/widgets/live_playground.py) without a browser.
+"""The live playground (mlp_lib/widgets/playground.py) without a browser.
 
 Its front end is one ES module, the browser engine followed by web/playground.js, that the widget
 sends as ``_esm``. Here node checks that the module parses and runs its setup code (validation,
@@ -19,7 +19,7 @@ import pytest
 import traitlets
 
 from mlp_lib import MLP
-from mlp_lib.widgets.live_playground import WEB, LivePlayground, digits_table
+from mlp_lib.widgets.playground import WEB, Playground, digits_table
 from mlp_lib.widgets.session import PlaygroundConfig
 
 NODE = shutil.which("node")
@@ -27,8 +27,8 @@ needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (Deb
 
 
 @pytest.fixture(scope="module")
-def widget() -> LivePlayground:
-    return LivePlayground()
+def widget() -> Playground:
+    return Playground()
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +176,7 @@ def test_config_text_limits(esm_file):
 # ----------------------------------------------------------------------
 def test_config_trait_round_trips():
     cfg = PlaygroundConfig(dataset="spiral", classes=4, pairing="softmax+cce", learning_rate=0.1)
-    w = LivePlayground(cfg)
+    w = Playground(cfg)
     assert w.config == cfg.to_dict()
     assert w.get_config() == cfg
     assert PlaygroundConfig.from_json(w.config_json()) == cfg
@@ -190,7 +190,7 @@ def test_config_trait_round_trips():
     assert w.get_config().units == 16
     w.set_config('{"dataset": "sine", "pairing": "relu+mse"}')
     assert w.get_config().dataset == "sine"
-    assert LivePlayground(dataset="blobs", classes=5).get_config().classes == 5
+    assert Playground(dataset="blobs", classes=5).get_config().classes == 5
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ def test_config_trait_round_trips():
     ],
 )
 def test_set_config_refuses_and_keeps_the_state(bad):
-    w = LivePlayground(dataset="spiral", pairing="softmax+cce")
+    w = Playground(dataset="spiral", pairing="softmax+cce")
     before = dict(w.config)
     with pytest.raises((TypeError, ValueError)) as info:
         w.set_config(bad)
@@ -233,7 +233,7 @@ def test_digits_table_is_mlp_libs_digits():
 
 def test_model_needs_weights_from_the_page():
     with pytest.raises(RuntimeError, match="display the playground"):
-        LivePlayground().model()
+        Playground().model()
 
 
 @needs_node
@@ -262,7 +262,7 @@ def test_model_has_mlp_libs_gradients(esm_file, setup):
         """,
         cfg,
     )
-    w = LivePlayground(cfg)
+    w = Playground(cfg)
     w.set_state({"weights": out["weights"]})  # what the page sends
     assert w.step == 40
     net = w.model()
@@ -284,7 +284,7 @@ def test_model_has_mlp_libs_gradients(esm_file, setup):
 
 
 def test_model_refuses_weights_of_the_wrong_shape():
-    w = LivePlayground()
+    w = Playground()
     arch = {"layer_sizes": [2, 3, 1], "hidden": ["tanh"], "output": "sigmoid", "loss": "bce", "fused": True}
     params = {"W1": [[0.0, 0.0]] * 3, "b1": [[0.0]] * 3, "W2": [[0.0, 0.0]], "b2": [[0.0]]}
     w.weights = {"config": arch, "params": params, "step": 1}
