@@ -322,6 +322,44 @@ def test_fifty_training_steps_end_at_the_same_weights():
     print(f"  worst final-weight error: {worst_all:.3e}")
 
 
+@pytest.mark.parametrize("weight_decay, l1", [(0.05, 0.0), (0.0, 0.01), (0.03, 0.005)])
+def test_regularized_training_steps_end_at_the_same_weights(weight_decay, l1):
+    """L2 and L1 (the penalty's term in Eq. 3): 50 steps of the engine equal mlp_lib.sgd_step's."""
+    from mlp_lib.regularization import penalty
+
+    steps = 50
+    tasks, runs = [], []
+    for i, (name, kwargs, hidden_sizes, act, pairing, lr, batch) in enumerate(TRAINING_RUNS[:4]):
+        model, x, y = training_setup(name, kwargs, hidden_sizes, act, pairing, seed=i)
+        batches = batches_for(x.shape[1], batch, steps, seed=i)
+        tasks.append(
+            {
+                "kind": "train",
+                "config": model.config(),
+                "params": params_of(model),
+                "x": mat(x),
+                "y": mat(y),
+                "batches": batches,
+                "lr": lr,
+                "weight_decay": weight_decay,
+                "l1": l1,
+            }
+        )
+        runs.append((name, model, x, y, batches, lr))
+    results = run_engine(tasks)
+    for (name, model, x, y, batches, lr), r in zip(runs, results):
+        plain = model.copy()
+        for idx in batches:
+            sgd_step(model, x[:, idx], y[:, idx], lr, weight_decay=weight_decay, l1=l1)
+            sgd_step(plain, x[:, idx], y[:, idx], lr)
+        js = model_from_export(r)
+        worst = max(max(rel(model.W[j], js.W[j]), rel(model.b[j], js.b[j])) for j in range(1, model.J + 1))
+        assert worst <= TRAINING_TOL, f"{name}: final weights differ by {worst:.3e}"
+        shrink = max(rel(model.W[j], plain.W[j]) for j in range(1, model.J + 1))
+        assert shrink > 1e-4, f"{name}: the penalty changed nothing, the comparison proves little"
+        assert rel(penalty(model.W, weight_decay, l1), r["penalty"]) <= GRADIENT_TOL
+
+
 def test_divergence_keeps_the_last_finite_weights_at_the_same_step():
     """A learning rate far too large: both engines stop at the same step and keep the same weights."""
     model, x, y = training_setup("sine", {"n": 200, "noise": 0.1}, [8, 8], "relu", ("identity", "mse"), seed=3)

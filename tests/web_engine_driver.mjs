@@ -34,7 +34,12 @@ function runTrain(t) {
   let diverged = null, steps = 0;
   for (const idx of t.batches) {
     try {
-      const g = E.sgdStep(net, E.takeColumns(x, idx), E.takeColumns(y, idx), t.lr, { epoch: 1, step: steps + 1 });
+      const g = E.sgdStep(net, E.takeColumns(x, idx), E.takeColumns(y, idx), t.lr, {
+        epoch: 1,
+        step: steps + 1,
+        weightDecay: t.weight_decay || 0,
+        l1: t.l1 || 0,
+      });
       losses.push(g.loss);
       steps++;
     } catch (err) {
@@ -44,7 +49,8 @@ function runTrain(t) {
     }
   }
   const out = E.exportWeights(net);
-  return { steps, losses, diverged, config: out.config, params: out.params };
+  const penalty = E.penalty(net, t.weight_decay || 0, t.l1 || 0);
+  return { steps, losses, diverged, config: out.config, params: out.params, penalty };
 }
 
 function runInit(t) {

@@ -713,13 +713,41 @@ export class TrainingDiverged extends Error {
 }
 
 /**
+ * The weight-decay / L1 term of Eq. (3) added to ∇_{w^j} L (mlp_lib.regularization.penalty_gradient):
+ * returns a new matrix gradW + λ w + λ₁ sign(w), with sign(0) = 0.
+ */
+export function penaltyGradient(w, gradW, weightDecay = 0, l1 = 0) {
+  const out = new Float64Array(w.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = gradW.data[i] + weightDecay * w.data[i] + l1 * Math.sign(w.data[i]);
+  return { rows: w.rows, cols: w.cols, data: out };
+}
+
+/**
+ * The penalty (λ/2) Σ_j ‖w^j‖² + λ₁ Σ_j Σ |w_{i,k}^j| (mlp_lib.regularization.penalty).
+ */
+export function penalty(net, weightDecay = 0, l1 = 0) {
+  let squares = 0, absolutes = 0;
+  for (let j = 1; j <= net.J; j++) {
+    for (const v of net.W[j].data) {
+      squares += v * v;
+      absolutes += Math.abs(v);
+    }
+  }
+  return 0.5 * weightDecay * squares + l1 * absolutes;
+}
+
+/**
  * One gradient-descent step on the batch (x, y): w^j ← w^j − η ∇_{w^j} L, b^j ← b^j − η ∇_{b^j} L.
  * Returns the gradients it used (loss and output of the weights before the step). Throws
  * TrainingDiverged, leaving net.W and net.b untouched (the last finite weights), when the loss
  * is not finite or a new weight would be. Afterwards net.W and net.b are new matrices.
  */
-export function sgdStep(net, x, y, learningRate, { epoch = 0, step = 0 } = {}) {
+export function sgdStep(net, x, y, learningRate, { epoch = 0, step = 0, weightDecay = 0, l1 = 0 } = {}) {
   const g = gradients(net, x, y);
+  if (weightDecay || l1) {
+    // mlp_lib.regularization: Eq. (3) gains λ w^j + λ₁ sign(w^j) (sign(0) = 0); biases are not penalized.
+    for (let j = 1; j <= net.J; j++) g.dW[j] = penaltyGradient(net.W[j], g.dW[j], weightDecay, l1);
+  }
   const W = [null], b = [null];
   for (let j = 1; j <= net.J; j++) {
     const wOld = net.W[j].data, gw = g.dW[j].data, wNew = new Float64Array(wOld.length);
@@ -783,7 +811,7 @@ function _argmaxColumn(M, s) {
  * diverged}: loss and accuracy averaged over the epoch's batches, each measured just before its
  * step (accuracy null for MSE); diverged is the TrainingDiverged message (weights kept) or null.
  */
-export function trainEpoch(net, x, y, { learningRate, batchSize, rng, epoch = 1 }) {
+export function trainEpoch(net, x, y, { learningRate, batchSize, rng, epoch = 1, weightDecay = 0, l1 = 0 }) {
   const m = x.cols, order = rng.permutation(m), classify = net.loss.name !== "mse";
   let totalLoss = 0, correct = 0, steps = 0;
   for (let start = 0; start < m; start += batchSize) {
@@ -791,7 +819,7 @@ export function trainEpoch(net, x, y, { learningRate, batchSize, rng, epoch = 1 
     const xb = takeColumns(x, idx), yb = takeColumns(y, idx);
     let g;
     try {
-      g = sgdStep(net, xb, yb, learningRate, { epoch, step: steps + 1 });
+      g = sgdStep(net, xb, yb, learningRate, { epoch, step: steps + 1, weightDecay, l1 });
     } catch (err) {
       if (err instanceof TrainingDiverged) return { loss: NaN, accuracy: null, steps, diverged: err.message };
       throw err;
