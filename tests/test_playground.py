@@ -1,23 +1,21 @@
-"""The training playground, driven without a browser.
+"""The playground's Python side: its setup, its training session, its figure and the recordings.
 
-Controls are set by assigning ``.value`` (which fires the same observers a click
-does) and buttons are pressed by calling the methods their ``on_click`` runs.
+The playground itself (:class:`mlp_lib.widgets.Playground`) trains in the page; what its controls,
+buttons, Config box and panels do is tested in a real browser (tests/test_browser_playground.py).
+Here :class:`PlaygroundConfig`, :class:`Session` (the same setup trained with mlp_lib: the chapters'
+numbers and the recorded runs) and :class:`PlaygroundFigure` are driven directly.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
-import asyncio
-import json
-
-import ipywidgets as W
 import numpy as np
 import pytest
 
-from mlp_lib.widgets import Playground, PlaygroundConfig, Session, record_training, training_animation
-from mlp_lib.widgets.playground import iter_widgets
-from mlp_lib.widgets.session import DATASET_LABELS, HIDDEN_ACTIVATIONS, PAIRINGS, REGRESSION_DATASETS
+from mlp_lib.widgets import Playground, PlaygroundConfig, PlaygroundFigure, Session, record_training, training_animation
+from mlp_lib.widgets.session import DATASET_LABELS, DEFAULT_NOISE, HIDDEN_ACTIVATIONS, PAIRINGS, REGRESSION_DATASETS
 
 CLASSIFICATION = [d for d in DATASET_LABELS if d not in REGRESSION_DATASETS]
 
@@ -30,16 +28,25 @@ def same_bits(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(a[k].tobytes() == b[k].tobytes() for k in a)
 
 
-@pytest.fixture(scope="module")
-def pg():
-    return Playground()
+def step(session: Session) -> bool:
+    """What the Step button does: one gradient step, then the evaluation the panels show."""
+    return session.step() and session.evaluate()
 
 
 # ----------------------------------------------------------------------
 # config
 def test_config_round_trips_through_dict_and_json():
-    cfg = PlaygroundConfig(dataset="spiral", classes=4, hidden_layers=3, units=12, activation="relu",
-                           pairing="softmax+cce", learning_rate=0.05, batch_size=32, seed=7)
+    cfg = PlaygroundConfig(
+        dataset="spiral",
+        classes=4,
+        hidden_layers=3,
+        units=12,
+        activation="relu",
+        pairing="softmax+cce",
+        learning_rate=0.05,
+        batch_size=32,
+        seed=7,
+    )
     assert PlaygroundConfig.from_dict(cfg.to_dict()) == cfg
     assert PlaygroundConfig.from_json(cfg.to_json()) == cfg
     assert json.loads(cfg.to_json())["noise"] == 0.2  # None became the data set's default
@@ -49,9 +56,15 @@ def test_config_round_trips_through_dict_and_json():
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"dataset": "iris"}, "expected dataset to be one of ['moons', 'circles', 'xor', 'spiral', 'blobs', 'digits', 'sine'], got 'iris'"),
+        (
+            {"dataset": "iris"},
+            "expected dataset to be one of ['moons', 'circles', 'xor', 'spiral', 'blobs', 'digits', 'sine'], got 'iris'",
+        ),
         ({"activation": "softmax"}, "expected activation to be one of ['relu', 'tanh', 'sigmoid', 'identity']"),
-        ({"pairing": "tanh+mse"}, "expected pairing to be one of ['sigmoid+bce', 'softmax+cce', 'identity+mse', 'relu+mse']"),
+        (
+            {"pairing": "tanh+mse"},
+            "expected pairing to be one of ['sigmoid+bce', 'softmax+cce', 'identity+mse', 'relu+mse']",
+        ),
         ({"learning_rate": 20.0}, "expected learning_rate in [0.0001, 10.0], got 20.0"),
         ({"hidden_layers": 5}, "expected hidden_layers in 0 … 4, got 5"),
         ({"units": 0}, "expected units in 1 … 32, got 0"),
@@ -87,162 +100,154 @@ def test_every_dataset_pairing_activation_trains_a_few_steps(dataset):
 
 
 @pytest.mark.parametrize("dataset", list(DATASET_LABELS))
-def test_widget_trains_every_dataset_from_its_controls(pg, dataset):
-    pg.controls["dataset"].value = dataset
-    assert pg.get_config().dataset == dataset and pg.session.step_count == 0
-    assert pg.step() and pg.step()
-    assert pg.session.step_count == 2
-    assert pg.image.value[:4] == b"\x89PNG"
-    # pairings and activations through their controls on a few data sets (every
-    # dataset × pairing × activation runs on Session above, without drawing)
+def test_session_switches_to_every_dataset_and_its_figure_draws(dataset):
+    """A session changed to each data set (as the Dataset control changes it: the set's own noise and
+    size) starts at step 0, steps, and its figure renders; on blobs and sine every allowed pairing
+    trains, and the regression set refuses a non-MSE pairing and keeps its own."""
+    s = Session(dict(dataset="moons" if dataset != "moons" else "xor", pairing="identity+mse"))
+    s.train_steps(3)
+    s.update(dataset=dataset, noise=DEFAULT_NOISE[dataset], n_samples=None)
+    assert s.config.dataset == dataset and s.step_count == 0
+    assert step(s) and step(s)
+    assert s.step_count == 2
+    assert PlaygroundFigure(s, grid=20, dpi=40).png()[:4] == b"\x89PNG"
     if dataset not in ("blobs", "sine"):
         return
     for pairing, spec in PAIRINGS.items():
         if dataset in REGRESSION_DATASETS and spec[1] != "mse":
-            before = pg.get_config().pairing
-            pg.controls["pairing"].value = pairing  # refused with a message, not an exception
-            assert pg.get_config().pairing == before and "needs an MSE pairing" in pg.status.value
+            before = s.config
+            with pytest.raises(ValueError, match="expected an MSE pairing"):
+                s.update(pairing=pairing)  # refused with a message, and nothing changes
+            assert s.config == before
             continue
-        pg.controls["pairing"].value = pairing
-        pg.controls["activation"].value = HIDDEN_ACTIVATIONS[list(PAIRINGS).index(pairing)]
-        assert pg.get_config().pairing == pairing
-        assert pg.step() and pg.session.step_count == 1
+        s.update(pairing=pairing, activation=HIDDEN_ACTIVATIONS[list(PAIRINGS).index(pairing)])
+        assert s.config.pairing == pairing and s.step_count == 0
+        assert step(s) and s.step_count == 1
 
 
 # ----------------------------------------------------------------------
 # learning, reset, sharing a setup
 @pytest.mark.parametrize("dataset", ["xor", "moons"])
 def test_training_lowers_the_loss(dataset):
-    p = Playground(dataset=dataset, sync_steps=300)
-    start = p.session.history["train_loss"][-1]
-    p.toggle_training()  # no event loop here: trains sync_steps steps at once
-    assert p.session.step_count == 300
-    assert p.session.history["train_loss"][-1] < 0.5 * start
-    assert p.session.test_accuracy > 0.9
+    s = Session(dict(dataset=dataset))
+    start = s.history["train_loss"][-1]
+    assert s.train_steps(300, record_every=10)
+    assert s.step_count == 300
+    assert s.history["train_loss"][-1] < 0.5 * start
+    assert s.test_accuracy > 0.9
 
 
 def test_reset_reproduces_the_initial_weights_bit_exactly():
-    p = Playground(activation="relu", hidden_layers=3)
-    initial = params(p.session.model)
+    s = Session(dict(activation="relu", hidden_layers=3))
+    initial = params(s.model)
     for _ in range(5):
-        p.step()
-    p.train(50)
-    assert not same_bits(initial, params(p.session.model))
-    p.reset()
-    assert p.session.step_count == 0
-    assert same_bits(initial, params(p.session.model))
-    assert same_bits(initial, Session(p.get_config()).initial_parameters())
+        step(s)
+    s.train_steps(50)
+    assert not same_bits(initial, params(s.model))
+    s.reset()
+    assert s.step_count == 0
+    assert same_bits(initial, params(s.model))
+    assert same_bits(initial, Session(s.config).initial_parameters())
     # and the same batches afterwards
-    p.train(20)
-    q = Playground(p.get_config())
-    q.train(20)
-    assert same_bits(params(p.session.model), params(q.session.model))
+    s.train_steps(20)
+    q = Session(s.config)
+    q.train_steps(20)
+    assert same_bits(params(s.model), params(q.model))
 
 
-def test_config_shown_by_the_widget_round_trips_to_an_identical_state(pg):
-    pg.set_config(dict(dataset="blobs", classes=4, hidden_layers=1, units=5, seed=3, pairing="sigmoid+bce"))
-    shown = pg.config_text.value
-    assert PlaygroundConfig.from_json(shown) == pg.get_config()
-    other = Playground(shown)
-    assert other.get_config() == pg.get_config()
-    assert same_bits(params(other.session.model), params(pg.session.model))
-    assert np.array_equal(other.session.train.x, pg.session.train.x)
-    # pasting into another playground's Config box and pressing Apply does the same
-    third = Playground()
-    third.config_text.value = shown
-    assert third.apply_config_text()
-    assert same_bits(params(third.session.model), params(pg.session.model))
-    shown_by_controls = {k: c.value for k, c in third.controls.items()}
-    assert shown_by_controls == {k: v for k, v in pg.get_config().to_dict().items() if k in third.controls}
-    third.config_text.value = '{"dataset": "iris"}'
-    assert not third.apply_config_text()
-    assert "expected dataset to be one of" in third.status.value
+def test_shared_config_json_round_trips_to_an_identical_state():
+    s = Session(dict(dataset="blobs", classes=4, hidden_layers=1, units=5, seed=3, pairing="sigmoid+bce"))
+    shown = s.config.to_json()
+    assert PlaygroundConfig.from_json(shown) == s.config
+    other = Session(shown)
+    assert other.config == s.config
+    assert same_bits(params(other.model), params(s.model))
+    assert np.array_equal(other.train.x, s.train.x)
+    # the live playground takes the same text as its setup (its page builds it; see the browser test)
+    widget = Playground(shown)
+    assert widget.get_config() == s.config and widget.config == s.config.to_dict()
+    with pytest.raises(ValueError, match="expected dataset to be one of"):
+        widget.set_config('{"dataset": "iris"}')
+    assert widget.get_config() == s.config
 
 
-def test_divergence_shows_a_message_and_stops_without_nan():
-    p = Playground(learning_rate=10.0, activation="relu", hidden_layers=4, units=16, pairing="identity+mse",
-                   sync_steps=2000)
-    p.toggle_training()
-    s = p.session
-    assert s.diverged is not None and "lower the learning rate" in s.diverged
-    assert s.step_count < 2000 and not p.is_training
-    assert "Training stopped" in p.status.value and "diverged" in p.status.value
+def test_divergence_stops_with_a_message_and_without_nan():
+    s = Session(dict(learning_rate=10.0, activation="relu", hidden_layers=4, units=16, pairing="identity+mse"))
+    assert not s.train_steps(2000, record_every=10)
+    assert s.diverged is not None and "lower the learning rate" in s.diverged and "diverged" in s.diverged
+    assert s.step_count < 2000
     assert all(np.isfinite(w).all() for w in s.model.parameters().values())
     for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
         assert np.isfinite(s.history[key]).all()
     assert np.isfinite(s.phi_norms).all() and np.isfinite(s.dW_norms).all()
-    assert p.figure.boundary.get_array().max() <= 1 and np.isfinite(p.figure.boundary.get_array()).all()
+    figure = PlaygroundFigure(s, grid=20, dpi=40)
+    figure.update()
+    assert figure.boundary.get_array().max() <= 1 and np.isfinite(figure.boundary.get_array()).all()
     steps = s.step_count
-    assert not p.step() and s.step_count == steps  # stays stopped …
-    p.controls["learning_rate"].value = 0.01  # … until the learning rate changes (may try again)
-    assert s.diverged is None and "Training stopped" not in p.status.value
-    p.reset()  # the kept weights are finite but may be huge: Reset starts over
-    assert p.step() and p.train(100) and s.diverged is None
+    assert not step(s) and s.step_count == steps  # stays stopped …
+    s.update(learning_rate=0.01)  # … until the learning rate changes (may try again)
+    assert s.diverged is None
+    s.reset()  # the kept weights are finite but may be huge: Reset starts over
+    assert step(s) and s.train_steps(100) and s.diverged is None
 
 
 # ----------------------------------------------------------------------
-# the widget tree and the views
-def test_widget_tree_has_every_control_labelled(pg):
-    tree = list(iter_widgets(pg.widget))
-    controls = [w for w in tree if isinstance(w, (W.ValueWidget, W.Button)) and not isinstance(w, (W.HTML, W.Image))]
-    assert len(controls) >= 16
-    for w in controls:
-        assert w.description, f"unlabelled control {type(w).__name__}"
-    assert set(pg.controls) <= set(PlaygroundConfig().to_dict())
-    labels = {w.description for w in tree if isinstance(w, W.Button)}
-    assert {"Step", "Train", "Reset"} <= labels
-    assert pg._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"] == pg.widget.model_id
+# the numbers and the figure
+def test_live_playground_displays_as_its_own_widget():
+    w = Playground()
+    assert w._repr_mimebundle_()[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
 
 
-def test_numbers_panel_prints_the_step_next_to_eqs_1_to_4():
-    p = Playground(hidden_layers=1, units=3)
-    p.show_numbers.value = True
-    assert "No step yet" in p.numbers.value
-    p.step()
-    text = p.session.numbers_text()
+def test_numbers_text_prints_the_step_next_to_eqs_1_to_4():
+    s = Session(dict(hidden_layers=1, units=3))
+    assert "No step yet" in s.numbers_text()
+    step(s)
+    text = s.numbers_text()
     for eq in ("Eq. (1)", "Eq. (2)", "Eq. (3)", "Eq. (4)"):
         assert eq in text
-    g = p.session.last_grads
+    g = s.last_grads
     assert np.array2string(g.db[2].T, precision=4, floatmode="maxprec") in text.replace("\n      ", "\n")
-    assert p.numbers.layout.display != "none" and "Eq. (3)" in p.numbers.value
+    assert "Eq. (3)" in s.numbers_html() and s.numbers_html().startswith("<pre")
 
 
 def test_digits_and_regression_have_their_own_data_panels():
-    digits = Playground(dataset="digits", pairing="softmax+cce", hidden_layers=1, units=16)
-    assert digits.figure.mode == "confusion"
-    digits.train(30)
-    assert digits.session.confusion_matrix().sum() == digits.session.test.m
-    sine = Playground(dataset="sine", pairing="identity+mse")
-    assert sine.figure.mode == "regression"
-    sine.train(30)
-    assert np.isfinite(sine.figure.curve.get_ydata()).all()
+    digits = Session(dict(dataset="digits", pairing="softmax+cce", hidden_layers=1, units=16))
+    figure = PlaygroundFigure(digits, grid=20, dpi=40)
+    assert figure.mode == "confusion"
+    digits.train_steps(30)
+    figure.update()
+    assert digits.confusion_matrix().sum() == digits.test.m
+    sine = Session(dict(dataset="sine", pairing="identity+mse"))
+    figure = PlaygroundFigure(sine, grid=20, dpi=40)
+    assert figure.mode == "regression"
+    sine.train_steps(30)
+    figure.update()
+    assert np.isfinite(figure.curve.get_ydata()).all()
 
 
 def test_figure_is_updated_in_place_not_rebuilt():
-    p = Playground()
-    fig, image = p.figure.fig, p.figure.boundary
-    draws = p.figure.full_draws
+    s = Session()
+    figure = PlaygroundFigure(s)
+    figure.png()
+    fig, image = figure.fig, figure.boundary
+    draws = figure.full_draws
     for _ in range(8):
-        p.step()
-    assert p.figure.fig is fig and p.figure.boundary is image
-    assert p.figure.full_draws - draws <= 2  # axis limits snap to coarse steps: mostly blitting
+        step(s)
+        figure.update()
+        figure.png()
+    assert figure.fig is fig and figure.boundary is image
+    assert figure.full_draws - draws <= 2  # axis limits snap to coarse steps: mostly blitting
 
 
-def test_train_pause_runs_on_the_event_loop_and_pause_stops_it():
-    p = Playground()
-
-    async def scenario():
-        p.toggle_training()
-        assert p.is_training and p.train_button.description == "Pause"
-        await asyncio.sleep(0.3)  # the loop is free: the task trains and redraws meanwhile
-        steps = p.session.step_count
-        p.toggle_training()  # Pause, as a click would
-        await p._task
-        return steps
-
-    steps = asyncio.run(scenario())
-    assert steps > 0 and not p.is_training and p.train_button.description == "Train"
-    assert p.session.step_count >= steps
+def test_reset_clears_the_gradient_norm_curves():
+    s = Session()
+    figure = PlaygroundFigure(s, grid=20, dpi=40)
+    s.train_steps(30)
+    figure.update()
+    assert all(len(line.get_xdata()) > 0 for line in figure.phi_lines)
+    s.reset()
+    figure.update()
+    assert all(len(line.get_xdata()) == 0 for line in (*figure.phi_lines, *figure.dw_lines))
 
 
 # ----------------------------------------------------------------------
@@ -258,16 +263,6 @@ def test_recorded_training_animation_is_self_contained():
     # the first frame is in the <img> itself (a picture before the player's script runs), with alt text
     img = re.search(r"<img[^>]*_anim_img[^>]*>", html).group(0)
     assert 'src="data:image/jpeg;base64,' in img and "alt=" in img and "\\" not in img
-
-
-def test_reset_clears_the_gradient_norm_curves():
-    from mlp_lib.widgets import Playground
-
-    p = Playground()
-    p.train(30)
-    assert all(len(line.get_xdata()) > 0 for line in p.figure.phi_lines)
-    p.reset()
-    assert all(len(line.get_xdata()) == 0 for line in (*p.figure.phi_lines, *p.figure.dw_lines))
 
 
 def test_html_player_renders_each_frame_once_and_embeds_them_all():
