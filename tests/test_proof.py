@@ -13,8 +13,11 @@ from mlp_lib.teaching.proof import (
     EXACT_TOLERANCE,
     FINITE_DIFFERENCE_TOLERANCE,
     MAX_WIDTH,
+    OUTPUT_WIDTH_PX,
+    PX_PER_GLYPH,
     ProofFailed,
     _width,
+    block_width,
     latex_lines,
     symbolic_check,
     three_way_check,
@@ -124,4 +127,57 @@ def test_width_of_any_latex_is_defined():
     lse = -zeta[2] + sp.log(sum(sp.exp(t) for t in zeta))
     latex = latex_lines(zeta.applyfunc(lambda t: sp.diff(lse, t)), r"\nabla_\zeta")
     assert latex.startswith(r"\nabla_\zeta = ")
-    assert _width("a \\") == 1 and _width(r"\frac{a + b}{c}") == 3
+    assert _width("a \\") == 1 and _width(r"\frac{a + b}{c}") == pytest.approx(4.4)   # "+" and its spaces: 2
+    assert _width(r"\log x") == 4 and _width(r"\left(x\right)") == 3
+
+
+# --------------------------------------------------------------------------- fitting the page
+# What show() displays must fit a code cell's output at 1280 px (OUTPUT_WIDTH_PX = 688 px): the
+# widest line is at most MAX_WIDTH glyphs of _width, and a glyph renders at most PX_PER_GLYPH
+# pixels (measured with MathJax in Chromium over the book's displays: at most 10.3). The browser
+# test (tests/test_browser.py) checks the rendered pages themselves.
+
+
+def test_the_width_limit_renders_inside_the_output_column():
+    assert MAX_WIDTH * PX_PER_GLYPH <= OUTPUT_WIDTH_PX - 24      # room for the alignment gap
+
+
+def _nested_batch_sum(m=3):
+    """Like minibatch's one entry of ∇_{b²}L: a sum of terms each too wide to break between terms."""
+    sigma, L_a1, dsigma = sp.Function("sigma"), sp.Function("L_{a1}"), sp.Function("sigma'")
+    terms = []
+    for s in range(1, m + 1):
+        x1, x2, z = sp.symbols(f"x_{{1\\,{s}}} x_{{2\\,{s}}} z^2_{{1\\,{s}}}")
+        w = sp.symbols("w_1:9")
+        hidden = [sigma(sp.Symbol(f"b^1_{i}") + w[2 * i] * x1 + w[2 * i + 1] * x2) for i in (1, 2)]
+        other = sigma(sp.Symbol("b^2_2") + w[5] * hidden[0] + w[6] * hidden[1])
+        terms.append(L_a1(sigma(z), other) * dsigma(z) / m)
+    return sp.Add(*terms)
+
+
+@pytest.mark.parametrize("case", ["log-softmax sum", "long left-hand side", "nested terms", "wide matrix"])
+def test_show_fits_max_width(case):
+    """Every layout show() picks is at most MAX_WIDTH wide, as MathJax lays it out (block_width)."""
+    if case == "log-softmax sum":      # softmax-output-cce and digits-capstone: ℓ = −Σ y_i log softmax_i
+        zeta, y = sp.symbols("zeta_1:4"), sp.symbols("y_1:4")
+        total = sum(sp.exp(t) for t in zeta)
+        latex = latex_lines(-sum(yi * sp.log(sp.exp(t) / total) for yi, t in zip(y, zeta)), r"\ell(z)")
+        assert r"\begin{aligned}\ell(z) &= " in latex                  # broken between its terms
+    elif case == "long left-hand side":  # eq2-recursion, eq4: (ϕ¹_brute − (w²)ᵀϕ² ∘ σ(z¹))_i = …
+        net = SymbolicMLP([2, 2, 2], "generic", "generic", "generic")
+        lhs = r"\phi^1_{\text{brute force}} - \big((w^2)^{\mathsf{T}}\phi^2\big)\circ\sigma(z^1)"
+        latex = latex_lines(difference(net.brute_force_phi(1), 2 * net.closed_form_phi(1), simplify=False), lhs, net=net)
+        assert latex.startswith(r"\begin{aligned}&\left(" + lhs)         # the left-hand side on its own line
+    elif case == "nested terms":        # minibatch: each term of the sum is wider than a line
+        latex = latex_lines(_nested_batch_sum(), r"\frac{\partial L}{\partial b^2_1}")
+        assert latex.startswith(r"\begin{gathered}") and "u_{1} = " in latex   # arguments named, defined beneath
+    else:
+        x = sp.symbols("x_1:65")
+        latex = latex_lines(sp.Matrix(2, 4, lambda i, k: sum(x[32 * i + 8 * k : 32 * i + 8 * k + 8])), "M")
+    assert block_width(latex) <= MAX_WIDTH, (block_width(latex), latex)
+
+
+def test_block_width_adds_the_left_and_right_columns_of_aligned():
+    # left column "abc" (3) + widest right part "\quad + e" (2 + 2 + 1), not the sum of the lines
+    assert block_width(r"\begin{aligned}abc &= d \\ &\quad + e\end{aligned}") == 8
+    assert block_width(r"\begin{gathered}a \\ b + c\end{gathered}") == 4      # its widest line

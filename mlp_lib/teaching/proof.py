@@ -21,8 +21,8 @@ The tolerances are stated once, here (:data:`EXACT_TOLERANCE`,
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 import sympy as sp
@@ -36,6 +36,7 @@ __all__ = [
     "ProofFailed",
     "ProofResult",
     "SymbolicResult",
+    "block_width",
     "latex_lines",
     "show",
     "symbolic_check",
@@ -327,10 +328,24 @@ def symbolic_check(
 # ---------------------------------------------------------------------------
 # Display of SymPy expressions
 # ---------------------------------------------------------------------------
-#: Widest line (in rough glyphs) :func:`show` puts on one line: about the text column at 1280 px.
-MAX_WIDTH = 60
+#: The width of a code cell's output at 1280 px (the text column of the book's theme), in pixels.
+OUTPUT_WIDTH_PX = 688
 
-_COMMAND = re.compile(r"\\(left|right|operatorname|mathrm|mathsf|text|tfrac|frac|begin\{\w+\}|end\{\w+\})")
+#: Rendered pixels per glyph of :func:`_width` (MathJax CHTML in the book's output font): the
+#: largest ratio measured over the book's SymPy displays in Chromium at 1280 px was 10.3.
+PX_PER_GLYPH = 10.5
+
+#: Widest line (in glyphs of :func:`_width`) :func:`show` puts on one line, so that the widest
+#: line renders narrower than :data:`OUTPUT_WIDTH_PX` (62 × 10.5 = 651 px, with room for the
+#: alignment gap of a broken layout).
+MAX_WIDTH = 62
+
+#: Named functions MathJax writes upright, as wide as their letters.
+_FUNCTION_NAMES = frozenset(
+    "log ln lg exp sin cos tan tanh sinh cosh arcsin arccos arctan max min det lim sup inf arg deg dim ker".split()
+)
+#: Relations and binary operators: the glyph and the spaces MathJax puts around it.
+_OPERATOR_COMMANDS = frozenset("circ cdot times le ge leq geq ne neq approx to mapsto equiv sim pm mp".split())
 
 
 def _group(s: str, i: int) -> tuple[str, int]:
@@ -348,8 +363,13 @@ def _group(s: str, i: int) -> tuple[str, int]:
 
 
 def _width(latex: str) -> float:
-    """A rough width of rendered LaTeX in glyphs: a fraction is as wide as its wider part,
-    scripts count 0.6, a matrix the sum of its widest column entries, any command one glyph."""
+    r"""A rough width of rendered LaTeX in glyphs (one glyph ≈ an italic letter).
+
+    A fraction is as wide as its wider part, scripts count 0.6, a matrix the sum of its widest
+    column entries, ``=``, ``+``, ``-`` and the like 2 (the sign and the spaces around it), a
+    named function (``\log``) its letters, ``\left(`` / ``\right)`` one glyph, any other command
+    one glyph. Calibrated against MathJax in Chromium: see :data:`PX_PER_GLYPH`.
+    """
     if r"\begin{matrix}" in latex:
         start = latex.index(r"\begin{matrix}")
         end = latex.rfind(r"\end{matrix}")
@@ -371,15 +391,23 @@ def _width(latex: str) -> float:
             if name in ("frac", "tfrac", "dfrac"):
                 num, i = _group(latex, i)
                 den, i = _group(latex, i)
-                total += max(_width(num), _width(den)) * (0.7 if name == "tfrac" else 1)
-            elif name in ("left", "right"):
+                total += max(_width(num), _width(den)) * (0.7 if name == "tfrac" else 1) + 0.4
+            elif name in ("left", "right", "big", "Big", "bigg", "Bigg"):
                 i += 1 if i < len(latex) and latex[i] in "()[]|." else 0
-                total += 0.5
+                total += 1
             elif name in ("operatorname", "mathrm", "text", "mathsf", "mathbb", "mathbf"):
                 arg, i = _group(latex, i)
                 total += len(arg) if name in ("operatorname", "mathrm", "text") else _width(arg)
-            elif name in ("quad", "qquad"):
+            elif name in _FUNCTION_NAMES:
+                total += len(name)
+            elif name in _OPERATOR_COMMANDS:
                 total += 2
+            elif name == "quad":
+                total += 2
+            elif name == "qquad":
+                total += 4
+            elif name in (",", ";", ":", "!", " "):
+                total += 0.3
             elif name.isalpha():
                 total += 1
         elif c in "_^":
@@ -387,14 +415,65 @@ def _width(latex: str) -> float:
             total += 0.6 * _width(arg)
         elif c in "{}& ":
             i += 1
+        elif c in "=+-<>":
+            total += 2
+            i += 1
         else:
             total += 1
             i += 1
     return total
 
 
+def _split_top(latex: str, sep: str) -> list:
+    """``latex`` split at ``sep`` where it is not inside braces or a nested environment."""
+    parts, depth, env, start, i = [], 0, 0, 0, 0
+    while i < len(latex):
+        if latex.startswith(r"\begin{", i):
+            env += 1
+        elif latex.startswith(r"\end{", i):
+            env -= 1
+        c = latex[i]
+        if c == "\\" and i + 1 < len(latex) and latex[i + 1] in "{}":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and env == 0 and latex.startswith(sep, i):
+            parts.append(latex[start:i])
+            i += len(sep)
+            start = i
+            continue
+        i += 1
+    return parts + [latex[start:]]
+
+
+def block_width(latex: str) -> float:
+    """The width in glyphs of what :func:`latex_lines` returns, laid out as MathJax lays it out.
+
+    ``aligned`` is as wide as its widest left part plus its widest right part (every line's
+    right part starts at the same alignment point), ``gathered`` as its widest line; anything
+    else is one line (:func:`_width`).
+    """
+    for env in ("aligned", "gathered"):
+        begin, end = rf"\begin{{{env}}}", rf"\end{{{env}}}"
+        if latex.startswith(begin) and latex.endswith(end):
+            lines = _split_top(latex[len(begin) : -len(end)], r"\\")
+            if env == "gathered":
+                return max(block_width(line.strip()) for line in lines)
+            cells = [_split_top(line, "&") for line in lines]
+            left = max(_width(c[0]) for c in cells)
+            right = max((_width("".join(c[1:])) for c in cells if len(c) > 1), default=0)
+            return left + right
+    return _width(latex)
+
+
 def _terms_lines(expr, width: float) -> list:
-    """LaTeX of ``expr`` in lines of at most ``width`` glyphs, broken between the terms of a sum."""
+    """LaTeX of ``expr`` in lines of at most ``width`` glyphs, broken between the terms of a sum.
+
+    A single term wider than ``width`` stays whole on its line (see :func:`_name_wide_arguments`).
+    """
     latex = tex(expr)
     if _width(latex) <= width or not isinstance(expr, sp.Add):
         return [latex]
@@ -410,13 +489,104 @@ def _terms_lines(expr, width: float) -> list:
     return lines + [line]
 
 
+#: What a broken layout adds to a line: the "=" after the left-hand side, the \quad of a continued line.
+_EQUALS, _INDENT = 2.0, 2.0
+
+
+def _entries(expr, lhs: str | None) -> list:
+    """``[(left-hand side, expression), …]``: one per entry of a matrix, else just ``(lhs, expr)``."""
+    if not isinstance(expr, sp.MatrixBase):
+        return [(lhs or "", expr)]
+    name = lhs or r"\cdot"
+    column = expr.shape[1] == 1
+    entries = []
+    for (i, k), entry in np.ndenumerate(np.array(expr.tolist(), dtype=object)):
+        index = f"{i + 1}" if column else f"{i + 1},{k + 1}"
+        entries.append((rf"\left({name}\right)_{{{index}}}", sp.sympify(entry)))
+    return entries
+
+
+def _term_budget(entries, width: float) -> tuple:
+    """``(left-hand sides on their own line?, glyphs left for the right-hand parts)``.
+
+    The right-hand side goes beside its left-hand side when that leaves at least half the line
+    and every term fits, else below it.
+    """
+    left = max(_width(head) for head, _ in entries)
+    if left + _EQUALS <= width / 2:
+        beside = width - left - _EQUALS - _INDENT
+        widest = max(_width(tex(t)) for _, entry in entries for t in sp.Add.make_args(entry))
+        if widest <= beside:
+            return False, beside
+    return True, width - 2 * _INDENT
+
+
+def _broken(expr, lhs: str | None, width: float) -> str:
+    """``lhs = expr`` broken over lines: a matrix one entry per line, a sum between its terms.
+
+    The right-hand parts get what the left-hand side leaves of ``width``. A left-hand side
+    wider than half the line goes on its own line, the right-hand side below it, indented.
+    """
+    entries = _entries(expr, lhs)
+    own_line, budget = _term_budget(entries, width)
+    lines = []
+    for head, entry in entries:
+        parts = _terms_lines(entry, budget)
+        if own_line:
+            lines.append(f"&{head} =")
+            lines += [r"&\qquad " + p for p in parts]
+        else:
+            lines.append((f"{head} &= " if head else "&") + parts[0])
+            lines += [r"&\quad " + p for p in parts[1:]]
+    if len(lines) == 1 and not isinstance(expr, sp.MatrixBase):
+        return (f"{lhs} = " if lhs else "") + tex(expr)
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def _name_wide_arguments(expr, width: float) -> tuple:
+    """``expr`` with the widest arguments of its functions named u_1, u_2, … until every term of
+    a sum (every entry of a matrix) fits ``width``; returns ``(expr, [(name, argument), …])``."""
+    names = sp.numbered_symbols("u_", start=1, exclude=sp.sympify(expr).free_symbols)
+    definitions = []
+
+    def terms(e):
+        entries = list(e) if isinstance(e, sp.MatrixBase) else [e]
+        return [t for entry in entries for t in sp.Add.make_args(sp.sympify(entry))]
+
+    for _ in range(24):
+        wide = [t for t in terms(expr) if _width(tex(t)) > width]
+        if not wide:
+            break
+        # in reading order: the first of the widest arguments that still fit a line is named first
+        candidates = list(dict.fromkeys(
+            arg
+            for t in wide
+            for node in sp.preorder_traversal(t)
+            if isinstance(node, sp.Function)
+            for arg in node.args
+            if not arg.is_Atom
+        ))
+        if not candidates:
+            break
+        sized = [(_width(tex(c)), -i, c) for i, c in enumerate(candidates)]
+        fitting = [item for item in sized if item[0] <= width - 6]
+        chosen = max(fitting or sized, key=lambda item: item[:2])[2]
+        name = next(names)
+        definitions.append((name, chosen))
+        expr = expr.xreplace({chosen: name})
+    return expr, definitions
+
+
 def latex_lines(expr, lhs: str | None = None, *, net=None, width: float = MAX_WIDTH) -> str:
     """The LaTeX :func:`show` displays: ``lhs = expr``, never much wider than ``width`` glyphs.
 
     With ``net`` (a :class:`mlp_lib.symbolic.SymbolicMLP`) the expression is first abbreviated
-    (:func:`mlp_lib.symbolic.abbreviate`: pre-activations become :math:`z^j_i`). A matrix that
-    is still too wide is written one entry per line, :math:`(\\text{lhs})_{i,k} = …`, and an
-    entry too wide for one line is broken between the terms of its sum.
+    (:func:`mlp_lib.symbolic.abbreviate`: pre-activations become :math:`z^j_i`). A matrix too
+    wide for one line is written one entry per line, :math:`(\\text{lhs})_{i,k} = …`, and an
+    entry too wide for one line is broken between the terms of its sum. If a term is too wide
+    even so, repeated subexpressions are named :math:`u_1, u_2, …` (without ``net``), and then
+    the widest function arguments, defined beneath. :func:`block_width` of the
+    result is at most ``width`` whenever such a layout exists.
     """
     if isinstance(expr, str) or (lhs is not None and not isinstance(lhs, str)):
         raise TypeError(f"expected show(expr, lhs) with a SymPy expression and LaTeX text, got {expr!r}, {lhs!r}")
@@ -427,28 +597,22 @@ def latex_lines(expr, lhs: str | None = None, *, net=None, width: float = MAX_WI
     prefix = f"{lhs} = " if lhs else ""
     if _width(prefix + whole) <= width:
         return prefix + whole
+    layout = _broken(expr, lhs, width)
+    if block_width(layout) <= width:
+        return layout
     if net is None:
         # No network to abbreviate with: name the repeated subexpressions u_1, u_2, … instead.
-        names = sp.numbered_symbols("u_", start=1)
+        names = sp.numbered_symbols("u_", start=1, exclude=expr.free_symbols)
         definitions, (reduced,) = sp.cse(expr, symbols=names, optimizations=None)
         if definitions:
             lines = [latex_lines(value, tex(name), width=width) for name, value in definitions]
             return r"\begin{gathered}" + r" \\ ".join(lines + [latex_lines(reduced, lhs, width=width)]) + r"\end{gathered}"
-    if isinstance(expr, sp.MatrixBase):
-        name = lhs or r"\cdot"
-        column = expr.shape[1] == 1
-        lines = []
-        for (i, k), entry in np.ndenumerate(np.array(expr.tolist(), dtype=object)):
-            index = f"{i + 1}" if column else f"{i + 1},{k + 1}"
-            parts = _terms_lines(sp.sympify(entry), width - 8)
-            lines.append(rf"\left({name}\right)_{{{index}}} &= " + parts[0])
-            lines += [r"&\quad " + p for p in parts[1:]]
-        return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
-    parts = _terms_lines(expr, width - 8)
-    if len(parts) == 1:
-        return prefix + whole
-    head = (lhs + " &= ") if lhs else "&"
-    return r"\begin{aligned}" + head + parts[0] + "".join(r" \\ &\quad " + p for p in parts[1:]) + r"\end{aligned}"
+    reduced, definitions = _name_wide_arguments(expr, _term_budget(_entries(expr, lhs), width)[1])
+    if not definitions:
+        return layout
+    lines = [_broken(reduced, lhs, width)]
+    lines += [latex_lines(value, tex(name), width=width) for name, value in definitions]
+    return r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}"
 
 
 def show(expr, lhs: str | None = None, *, net=None, width: float = MAX_WIDTH) -> None:
