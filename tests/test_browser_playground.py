@@ -9,6 +9,12 @@ The site is served from ``_build/html`` on 127.0.0.1 and every request that leav
 * switching to the spiral with softmax + CCE and 3 classes redraws, and trains;
 * a shared address (``#playground=<url-encoded JSON>``) opens that setup, the address follows
   every change of the setup, and a damaged address shows a message and the default setup;
+* the state stays consistent (the promises of the retired ipywidgets view, now kept by the page):
+  any Config text is refused with a clear "expected …" message and keeps the setup, the address
+  and a running training; a refused control change (or a setup from Python the page cannot build)
+  puts that control and the config back; Train right after Pause, Reset, Apply config, a control
+  change or rapid clicks runs one loop; the Config box shows floats rounded to 12 digits and its
+  text gives the same run elsewhere; the Classes control shows the data set's real count;
 * it fits the text column (≤ 720 px wide at 1280 px, no sideways scrolling at 390 px), its
   controls are labelled, its buttons are buttons, its canvases have labels, its text is ≥ 9 px
   and shows no TeX source.
@@ -134,6 +140,13 @@ def pixels(page: Any) -> str:
     return page.evaluate("() => document.querySelector('.pg-root canvas.pg-boundary').toDataURL()")
 
 
+def charts(page: Any) -> list[str]:
+    """The four charts' pictures: loss, accuracy, ‖ϕ^j‖ and ‖∇w^j‖ per layer."""
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('.pg-root canvas.pg-chart')).map(c => c.toDataURL())"
+    )
+
+
 def step(page: Any) -> int:
     return int(page.evaluate("() => document.querySelector('.pg-root').__playground.step"))
 
@@ -175,7 +188,7 @@ def shared_fragment(config: dict) -> str:
 def test_train_pause_reset(open_page: Any) -> None:
     page, watch = open_page()
     assert step(page) == 0
-    on_load = pixels(page)
+    on_load, charts_on_load = pixels(page), charts(page)
     assert config_box(page) == PlaygroundConfig().to_dict()
     assert address_config(page) == PlaygroundConfig().to_dict(), "expected the address to carry the setup"
 
@@ -218,6 +231,7 @@ def test_train_pause_reset(open_page: Any) -> None:
     page.locator(f"{ROOT_SEL} button", has_text="Reset").click()
     assert step(page) == 0
     assert pixels(page) == on_load, "expected Reset to show the same picture as on load"
+    assert charts(page) == charts_on_load, "expected Reset to clear the curves (loss, accuracy, ‖ϕ^j‖, ‖∇w^j‖)"
     assert page.locator(f"{ROOT_SEL} .pg-status").inner_text().startswith("step 0")
 
     page.locator(f"{ROOT_SEL} button", has_text="Step").click()
@@ -316,6 +330,9 @@ def test_fits_the_column_and_is_accessible(open_page: Any) -> None:
                 if (!label && !el.getAttribute('aria-label')) out.unlabelled.push(el.outerHTML.slice(0, 80));
             }
             out.buttons = root.querySelectorAll('button').length;
+            out.controls = root.querySelectorAll('input, select, textarea, button').length;
+            out.fields = Array.from(root.querySelectorAll('.pg-controls input, .pg-controls select')).map(el => el.id.split('-').pop());
+            out.labels = Array.from(root.querySelectorAll('button')).map(b => b.textContent);
             for (const el of root.querySelectorAll('[onclick], [role=button]')) out.fake.push(el.outerHTML.slice(0, 80));
             for (const c of root.querySelectorAll('canvas')) if (!c.getAttribute('aria-label')) out.unlabelled.push('canvas');
             const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -332,14 +349,21 @@ def test_fits_the_column_and_is_accessible(open_page: Any) -> None:
     )
     assert not report["unlabelled"], f"expected every control labelled, got {report['unlabelled']}"
     assert report["buttons"] >= 5 and not report["fake"], f"expected real <button>s, got {report}"
+    assert report["controls"] >= 16, f"expected at least 16 controls, got {report['controls']}"
+    assert set(report["fields"]) <= set(PlaygroundConfig().to_dict()), report["fields"]
+    assert {"Step", "Train", "Reset"} <= set(report["labels"]), report["labels"]
     assert not report["small"], f"expected text ≥ 9 px, got {report['small'][:5]}"
     assert not report["tex"], f"expected no TeX source in the text, got {report['tex']}"
     # show the numbers: labelled with Eqs. (1)–(4), no TeX
-    page.locator(f"{ROOT_SEL} button", has_text="Step").click()
+    panel = page.locator(f"{ROOT_SEL} pre.pg-numbers")
+    assert not panel.is_visible()
     page.locator(f"{ROOT_SEL} label", has_text="Show the numbers").click()
-    numbers = page.locator(f"{ROOT_SEL} pre.pg-numbers").inner_text()
+    assert panel.is_visible() and "No step yet" in panel.inner_text()
+    page.locator(f"{ROOT_SEL} button", has_text="Step").click()
+    numbers = panel.inner_text()
     for eq in ("Eq. (1)", "Eq. (2)", "Eq. (3)", "Eq. (4)"):
         assert eq in numbers
+    assert numbers.startswith("Step 1:") and "Batch loss L = " in numbers
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(ROOT_SEL).screenshot(path=SCREENSHOTS / "playground-live-desktop.png")
 
@@ -361,9 +385,18 @@ def test_divergence_shows_the_red_message(open_page: Any) -> None:
     banner = page.locator(f"{ROOT_SEL} .pg-diverged")
     banner.wait_for(state="visible", timeout=5000)
     assert "Training stopped" in banner.inner_text() and "Lower the learning rate" in banner.inner_text()
+    assert "diverged" in banner.inner_text()
     assert train_button(page).inner_text().strip() == "Train", "expected training to stop by itself"
     color = banner.evaluate("el => getComputedStyle(el).color")
     assert color == "rgb(176, 0, 32)"
+    steps = step(page)
+    page.locator(f"{ROOT_SEL} button", has_text="Step").click()
+    assert step(page) == steps and banner.is_visible(), "expected training to stay stopped …"
+    control(page, "learning_rate").select_option("0.01")  # … until the learning rate changes (may try again)
+    assert not banner.is_visible()
+    page.locator(f"{ROOT_SEL} button", has_text="Reset").click()  # the kept weights may be huge: start over
+    page.locator(f"{ROOT_SEL} button", has_text="Step").click()
+    assert step(page) == 1 and not banner.is_visible()
     assert not watch.take()
 
 
@@ -488,3 +521,271 @@ def test_no_silently_dead_control(open_page: Any, built_book: Path) -> None:
     print(f"\nwidgets with controls: {live} live in the page, {marked} marked 'Needs Python'")
     assert live >= 1, "expected the live playground on the site"
     assert not problems, "\n  ".join(["dead or unmarked controls:", *problems])
+
+
+# --------------------------------------------------------------------------- the playground's state in the page
+# (ported from the retired ipywidgets view's tests: the same promises, kept by the page itself)
+
+
+def page_state(page: Any) -> dict:
+    """What a refused change must leave alone: the setup, the step, the picture, the address, every control."""
+    return page.evaluate(
+        """() => { const r = document.querySelector('.pg-root'), p = r.__playground;
+            return {config: p.config, step: p.step, picture: r.querySelector('canvas.pg-boundary').toDataURL(),
+                    hash: location.hash,
+                    controls: Array.from(r.querySelectorAll('.pg-controls input, .pg-controls select'))
+                        .map(el => [el.id.split('-').pop(), el.type === 'checkbox' ? el.checked : el.value, el.disabled])}; }"""
+    )
+
+
+def message_text(page: Any) -> str:
+    message = page.locator(f"{ROOT_SEL} .pg-message")
+    return message.inner_text() if message.is_visible() else ""
+
+
+SMALL_XOR = PlaygroundConfig(dataset="xor", hidden_layers=1, units=4).to_dict()
+
+# every text is refused with a clear "expected …" message; the page's JSON.parse refuses NaN/Infinity
+# outright and reads an over-long integer as Infinity, where Python reads and refuses them
+HOSTILE_TEXTS = [
+    ("[" * 100_000, "at most 10000 characters, got 100000"),
+    ("[" * 9_000, "nested at most 4 deep"),
+    ('{"a": ' * 1000 + "1" + "}" * 1000, "nested at most 4 deep"),
+    ("[" * 500 + "]" * 500, "nested at most 4 deep"),
+    ('{"seed": 1' + "0" * 5000 + "}", "expected seed to be an integer"),
+    ('{"seed": 1e400}', "expected seed to be an integer"),
+    ('{"noise": 1e400}', "expected noise in"),
+    ('{"noise": NaN}', "not JSON"),
+    ('{"learning_rate": Infinity}', "not JSON"),
+    ('{"dataset": "blobs", "n_samples": 8, "classes": 8}', "stratified split"),
+    ('{"dataset": {"name": "moons"}}', "expected dataset to be one of"),
+    ('{"dataset": "iris"}', "expected dataset to be one of"),
+    ("null", "expected a JSON object of playground settings, got null"),
+    ("\ud800", "not JSON"),
+    ("", "not JSON"),
+]
+
+
+def test_any_config_text_gives_a_clear_error_and_keeps_state_and_training(open_page: Any) -> None:
+    page, watch = open_page(shared_fragment(SMALL_XOR))
+    train_button(page).click()
+    page.wait_for_function("() => document.querySelector('.pg-root').__playground.step > 0")
+    for text, expected in HOSTILE_TEXTS:
+        # the text goes in as JSON (so that a lone surrogate survives the trip), is typed into the
+        # Config box and applied, all in one task: the state is read before and after in the same frame
+        out = page.evaluate(
+            """(json) => { const r = document.querySelector('.pg-root'), p = r.__playground;
+                const box = r.querySelector('textarea.pg-config'), text = JSON.parse(json);
+                const before = {config: p.config, hash: location.hash, running: p.running};
+                box.value = text; box.dispatchEvent(new Event('input', {bubbles: true}));
+                Array.from(r.querySelectorAll('button')).find(b => b.textContent === 'Apply config').click();
+                return {before, after: {config: p.config, hash: location.hash, running: p.running},
+                        kept: box.value === text}; }""",
+            json.dumps(text),
+        )
+        what = text[:40]
+        message = message_text(page)
+        assert message.startswith("Could not apply the config: expected"), (what, message)
+        assert expected in message, (what, message)
+        assert "keeps its current setup" in message
+        assert out["after"] == out["before"], f"{what}: expected the setup, the address and training kept"
+        assert out["after"]["running"], f"{what}: expected a refused Apply not to stop training"
+        assert out["kept"], f"{what}: expected the text to stay in the Config box, to be corrected"
+    before = page_state(page)
+    steps = step(page)
+    page.wait_for_timeout(300)
+    assert step(page) > steps, "expected training to go on"
+    train_button(page).click()
+    after = page_state(page)
+    assert after["config"] == before["config"] == SMALL_XOR
+    assert after["controls"] == before["controls"] and after["hash"] == before["hash"]
+    assert address_config(page) == SMALL_XOR
+    assert not watch.take()
+
+
+@pytest.mark.parametrize("dataset", ["blobs", "spiral"])
+def test_a_refused_control_change_reverts_the_control_and_the_config(open_page: Any, dataset: str) -> None:
+    setup = PlaygroundConfig(dataset=dataset, n_samples=8, classes=2).to_dict()
+    page, watch = open_page(shared_fragment(setup))
+    page.locator(f"{ROOT_SEL} button", has_text="Step").click()
+    before, box = page_state(page), config_box(page)
+    set_range(page, "classes", 8)  # eight classes of one point each: the split refuses them
+    message = message_text(page)
+    assert "Classes: expected at least one class with 2 or more samples" in message and "kept 2" in message, message
+    assert page_state(page) == before, "expected the setup, step, picture, address and every control as before"
+    assert control(page, "classes").input_value() == "2"
+    assert page.locator(f"{ROOT_SEL} output.pg-readout[for$='-classes']").inner_text() == "2"
+    assert config_box(page) == box == setup and address_config(page) == setup
+    # a seed that is no seed is refused the same way
+    control(page, "seed").fill("-5")
+    control(page, "seed").dispatch_event("change")
+    assert "Seed: expected seed" in message_text(page) and "kept 0" in message_text(page)
+    assert control(page, "seed").input_value() == "0" and page_state(page) == before
+    # the shown setup still loads: the same link gives the same run
+    other, _ = open_page(shared_fragment(config_box(page)))
+    page.locator(f"{ROOT_SEL} button", has_text="Reset").click()
+    assert pixels(other) == pixels(page)
+    # and the playground goes on working: a good change afterwards applies and clears the message
+    control(page, "units").evaluate("el => { el.value = '3'; el.dispatchEvent(new Event('change')); }")
+    assert config_box(page)["units"] == 3 and message_text(page) == ""
+    assert not watch.take()
+
+
+def test_a_setup_from_python_that_the_page_refuses_is_written_back(open_page: Any) -> None:
+    """Python checks a setup with PlaygroundConfig, but only the page builds its data: a setup it cannot
+    build is refused with a message, and the page writes its own setup back into the model, so that
+    Python's config never disagrees with what the page runs."""
+    setup = PlaygroundConfig(dataset="blobs", n_samples=8, classes=2).to_dict()
+    page, watch = open_page(shared_fragment(setup))
+    before = page_state(page)
+    refused = PlaygroundConfig(dataset="blobs", n_samples=8, classes=8).to_dict()  # valid in Python
+    model = page.evaluate(
+        "(c) => { const p = document.querySelector('.pg-root').__playground; p.setModelConfig(c); return p.modelConfig; }",
+        refused,
+    )
+    message = message_text(page)
+    assert "Could not apply the config from Python" in message and "stratified split" in message, message
+    assert model == setup, f"expected the model's config written back to the page's setup, got {model}"
+    assert page_state(page) == before
+    accepted = PlaygroundConfig(dataset="xor", seed=5).to_dict()
+    page.evaluate("(c) => document.querySelector('.pg-root').__playground.setModelConfig(c)", accepted)
+    assert config_box(page) == accepted and step(page) == 0 and message_text(page) == ""
+    assert not watch.take()
+
+
+def test_a_regression_set_refuses_a_non_mse_pairing_and_keeps_its_own(open_page: Any) -> None:
+    page, watch = open_page(shared_fragment(PlaygroundConfig(dataset="sine", pairing="identity+mse").to_dict()))
+    before = page_state(page)
+    control(page, "pairing").select_option("softmax+cce")
+    assert "needs an MSE pairing" in message_text(page)
+    assert control(page, "pairing").input_value() == "identity+mse"
+    assert page_state(page) == before and config_box(page)["pairing"] == "identity+mse"
+    assert not watch.take()
+
+
+INTERRUPTS = {
+    "pause": "train.click();",
+    "reset": "button('Reset').click();",
+    "apply": """const box = r.querySelector('textarea.pg-config'), c = JSON.parse(box.value); c.seed += 1;
+                box.value = JSON.stringify(c); button('Apply config').click();""",
+    "control": """const u = r.querySelector("[id$='-units']"); u.value = String(Number(u.value) + 1);
+                  u.dispatchEvent(new Event('change'));""",
+    "rapid": "for (let i = 0; i < 5; i++) { train.click(); train.click(); }",  # Pause, Train, five times
+}
+
+
+@pytest.mark.parametrize("interrupt", list(INTERRUPTS))
+def test_train_right_after_pause_reset_apply_or_a_control_runs_one_loop(open_page: Any, interrupt: str) -> None:
+    """Pause, Reset, Apply config or a control change stops training; Train clicked in the same task,
+    before the old loop's next frame, starts exactly one loop, on the new run."""
+    page, watch = open_page(shared_fragment(SMALL_XOR))
+    train_button(page).click()
+    page.wait_for_function("() => document.querySelector('.pg-root').__playground.step > 5")
+    out = page.evaluate(
+        """() => { const r = document.querySelector('.pg-root'), p = r.__playground;
+            const train = r.querySelector('button.pg-train');
+            const button = (t) => Array.from(r.querySelectorAll('button')).find(b => b.textContent === t);
+            const loops = p.loops, step = p.step;
+            %s
+            const stopped = !p.running;
+            if (!p.running) train.click();  // Train, before the old loop has woken up
+            return {stopped, loops, step, stepAfter: p.step, running: p.running, config: p.config}; }"""
+        % INTERRUPTS[interrupt]
+    )
+    if interrupt != "rapid":
+        assert out["stopped"], f"expected {interrupt} to stop training"
+    assert out["running"], "expected Train to start again"
+    page.wait_for_timeout(600)
+    steps = []
+    for _ in range(5):
+        steps.append(step(page))
+        page.wait_for_timeout(80)
+    handle = page.evaluate(
+        "() => { const p = document.querySelector('.pg-root').__playground;"
+        " const now = performance.now(); return {running: p.running, alive: p.loopsAlive, most: p.mostLoopsAlive,"
+        " loops: p.loops, ticks: p.frames().filter(f => f.t > now - 500).length}; }"
+    )
+    train_button(page).click()
+    assert (handle["running"], handle["alive"], handle["most"]) == (True, 1, 1), (
+        f"expected one training loop at any time, got {handle}"
+    )
+    assert handle["ticks"] <= 40, f"expected at most one tick per frame (≤ ~30 in 0.5 s at 60 Hz), got {handle}"
+    assert handle["loops"] - out["loops"] <= (6 if interrupt == "rapid" else 1)
+    assert steps == sorted(steps) and steps[-1] > steps[0], f"expected one counter going up, got {steps}"
+    if interrupt in ("reset", "apply", "control"):  # the new loop trains the new run, from step 0
+        assert out["stepAfter"] == 0
+    else:
+        assert out["stepAfter"] == out["step"]
+    if interrupt == "apply":
+        assert out["config"]["seed"] == SMALL_XOR["seed"] + 1 == config_box(page)["seed"]
+    if interrupt == "control":
+        assert out["config"]["units"] == SMALL_XOR["units"] + 1 == config_box(page)["units"]
+    assert train_button(page).inner_text().strip() == "Train"
+    assert not watch.take()
+
+
+def test_config_box_shows_the_numbers_that_run(open_page: Any) -> None:
+    """Floats are rounded to 12 significant digits (0.4, not 0.4000000000000001), as PlaygroundConfig
+    rounds them; the box shows what runs: its text, applied in another page, gives the same run, and
+    every control shows the applied setup."""
+    page, watch = open_page()
+    set_range(page, "test_fraction", 0.05 * 8)  # 0.4000000000000001, as arithmetic on a slider gives it
+    text = page.locator(f"{ROOT_SEL} textarea.pg-config").input_value()
+    assert '"test_fraction": 0.4,' in text, text
+    box = page.locator(f"{ROOT_SEL} textarea.pg-config")
+    box.fill(
+        json.dumps(
+            dict(
+                dataset="blobs",
+                classes=4,
+                hidden_layers=1,
+                units=5,
+                seed=3,
+                pairing="sigmoid+bce",
+                learning_rate=0.1 + 0.2,
+                test_fraction=0.05 * 8,
+            )
+        )
+    )
+    page.locator(f"{ROOT_SEL} button", has_text="Apply config").click()
+    text = box.input_value()
+    assert '"learning_rate": 0.3,' in text and '"test_fraction": 0.4,' in text, text
+    shown = config_box(page)
+    expected = PlaygroundConfig(
+        dataset="blobs", classes=4, hidden_layers=1, units=5, seed=3, pairing="sigmoid+bce", test_fraction=0.4
+    ).to_dict()
+    assert shown == expected and text == PlaygroundConfig.from_dict(expected).to_json()
+    assert page.evaluate("() => document.querySelector('.pg-root').__playground.config") == expected
+    # every control shows the applied setup
+    for name in ("dataset", "hidden_layers", "units", "seed", "pairing", "activation", "classes"):
+        assert control(page, name).input_value() == str(expected[name]), name
+    assert control(page, "learning_rate").input_value() == "0.3"
+    # pasting the shown text into another playground gives the same run: the same picture
+    other, other_watch = open_page()
+    other.locator(f"{ROOT_SEL} textarea.pg-config").fill(text)
+    other.locator(f"{ROOT_SEL} button", has_text="Apply config").click()
+    assert pixels(other) == pixels(page)
+    assert config_box(other) == expected
+    assert not watch.take() and not other_watch.take()
+
+
+@pytest.mark.parametrize(
+    "dataset, shown, enabled",
+    [("moons", 2, False), ("xor", 2, False), ("digits", 10, False), ("spiral", 3, True), ("blobs", 3, True)],
+)
+def test_classes_control_shows_the_real_number_of_classes(
+    open_page: Any, dataset: str, shown: int, enabled: bool
+) -> None:
+    setup = PlaygroundConfig(dataset=dataset, pairing="softmax+cce", hidden_layers=1, units=4).to_dict()
+    page, watch = open_page(shared_fragment(setup))
+    classes = control(page, "classes")
+    readout = page.locator(f"{ROOT_SEL} output.pg-readout[for$='-classes']")
+    assert classes.input_value() == str(shown) and readout.inner_text() == str(shown)
+    assert classes.is_disabled() is not enabled
+    control(page, "dataset").select_option("sine")
+    assert classes.is_disabled() and readout.inner_text() == "—"  # regression: no number at all
+    control(page, "dataset").select_option("blobs")
+    assert not classes.is_disabled()
+    assert classes.input_value() == str(config_box(page)["classes"]) == readout.inner_text()
+    assert classes.get_attribute("max") == "8"
+    assert not watch.take()

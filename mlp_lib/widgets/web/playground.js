@@ -1108,13 +1108,20 @@ function render({ model, el }) {
     if (readout[name]) ctl[name].addEventListener("input", () => (readout[name].textContent = ctl[name].value));
   }
 
+  // A setup from Python that the page refuses (e.g. data the stratified split cannot use) is not
+  // kept in the model either: the page writes its own setup back, so Python's config and the page
+  // always agree (and the shared config always loads).
+  const refuseModelConfig = (err) => {
+    showMessage(`Could not apply the config from Python: ${err.message}. The playground keeps its current setup.`);
+    if (st.run) saveToModel();
+  };
   const onModelConfig = () => {
     const incoming = model.get("config");
     let cfg;
     try {
       cfg = pgValidateConfig(incoming);
     } catch (err) {
-      showMessage(`Could not apply the config from Python: ${err.message}. The playground keeps its current setup.`);
+      refuseModelConfig(err);
       return;
     }
     if (st.run && pgConfigJson(cfg) === pgConfigJson(st.run.cfg)) return;
@@ -1122,7 +1129,7 @@ function render({ model, el }) {
       setConfig(cfg, { fromModel: true });
       showMessage(null);
     } catch (err) {
-      showMessage(`Could not apply the config from Python: ${err.message}. The playground keeps its current setup.`);
+      refuseModelConfig(err);
     }
   };
   model.on("change:config", onModelConfig);
@@ -1197,6 +1204,9 @@ function render({ model, el }) {
     frames: () => st.frames.slice(),
     clearFrames: () => { st.frames.length = 0; },
     setStepsPerFrame: (n) => { st.stepsPerFrame = n; },
+    // the model's config trait, as Python sees it, and a way to set it as a message from Python would
+    get modelConfig() { return model.get("config"); },
+    setModelConfig: (c) => model.set("config", c),
   };
 
   return () => {
