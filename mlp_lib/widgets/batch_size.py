@@ -129,7 +129,7 @@ def _label(b: int, m: int) -> str:
 
 def draw_comparison(runs, m: int, dpi: int = 80) -> bytes:
     """Loss against epochs (left) and against gradient steps (right) as PNG bytes."""
-    fig = Figure(figsize=(9.5, 3.4), dpi=dpi)
+    fig = Figure(figsize=(9.0, 3.4), dpi=dpi)
     ax_e, ax_s = fig.subplots(1, 2)
     for k, run in enumerate(runs):
         c = COLORS[k % len(COLORS)]
@@ -148,7 +148,7 @@ def draw_comparison(runs, m: int, dpi: int = 80) -> bytes:
     for ax in (ax_e, ax_s):
         ax.set_yscale("log")
         ax.grid(alpha=0.3)
-    ax_e.legend(fontsize=8)
+    ax_e.legend(fontsize=9)
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.22)
     return figure_png(fig)
 

@@ -93,7 +93,7 @@ class Panel:
     logic = None
 
     def _build(
-        self, controls, buttons=(), *, status_label: str | None = "Status", picture=None, width: str | None = "860px"
+        self, controls, buttons=(), *, status_label: str | None = "Status", picture=None, width: str | None = "680px"
     ) -> None:
         """Wire the controls and buttons to the view's methods and assemble :attr:`widget`.
 

@@ -194,15 +194,15 @@ class DeadUnitsView(TrainerPanel):
         parts.append(f"training loss {r.loss_history[-1]:.3g}")
         return " · ".join(parts)
 
-    def figure(self, dpi: int = 72) -> Figure:
+    def figure(self, dpi: int = 80) -> Figure:
         """The three panels: fit, dead fraction over training, activity per unit."""
-        fig = Figure(figsize=(12.0, 3.6), dpi=dpi)
+        fig = Figure(figsize=(9.0, 3.4), dpi=dpi)
         axes = fig.subplots(1, 3)
         self._draw_fit(axes[0])
         self._draw_history(axes[1])
         self._draw_activity(axes[2])
         # fixed margins: tight_layout costs more than the drawing itself
-        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
+        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.9, wspace=0.35)
         return fig
 
     def _draw_fit(self, ax) -> None:
@@ -216,13 +216,13 @@ class DeadUnitsView(TrainerPanel):
                 out = r.model._forward(grid).output[0]
             ax.plot(grid[0], out, color="C0", lw=2, label="network")
             ax.set_xlabel("input (standardized)")
-            ax.set_title("the fit")
-            ax.legend(loc="lower right", fontsize=8)
+            ax.set_title("the fit", fontsize=10)
+            ax.legend(loc="lower right", fontsize=9)
         else:
             ax.plot(r.steps, r.loss_history, color="C0")
             ax.set_yscale("log")
             ax.set_xlabel("step")
-            ax.set_title("training loss")
+            ax.set_title("training loss", fontsize=10)
 
     def _draw_history(self, ax) -> None:
         r = self.logic
@@ -232,8 +232,8 @@ class DeadUnitsView(TrainerPanel):
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("step")
         ax.set_ylabel("fraction of dead units")
-        ax.set_title("dead units over training")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.set_title("dead units over training", fontsize=10)
+        ax.legend(loc="upper left", fontsize=9)
 
     def _draw_activity(self, ax) -> None:
         act = self.logic.activity()
@@ -249,4 +249,4 @@ class DeadUnitsView(TrainerPanel):
         ax.set_xticks(ticks, labels)
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("share of samples with z > 0")
-        ax.set_title("activity of each unit (red: dead)")
+        ax.set_title("activity of each unit (red: dead)", fontsize=10)

@@ -145,12 +145,25 @@ def draw_descent(descent: Descent, ax_surface, ax_loss=None, title: str | None =
         ax_loss.set_title("loss per step", fontsize=10)
 
 
-def compare_learning_rates(learning_rates=(0.05, 0.2, 0.3), steps: int = 25, size=(11.0, 3.6)) -> Figure:
-    """Side-by-side runs from the same start, one panel per learning rate (a matplotlib Figure)."""
+def compare_learning_rates(
+    learning_rates=(0.05, 0.2, 0.3), steps: int = 25, size=(9.0, 3.4), columns: int | None = None
+) -> Figure:
+    """Runs from the same start, one panel per learning rate (a matplotlib Figure).
+
+    Side by side, or ``columns`` panels per row (a short last row is centred): two columns give
+    each panel room to be read at the width of the book's text.
+    """
     fig = Figure(figsize=size)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, len(learning_rates))
-    for ax, lr in zip(np.atleast_1d(axes), learning_rates):
+    n = len(learning_rates)
+    columns = n if columns is None else max(1, min(int(columns), n))
+    rows = -(-n // columns)
+    grid = fig.add_gridspec(rows, 2 * columns)
+    for k, lr in enumerate(learning_rates):
+        row, col = divmod(k, columns)
+        in_row = min(columns, n - row * columns)
+        start = (columns - in_row) + 2 * col  # centre a short last row
+        ax = fig.add_subplot(grid[row, start : start + 2])
         d = Descent(lr)
         d.run(steps)
         what = "diverged" if d.diverged else f"L = {d.losses[-1]:.3g}"

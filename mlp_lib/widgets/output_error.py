@@ -145,7 +145,7 @@ class OutputErrorView(TrainerPanel):
                 train_tip=f"{self.train_steps} steps",
                 reset_tip="back to the starting z",
             ),
-            width="800px",
+            width="680px",
         )
         self.refresh()
 
@@ -160,7 +160,7 @@ class OutputErrorView(TrainerPanel):
             f"∇ₐL = {f['grad_a']:.4g}, σ′(z) = {f['dsigma']:.4g}, ϕ = {f['phi']:.4g}, L = {f['loss']:.4g}</code>"
         )
 
-    def figure(self, size=(10.0, 3.6), dpi: int = 80) -> Figure:
+    def figure(self, size=(9.0, 3.5), dpi: int = 80) -> Figure:
         """Left: L as a function of z with the tangent of slope ϕ; middle: the three factors; right: loss over steps."""
         m = self.logic
         f = m.factors()
@@ -183,7 +183,7 @@ class OutputErrorView(TrainerPanel):
         ax1.set_xlabel("pre-activation z")
         ax1.set_ylabel("loss")
         ax1.set_title(f"{OUTPUT_PAIRINGS[m.pairing][2]}, target y = {m.y:g}", fontsize=10)
-        ax1.legend(fontsize=7, loc="best")
+        ax1.legend(fontsize=9, loc="best")
 
         names = ["∇ₐL", "σ′(z)", "ϕ = ∇ₐL·σ′(z)"]
         vals = [f["grad_a"], f["dsigma"], f["phi"]]
@@ -195,11 +195,11 @@ class OutputErrorView(TrainerPanel):
                 (bar.get_x() + bar.get_width() / 2, v),
                 ha="center",
                 va="bottom" if v >= 0 else "top",
-                fontsize=8,
+                fontsize=9,
             )
         ax2.axhline(0, color="black", lw=0.8)
         ax2.set_title(f"Eq. (1) at z = {f['z']:.2f}, a = σ(z) = {f['a']:.3f}", fontsize=10)
-        ax2.tick_params(axis="x", labelsize=8)
+        ax2.tick_params(axis="x", labelsize=9)
         lo, hi = min(vals + [0.0]), max(vals + [0.0])
         pad = 0.15 * max(hi - lo, 1e-3)
         ax2.set_ylim(lo - pad, hi + pad)

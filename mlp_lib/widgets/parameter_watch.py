@@ -159,7 +159,7 @@ def _axes(fig):
     return fig.subplots(1, 3)
 
 
-def animation_html(watch: ParameterWatch, steps: int = 150, frames: int = 10, dpi: int = 55) -> str:
+def animation_html(watch: ParameterWatch, steps: int = 150, frames: int = 10, dpi: int = 80) -> str:
     """Train ``watch`` ``steps`` steps from a fresh network; an HTML/JS player of value, gradient and loss.
 
     Self-contained (frames are embedded PNGs, see :func:`~mlp_lib.widgets.animation.html_player`): works on
@@ -231,7 +231,7 @@ class ParameterWatchView(TrainerPanel):
                 train_tip=f"{self.train_steps} steps",
                 reset_tip="fresh network, same seed",
             ),
-            width="840px",
+            width="680px",
         )
         self.refresh()
 
@@ -261,7 +261,7 @@ class ParameterWatchView(TrainerPanel):
         )
         return f"<code>{text}</code>"
 
-    def figure(self, size=(10.5, 3.3), dpi: int = 80) -> Figure:
+    def figure(self, size=(9.0, 3.3), dpi: int = 80) -> Figure:
         w, name = self.logic, _symbols(self.logic)
         fig = Figure(figsize=size, dpi=dpi)
         ax1, ax2, ax3 = _axes(fig)
@@ -274,7 +274,7 @@ class ParameterWatchView(TrainerPanel):
         ax2.axhline(0, color="gray", lw=0.6)
         ax2.set_title(rf"gradient $\partial L/\partial {name['tex']}$", fontsize=10)
         ax2.set_xlabel("step")
-        ax2.legend(fontsize=7)
+        ax2.legend(fontsize=9)
         c = w.contributions(w.last_gradients)
         ax3.hist(c, bins=25, color="tab:purple")
         ax3.axvline(0, color="gray", lw=0.6)
@@ -282,4 +282,5 @@ class ParameterWatchView(TrainerPanel):
             f"per-sample terms at step {w.steps}\n(sum = {np.sum(c):.3g}, loss = {h['loss'][-1]:.3f})", fontsize=9
         )
         ax3.set_xlabel(f"${name['terms_tex']}$")
+        ax3.locator_params(axis="x", nbins=4)  # room for the tick labels of small numbers
         return fig

@@ -210,7 +210,7 @@ class RecursionView(TrainerPanel):
             Button("reset", "Reset", "a fresh network from the settings", icon="undo"),
         )
         self._build(
-            ([c["hidden_layers"], c["units"], c["activation"]], [c["seed"], c["learning_rate"]]), buttons, width="800px"
+            ([c["hidden_layers"], c["units"], c["activation"]], [c["seed"], c["learning_rate"]]), buttons, width="680px"
         )
         self.refresh()
 
@@ -264,7 +264,7 @@ class RecursionView(TrainerPanel):
             )
         return f"<code>{text}</code>"
 
-    def figure(self, size=(10.0, 3.8), dpi: int = 80) -> Figure:
+    def figure(self, size=(9.0, 3.7), dpi: int = 80) -> Figure:
         s, n = self.logic, self.SAMPLE
         fig = Figure(figsize=size, dpi=dpi)
         fig.subplots_adjust(left=0.07, right=0.97, bottom=0.16, top=0.86, wspace=0.3)
@@ -303,7 +303,7 @@ class RecursionView(TrainerPanel):
                 if c < 2:
                     ax1.text(x0 + 2.0, rows / 2, "∘" if c == 0 else "=", ha="center", va="center", fontsize=16)
             for i in range(rows):
-                ax1.text(0.3, i + 0.45, f"i={i + 1}", ha="center", va="center", fontsize=8, color="gray")
+                ax1.text(0.3, i + 0.45, f"i={i + 1}", ha="center", va="center", fontsize=9, color="gray")
             more = f" (first 8 of {units} units)" if units > rows else ""
             ax1.set_title(f"Eq. (2) for layer $j = {j}$, first sample{more}", fontsize=10)
         norms = s.norms(sample=n)

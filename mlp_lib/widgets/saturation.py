@@ -144,20 +144,20 @@ class SaturationView(TrainerPanel):
             )
         return " · ".join(parts)
 
-    def figure(self, dpi: int = 72) -> Figure:
+    def figure(self, dpi: int = 80) -> Figure:
         """Three panels: σ and σ'; |ϕ^J| for MSE and BCE with each run's position; error over steps."""
         r = self.logic
         grid = np.linspace(-10, 10, 401)
         curves = output_errors(grid, r.target)
-        fig = Figure(figsize=(12.0, 3.5), dpi=dpi)
+        fig = Figure(figsize=(9.0, 3.4), dpi=dpi)
         axes = fig.subplots(1, 3)
         ax = axes[0]
         ax.plot(grid, curves["sigma"], label="σ(z)")
         ax.plot(grid, curves["dsigma"], label="σ'(z) = σ(1 − σ)")
         ax.axhline(0.25, color="0.7", ls=":", lw=1)
         ax.set_xlabel("logit z")
-        ax.set_title("sigmoid and its derivative")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.set_title("sigmoid and its derivative", fontsize=10)
+        ax.legend(loc="upper left", fontsize=9)
 
         ax = axes[1]
         labels = {"mse": "MSE: 2(σ − y)σ'", "bce": "BCE: σ − y"}
@@ -169,16 +169,16 @@ class SaturationView(TrainerPanel):
         ax.set_yticks([1e-4, 1e-2, 1], ["1e-4", "0.01", "1"])
         ax.minorticks_off()
         ax.set_xlabel("logit z")
-        ax.set_title(rf"$|\phi^J|$ for target $y = {r.target}$ (dots: the runs)")
-        ax.legend(loc="lower center", fontsize=8)
+        ax.set_title(rf"$|\phi^J|$ for target $y = {r.target}$ (dots: the runs)", fontsize=10)
+        ax.legend(loc="lower center", fontsize=9)
 
         ax = axes[2]
         for name in r.LOSSES:
             ax.plot(r.history["step"], r.history[name], color=self.COLORS[name], label=name.upper())
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("step")
-        ax.set_title("error |ŷ − y| while training")
-        ax.legend(loc="upper right", fontsize=8)
+        ax.set_title("error |ŷ − y| while training", fontsize=10)
+        ax.legend(loc="upper right", fontsize=9)
         # fixed margins: tight_layout costs more than the drawing itself
-        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
+        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
         return fig

@@ -79,12 +79,12 @@ def draw_state(state: SoftmaxOutput, dpi: int = 80) -> bytes:
         bars = ax.bar(range(K), values, color=[colors[k % len(colors)] for k in range(K)])
         bars[state.true_class].set_edgecolor("black")
         bars[state.true_class].set_linewidth(2)
-        ax.set_xticks(range(K), labels, fontsize=8)
+        ax.set_xticks(range(K), labels, fontsize=9)
         ax.set_ylim(*ylim)
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_title(title, fontsize=10)
         for k, v in enumerate(values):
-            ax.text(k, v + (0.03 if v >= 0 else -0.09), f"{v:.3f}", ha="center", fontsize=8)
+            ax.text(k, v + (0.03 if v >= 0 else -0.09), f"{v:.3f}", ha="center", fontsize=9)
     fig.suptitle(
         rf"true class $\gamma = {state.true_class}$ (counting from 0)   ·   "
         rf"loss $\ell = -\log a_\gamma = {state.loss:.4f}$   ·   sum of the $\phi^J$ bars = {state.phi.sum():+.1e}",
@@ -126,7 +126,7 @@ class SoftmaxOutputView(Panel):
         self.class_dropdown = Controls(width="220px")(
             W.Dropdown, "true class", options=[(f"class {k}", k) for k in range(len(logits))], value=int(true_class)
         )
-        self._build((self.sliders, self.class_dropdown), status_label="loss", width="760px")
+        self._build((self.sliders, self.class_dropdown), status_label="loss", width="680px")
         self.refresh()
 
     def logits(self) -> np.ndarray:

@@ -1,0 +1,77 @@
+"""The explorers' pictures are legible on the website: no text smaller than 9 px at 1280 px.
+
+A widget's picture is a PNG shown PICTURE_WIDTH_PX (680 px) wide, the output column of the
+book at 1280 px. A text of s points in a figure of width W inches is then s · 680 / (72 · W)
+pixels, whatever the dpi (:func:`mlp_lib.widgets.rendering.smallest_text_px`). Issue 14, point 4.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from mlp_lib.widgets import batch_size, descent, rendering, softmax_view
+from mlp_lib.widgets.dead_units import DeadUnitsView
+from mlp_lib.widgets.output_error import OutputErrorView
+from mlp_lib.widgets.parameter_watch import ParameterWatch, ParameterWatchView
+from mlp_lib.widgets.recursion import RecursionView
+from mlp_lib.widgets.rendering import MIN_TEXT_PX, PICTURE_WIDTH_PX, smallest_text_px
+from mlp_lib.widgets.saturation import SaturationView
+
+SMALL_BATCH = dict(dataset="xor", n_samples=60, hidden_layers=1, units=4, activation="tanh",
+                   pairing="sigmoid+bce", learning_rate=0.3, seed=0)
+
+
+def _captured(monkeypatch, module, draw):
+    """The Figure that ``draw()`` turns into PNG bytes through ``module.figure_png``."""
+    figures = []
+
+    def capture(fig):
+        figures.append(fig)
+        return rendering.figure_png(fig)
+
+    monkeypatch.setattr(module, "figure_png", capture)
+    draw()
+    assert figures, f"expected {module.__name__} to draw a figure"
+    return figures[-1]
+
+
+FIGURES = {
+    "recursion": lambda mp: RecursionView().figure(),
+    "saturation": lambda mp: SaturationView().figure(),
+    "output error": lambda mp: OutputErrorView().figure(),
+    "parameter watch": lambda mp: ParameterWatchView().figure(),
+    "dead units": lambda mp: DeadUnitsView().figure(),
+    "descent": lambda mp: descent.DescentView().figure(),
+    "learning rates compared": lambda mp: descent.compare_learning_rates(steps=5),
+    "softmax output": lambda mp: _captured(mp, softmax_view, lambda: softmax_view.SoftmaxOutputView()),
+    "batch sizes": lambda mp: _captured(
+        mp, batch_size, lambda: batch_size.draw_comparison(batch_size.BatchSizes(SMALL_BATCH, (4, 0), 1).runs, 45)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_picture_text_is_at_least_9_px(name, monkeypatch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig = FIGURES[name](monkeypatch)
+    px, text = smallest_text_px(fig)
+    assert px >= MIN_TEXT_PX, (
+        f"{name}: text {text!r} is {px:.1f} px at {PICTURE_WIDTH_PX} px wide "
+        f"({fig.get_figwidth():g} in at {fig.dpi:g} dpi); expected ≥ {MIN_TEXT_PX:g} px"
+    )
+
+
+def test_recorded_parameter_watch_is_legible(monkeypatch):
+    """The recorded run's frames are shown at their natural size, at most the column's width."""
+    from mlp_lib.widgets import parameter_watch
+
+    figures = []
+    monkeypatch.setattr(parameter_watch, "html_player", lambda fig, *a, **k: figures.append(fig) or "")
+    parameter_watch.animation_html(ParameterWatch(), steps=4, frames=2)
+    (fig,) = figures
+    shown = min(PICTURE_WIDTH_PX, fig.get_figwidth() * fig.dpi)
+    px, text = smallest_text_px(fig, shown)
+    assert px >= MIN_TEXT_PX, f"recorded parameter watch: {text!r} is {px:.1f} px"
