@@ -238,7 +238,7 @@ class PlaygroundFigure:
             ax.set_xlabel("predicted", fontsize=8)
             ax.set_ylabel("true", fontsize=8)
             self._cells = [
-                [ax.text(k, i, "", ha="center", va="center", fontsize=6) for k in range(K)] for i in range(K)
+                [ax.text(k, i, "", ha="center", va="center", fontsize=7) for k in range(K)] for i in range(K)
             ]
         titles = {
             "boundary": f"{s.config.dataset}: train ●, test ◆; colour = predicted class",
