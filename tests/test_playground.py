@@ -294,3 +294,20 @@ def test_html_player_renders_each_frame_once_and_embeds_them_all():
         html_player(fig, draw, range(2), fps=4, frame_format="gif")
     with pytest.raises(ValueError, match="expected fps > 0"):
         html_player(fig, draw, range(2), fps=0)
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2"])
+def test_regularization_shrinks_the_weights_and_is_part_of_the_config(kind):
+    """The playground's L1/L2 control: the penalty's term joins Eq. (3) in every step."""
+    base = PlaygroundConfig(dataset="moons", hidden_layers=1, units=8, learning_rate=0.3, seed=2)
+    plain, penalized = Session(base), Session(base.replace(regularization=kind, regularization_rate=0.03))
+    plain.train_steps(300)
+    penalized.train_steps(300)
+    size = lambda s: sum(float(np.abs(w).sum()) for w in s.model.W[1:])  # noqa: E731
+    assert size(penalized) < 0.9 * size(plain)
+    again = PlaygroundConfig.from_json(penalized.config.to_json())
+    assert (again.regularization, again.regularization_rate) == (kind, 0.03)
+    with pytest.raises(ValueError, match=r"expected regularization to be one of \['none', 'l1', 'l2'\], got 'l3'"):
+        base.replace(regularization="l3")
+    with pytest.raises(ValueError, match="expected regularization_rate"):
+        base.replace(regularization_rate=-1)

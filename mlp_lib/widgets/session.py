@@ -54,6 +54,8 @@ DEFAULT_SAMPLES = {"moons": 500, "circles": 500, "xor": 200, "spiral": 300, "blo
 REGRESSION_DATASETS = ("sine",)
 #: hidden activations offered (softmax is for the output layer only)
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
+#: the penalties on the weights the playground offers (mlp_lib.regularization)
+REGULARIZATIONS = ("none", "l1", "l2")
 #: output activation + loss pairings: name → (output activation, loss, label)
 PAIRINGS = {
     "sigmoid+bce": ("sigmoid", "bce", "sigmoid + binary cross-entropy"),
@@ -139,6 +141,11 @@ class PlaygroundConfig:
         Data, split, initial weights and batch order.
     standardize : bool
         Standardize the inputs with the training set's mean and standard deviation.
+    regularization : str
+        ``none``, ``l1`` or ``l2``: a penalty on the weights, whose term joins Eq. (3)
+        (:mod:`mlp_lib.regularization`), as TensorFlow Playground offers.
+    regularization_rate : float in [0, 10]
+        Its strength: λ₁ for ``l1``, the weight decay λ for ``l2``.
 
     Every field is checked on construction ("expected …, got …"); ``None`` for
     ``noise``/``n_samples`` is replaced by the data set's default, so
@@ -158,6 +165,8 @@ class PlaygroundConfig:
     batch_size: int = 16
     seed: int = 0
     standardize: bool = True
+    regularization: str = "none"
+    regularization_rate: float = 0.0
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
@@ -179,8 +188,7 @@ class PlaygroundConfig:
         if dataset in REGRESSION_DATASETS and PAIRINGS[pairing][1] != "mse":
             mse = [p for p, spec in PAIRINGS.items() if spec[1] == "mse"]
             raise ValueError(
-                f"expected an MSE pairing ({' or '.join(mse)}) for the regression data set {dataset!r}, "
-                f"got {pairing!r}"
+                f"expected an MSE pairing ({' or '.join(mse)}) for the regression data set {dataset!r}, got {pairing!r}"
             )
         set_("pairing", pairing)
         lo, hi = LEARNING_RATE_RANGE
@@ -190,6 +198,8 @@ class PlaygroundConfig:
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise TypeError(f"expected standardize to be True or False, got {self.standardize!r}")
         set_("standardize", bool(self.standardize))
+        set_("regularization", _name_field(self.regularization, "regularization", REGULARIZATIONS))
+        set_("regularization_rate", _float_field(self.regularization_rate, "regularization_rate", 0.0, 10.0))
 
     # ------------------------------------------------------------------
     @property
@@ -206,7 +216,7 @@ class PlaygroundConfig:
         """The loss of the pairing (``bce``, ``cce`` or ``mse``)."""
         return PAIRINGS[self.pairing][1]
 
-    def replace(self, **changes) -> "PlaygroundConfig":
+    def replace(self, **changes) -> PlaygroundConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
@@ -215,7 +225,7 @@ class PlaygroundConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data) -> "PlaygroundConfig":
+    def from_dict(cls, data) -> PlaygroundConfig:
         """Build a config from a dict; unknown keys are refused, missing ones take the defaults."""
         if not isinstance(data, dict):
             raise TypeError(f"expected a dict of playground settings, got {type(data).__name__}")
@@ -229,7 +239,7 @@ class PlaygroundConfig:
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
-    def from_json(cls, text) -> "PlaygroundConfig":
+    def from_json(cls, text) -> PlaygroundConfig:
         """Parse a config from JSON text: at most :data:`MAX_CONFIG_TEXT` characters nested at most
         :data:`MAX_CONFIG_DEPTH` deep (checked before parsing), then :meth:`from_dict`."""
         if not isinstance(text, str):
@@ -240,7 +250,7 @@ class PlaygroundConfig:
         return cls.from_dict(data)
 
     @classmethod
-    def coerce(cls, config) -> "PlaygroundConfig":
+    def coerce(cls, config) -> PlaygroundConfig:
         """Accept a config, a dict, a JSON string or None (the defaults)."""
         if config is None:
             return cls()
@@ -412,6 +422,8 @@ class Session:
                 self._x[:, idx],
                 self._y[:, idx],
                 self.config.learning_rate,
+                weight_decay=self.config.regularization_rate if self.config.regularization == "l2" else 0.0,
+                l1=self.config.regularization_rate if self.config.regularization == "l1" else 0.0,
                 epoch=int(self.epoch) + 1,
                 step=self.step_count + 1,
             )
@@ -553,7 +565,9 @@ class Session:
 
         def fmt(a):
             if a.shape[0] > max_size or a.shape[1] > max_size:
-                note = f"  (showing {min(a.shape[0], max_size)}×{min(a.shape[1], max_size)} of {a.shape[0]}×{a.shape[1]})"
+                note = (
+                    f"  (showing {min(a.shape[0], max_size)}×{min(a.shape[1], max_size)} of {a.shape[0]}×{a.shape[1]})"
+                )
                 a = a[:max_size, :max_size]
             else:
                 note = ""

@@ -1277,6 +1277,7 @@ export const PLAYGROUND = Object.freeze({
   maxNoise: { moons: 0.6, circles: 0.4, xor: 1.0, spiral: 1.0, blobs: 3.0, digits: 0.0, sine: 1.0 },
   defaultSamples: { moons: 500, circles: 500, xor: 200, spiral: 300, blobs: 500, digits: 1797, sine: 200 },
   hiddenActivations: ["relu", "tanh", "sigmoid", "identity"],
+  regularizations: ["none", "l1", "l2"],
   // name → [output activation, loss]
   pairings: { "sigmoid+bce": ["sigmoid", "bce"], "softmax+cce": ["softmax", "cce"], "identity+mse": ["identity", "mse"], "relu+mse": ["relu", "mse"] },
 });
@@ -1285,6 +1286,7 @@ export const PLAYGROUND = Object.freeze({
 export const DEFAULT_CONFIG = Object.freeze({
   dataset: "moons", noise: null, n_samples: null, classes: 3, test_fraction: 0.25, hidden_layers: 2, units: 8,
   activation: "tanh", pairing: "sigmoid+bce", learning_rate: 0.3, batch_size: 16, seed: 0, standardize: true,
+  regularization: "none", regularization_rate: 0,
 });
 
 /**

@@ -25,8 +25,11 @@
 const PG_FIELDS = [
   "dataset", "noise", "n_samples", "classes", "test_fraction", "hidden_layers", "units",
   "activation", "pairing", "learning_rate", "batch_size", "seed", "standardize",
+  "regularization", "regularization_rate",
 ];
-const PG_FLOAT_FIELDS = new Set(["noise", "test_fraction", "learning_rate"]);
+const PG_FLOAT_FIELDS = new Set(["noise", "test_fraction", "learning_rate", "regularization_rate"]);
+const PG_REGULARIZATION_LABELS = { none: "none", l1: "L1", l2: "L2 (weight decay)" };
+const PG_REGULARIZATION_RATES = [0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
 const PG_DATASET_LABELS = {
   moons: "two moons", circles: "circles", xor: "XOR", spiral: "spiral", blobs: "blobs",
   digits: "digits (8×8)", sine: "sine (regression)",
@@ -104,6 +107,8 @@ export function pgValidateConfig(data) {
   c.seed = pgInt(d.seed, "seed", 0, 2 ** 32 - 1);
   if (typeof d.standardize !== "boolean") throw new Error(`expected standardize to be true or false, got ${pgRepr(d.standardize)}`);
   c.standardize = d.standardize;
+  c.regularization = pgName(d.regularization, "regularization", PLAYGROUND.regularizations);
+  c.regularization_rate = pgFloat(d.regularization_rate, "regularization_rate", 0.0, 10.0);
   return c;
 }
 
@@ -267,8 +272,10 @@ function pgStep(run) {
   const d = run.data, idx = run.batches.next(run.cfg.batch_size);
   let g;
   try {
+    const rate = run.cfg.regularization_rate;
     g = sgdStep(run.net, takeColumns(d.train.x, idx), takeColumns(d.yTrain, idx), run.cfg.learning_rate, {
       epoch: Math.floor(pgEpoch(run)) + 1, step: run.step + 1,
+      weightDecay: run.cfg.regularization === "l2" ? rate : 0, l1: run.cfg.regularization === "l1" ? rate : 0,
     });
   } catch (err) {
     if (!(err instanceof TrainingDiverged)) throw err;
@@ -704,6 +711,8 @@ function render({ model, el }) {
     batch_size: select(PG_BATCH_SIZES.map((v) => [v, String(v)])),
     seed: pgEl("input", { type: "number", min: "0", max: String(2 ** 32 - 1), step: "1", inputmode: "numeric" }),
     standardize: pgEl("input", { type: "checkbox" }),
+    regularization: select(Object.entries(PG_REGULARIZATION_LABELS)),
+    regularization_rate: select(PG_REGULARIZATION_RATES.map((v) => [v, String(v)])),
   };
   const readout = {};
   for (const k of ["noise", "classes", "test_fraction", "hidden_layers", "units"]) {
@@ -713,6 +722,7 @@ function render({ model, el }) {
     dataset: "Dataset", noise: "Noise", classes: "Classes", test_fraction: "Test share", hidden_layers: "Hidden layers",
     units: "Units / layer", activation: "Hidden σ", pairing: "Output / loss", learning_rate: "Learning rate",
     batch_size: "Batch size", seed: "Seed", standardize: "Standardize inputs",
+    regularization: "Regularization", regularization_rate: "Regularization rate",
   };
   const controls = pgEl("div", { class: "pg-controls" });
   for (const k of PG_FIELDS) if (ctl[k]) controls.append(field(k, labels[k], ctl[k], readout[k]));
@@ -817,6 +827,9 @@ function render({ model, el }) {
     setSelect(ctl.batch_size, c.batch_size);
     ctl.seed.value = String(c.seed);
     ctl.standardize.checked = c.standardize;
+    setSelect(ctl.regularization, c.regularization);
+    setSelect(ctl.regularization_rate, c.regularization_rate);
+    ctl.regularization_rate.disabled = c.regularization === "none";
     readout.noise.textContent = c.dataset === "digits" ? "—" : String(c.noise);
     readout.classes.textContent = d.task === "regression" ? "—" : String(shownClasses);
     readout.test_fraction.textContent = String(c.test_fraction);
@@ -1059,7 +1072,7 @@ function render({ model, el }) {
     let value;
     const el = ctl[name];
     if (name === "standardize") value = el.checked;
-    else if (["dataset", "activation", "pairing"].includes(name)) value = el.value;
+    else if (["dataset", "activation", "pairing", "regularization"].includes(name)) value = el.value;
     else if (name === "seed") value = el.value.trim() === "" ? NaN : Number(el.value);
     else value = pgRound(Number(el.value));
     const changes = { [name]: value };
@@ -1084,7 +1097,8 @@ function render({ model, el }) {
       return;
     }
     st.userChanged = true;
-    const hot = Object.keys(changes).every((k) => k === "learning_rate" || k === "batch_size");
+    // these change how the next steps are taken, not the data or the network: training goes on
+    const hot = Object.keys(changes).every((k) => ["learning_rate", "batch_size", "regularization", "regularization_rate"].includes(k));
     if (hot) {
       st.run.cfg = cfg;
       if (name === "learning_rate") st.run.diverged = null;
