@@ -152,8 +152,7 @@ def parse_json_limited(text: str, *, max_chars: int, max_depth: int, what: str =
                 deepest = depth
                 if deepest > max_depth:
                     raise ValueError(
-                        f"expected {what} nested at most {max_depth} levels deep, "
-                        f"got {deepest} levels at character {i}"
+                        f"expected {what} nested at most {max_depth} levels deep, got {deepest} levels at character {i}"
                     )
         elif ch in "]}":
             depth -= 1
@@ -178,9 +177,7 @@ def _check_limits(sizes: list) -> int:
         raise ValueError(f"expected at most MAX_UNITS = {MAX_UNITS:,} units per layer, got {widest:,}")
     count = sum(sizes[j] * (sizes[j - 1] + 1) for j in range(1, J + 1))
     if count > MAX_PARAMETERS:
-        raise ValueError(
-            f"expected at most MAX_PARAMETERS = {MAX_PARAMETERS:,} weights and biases, got {count:,}"
-        )
+        raise ValueError(f"expected at most MAX_PARAMETERS = {MAX_PARAMETERS:,} weights and biases, got {count:,}")
     return count
 
 
@@ -368,8 +365,16 @@ def load(path) -> MLP:
         if str(exc).startswith("expected a mlp_lib"):
             raise
         raise _bad_file(target, f"a file NumPy cannot read without pickle ({exc})") from exc
-    except (OSError, EOFError, KeyError, NotImplementedError, RuntimeError, OverflowError,
-            zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+    except (
+        OSError,
+        EOFError,
+        KeyError,
+        NotImplementedError,
+        RuntimeError,
+        OverflowError,
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+    ) as exc:
         raise _bad_file(target, f"an unreadable or truncated archive ({type(exc).__name__}: {exc})") from exc
 
 
@@ -377,7 +382,9 @@ def _members(target: Path, archive: zipfile.ZipFile, file_size: int) -> dict:
     """``{key: ZipInfo}`` after checking the names, compression and sizes from the zip directory alone."""
     infos = archive.infolist()
     if len(infos) > 2 + 2 * MAX_LAYERS:
-        raise _bad_file(target, f"an archive of {len(infos)} members, over the limit 2 + 2·MAX_LAYERS = {2 + 2 * MAX_LAYERS}")
+        raise _bad_file(
+            target, f"an archive of {len(infos)} members, over the limit 2 + 2·MAX_LAYERS = {2 + 2 * MAX_LAYERS}"
+        )
     names = set()
     for info in infos:
         if info.filename in names:
@@ -398,7 +405,11 @@ def _members(target: Path, archive: zipfile.ZipFile, file_size: int) -> dict:
     for key, info in members.items():
         name = info.filename
         if info.compress_type != zipfile.ZIP_STORED:
-            method = {zipfile.ZIP_DEFLATED: "ZIP_DEFLATED", zipfile.ZIP_BZIP2: "ZIP_BZIP2", zipfile.ZIP_LZMA: "ZIP_LZMA"}
+            method = {
+                zipfile.ZIP_DEFLATED: "ZIP_DEFLATED",
+                zipfile.ZIP_BZIP2: "ZIP_BZIP2",
+                zipfile.ZIP_LZMA: "ZIP_LZMA",
+            }
             raise _bad_file(
                 target,
                 f"member {name!r} compressed with {method.get(info.compress_type, f'method {info.compress_type}')}; "
@@ -436,7 +447,9 @@ def _header(target: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo):
         raw = fp.read(n)
         length = int.from_bytes(raw, "little") if len(raw) == n else -1
         if not 0 <= length <= _MAX_NPY_HEADER:
-            raise _bad_file(target, f"member {name!r} with a .npy header of {length:,} bytes, over the limit of {_MAX_NPY_HEADER}")
+            raise _bad_file(
+                target, f"member {name!r} with a .npy header of {length:,} bytes, over the limit of {_MAX_NPY_HEADER}"
+            )
         body = fp.read(length)
     reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     try:
@@ -472,7 +485,9 @@ def _text(target: Path, archive: zipfile.ZipFile, members: dict, key: str, max_c
     if chars > max_chars:
         raise _bad_file(target, f"a {key} of {chars:,} characters, over the limit of {max_chars:,}")
     if info.file_size != header + dtype.itemsize:
-        raise _bad_file(target, f"member {info.filename!r} of {info.file_size:,} bytes, expected {header + dtype.itemsize:,}")
+        raise _bad_file(
+            target, f"member {info.filename!r} of {info.file_size:,} bytes, expected {header + dtype.itemsize:,}"
+        )
     return str(_read_array(target, archive, info, shape, dtype)[()])
 
 

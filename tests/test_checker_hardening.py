@@ -74,6 +74,7 @@ def test_towers_of_exponents_answer_within_the_limit(text):
 
 def test_building_happens_in_the_limited_child(monkeypatch):
     """The caller only runs the whitelist: a slow build is cut by the time limit like anything else."""
+
     def slow_build(*args, **kwargs):
         time.sleep(30)
 
@@ -87,7 +88,7 @@ def test_memory_is_limited_in_the_child(monkeypatch):
     def hog(*args):
         blocks = []
         while True:
-            blocks.append(bytearray(50 * 2 ** 20))
+            blocks.append(bytearray(50 * 2**20))
         yield  # pragma: no cover
 
     monkeypatch.setattr(checker, "MEMORY_LIMIT_MB", 200)
@@ -135,7 +136,11 @@ def test_no_hang_under_any_hash_seed(hash_seed):
     budget = len(ADVERSARIAL) * (timeout + SLACK) + 20
     proc = subprocess.run(
         [sys.executable, "-c", _SEED_SCRIPT, str(timeout), json.dumps(ADVERSARIAL)],
-        capture_output=True, text=True, env=env, timeout=budget, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=budget,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -148,17 +153,20 @@ def test_no_hang_under_any_hash_seed(hash_seed):
 # ---------------------------------------------------------------------------
 # 2. undefined answers are never accepted
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("name, text", [
-    ("sigmoid-bce-phi", "1/0"),
-    ("sigmoid-bce-phi", "0/0"),
-    ("sigmoid-bce-phi", "log(0)"),
-    ("sigmoid-bce-phi", "sqrt(-1)"),
-    ("sigmoid-bce-phi", "a - y + 0*(1/0)"),
-    ("sigmoid-bce-phi", "(a - y) * (1/0)"),
-    ("sigmoid-bce-phi", "a - y + log(-1 - a**2)"),
-    ("eq2-matrix", "(W.T @ phi) * (1/0)"),
-    ("eq2-matrix", "(W.T @ phi) * sigma_prime(z) + 0/0"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("sigmoid-bce-phi", "1/0"),
+        ("sigmoid-bce-phi", "0/0"),
+        ("sigmoid-bce-phi", "log(0)"),
+        ("sigmoid-bce-phi", "sqrt(-1)"),
+        ("sigmoid-bce-phi", "a - y + 0*(1/0)"),
+        ("sigmoid-bce-phi", "(a - y) * (1/0)"),
+        ("sigmoid-bce-phi", "a - y + log(-1 - a**2)"),
+        ("eq2-matrix", "(W.T @ phi) * (1/0)"),
+        ("eq2-matrix", "(W.T @ phi) * sigma_prime(z) + 0/0"),
+    ],
+)
 def test_undefined_answers_are_wrong_with_a_counterexample(name, text):
     r = check(name, text)
     assert not r.ok and r.decided, str(r)
@@ -188,18 +196,21 @@ def test_numeric_acceptance_needs_and_reports_the_points(monkeypatch):
 # ---------------------------------------------------------------------------
 # 3. unequal answers are never accepted
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("name, text", [
-    ("sigmoid-bce-phi", "a - y + 0.0000000001"),
-    ("sigmoid-bce-phi", "a - y - 0.000000000000000001"),
-    ("sigmoid-bce-phi", "(a - y) * 1.0000000000001"),
-    ("mse-grad", "2*(a-y)/n + (n-1)*(n-2)*(n-3)*(n-4)*(n-5)*(n-6)"),
-    ("mse-grad", "2*(a-y)/n + (n-1)*(n-2)*(n-3)*(n-4)*(n-5)*(n-6)*(n-7)*(n-8)*(n-9)*(n-10)"),
-    ("mse-grad", "2*(sqrt(a**2) - y)/n"),
-    ("mse-grad", "2*(a - sqrt(y**2))/n"),
-    ("tanh-derivative", "1 - t**2 + relu(z - 3)"),
-    ("tanh-derivative", "1 - t**2 + relu(-z - 3)"),
-    ("sigmoid-derivative", "s*(1 - s) + relu(z - 5)/1000"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("sigmoid-bce-phi", "a - y + 0.0000000001"),
+        ("sigmoid-bce-phi", "a - y - 0.000000000000000001"),
+        ("sigmoid-bce-phi", "(a - y) * 1.0000000000001"),
+        ("mse-grad", "2*(a-y)/n + (n-1)*(n-2)*(n-3)*(n-4)*(n-5)*(n-6)"),
+        ("mse-grad", "2*(a-y)/n + (n-1)*(n-2)*(n-3)*(n-4)*(n-5)*(n-6)*(n-7)*(n-8)*(n-9)*(n-10)"),
+        ("mse-grad", "2*(sqrt(a**2) - y)/n"),
+        ("mse-grad", "2*(a - sqrt(y**2))/n"),
+        ("tanh-derivative", "1 - t**2 + relu(z - 3)"),
+        ("tanh-derivative", "1 - t**2 + relu(-z - 3)"),
+        ("sigmoid-derivative", "s*(1 - s) + relu(z - 5)/1000"),
+    ],
+)
 def test_unequal_answers_are_wrong(name, text):
     r = check(name, text)
     assert not r.ok and r.decided, str(r)
@@ -232,13 +243,16 @@ def test_points_are_well_spread():
 # ---------------------------------------------------------------------------
 # 4. overflow, recursion and memory errors become messages
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text, words", [
-    ("1" * 400, "the number with 400 digits is too large"),
-    ("a - y + " + "9" * 400, "too large"),
-    ("1" * 400 + ".5", "too large"),
-    ("((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))", "nested too deeply"),
-    ("sigma(" * 40 + "a" + ")" * 40, "nested too deeply"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("1" * 400, "the number with 400 digits is too large"),
+        ("a - y + " + "9" * 400, "too large"),
+        ("1" * 400 + ".5", "too large"),
+        ("((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))", "nested too deeply"),
+        ("sigma(" * 40 + "a" + ")" * 40, "nested too deeply"),
+    ],
+)
 def test_big_numbers_and_deep_nesting_are_refused_clearly(text, words):
     r = check("sigmoid-bce-phi", text)
     assert not r.ok and words in r.message, r.message
@@ -252,11 +266,14 @@ def test_overflow_while_deciding_is_a_clear_message():
     assert "Traceback" not in r.message
 
 
-@pytest.mark.parametrize("exc, words", [
-    (OverflowError("int too large"), "too large to compute with"),
-    (RecursionError("maximum recursion depth exceeded"), "nested too deeply for SymPy"),
-    (MemoryError(), "too much memory"),
-])
+@pytest.mark.parametrize(
+    "exc, words",
+    [
+        (OverflowError("int too large"), "too large to compute with"),
+        (RecursionError("maximum recursion depth exceeded"), "nested too deeply for SymPy"),
+        (MemoryError(), "too much memory"),
+    ],
+)
 def test_errors_in_the_child_are_named(monkeypatch, exc, words):
     def fail(*args):
         raise exc
@@ -299,26 +316,29 @@ def test_widget_leaves_checking_for_an_overflowing_answer():
 # ---------------------------------------------------------------------------
 # 5. right answers that were refused
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("name, text", [
-    ("eq2-matrix", "sigma_prime(z) * W.T @ phi"),
-    ("eq2-matrix", "sigma_prime(z) * Wᵀ @ phi"),
-    ("relu-hidden-phi", "step(z) * W.T @ phi"),
-    ("notation-batch-preactivation", "W @ x + b"),
-    ("notation-batch-preactivation", "b + W @ x"),
-    ("notation-preactivation", "W @ a + b"),
-    ("softmax-cce-phi", "a*sum(y) - y"),
-    ("softmax-cce-phi", "softmax(z)*sum(y) - y"),
-    ("tanh-derivative", "sech(z)**2"),
-    ("tanh-derivative", "1/cosh(z)**2"),
-    ("tanh-derivative", "(cosh(z)**2 - sinh(z)**2)/cosh(z)**2"),
-    ("sigmoid-bce-phi", "𝜎(z) - y"),  # U+1D70E MATHEMATICAL ITALIC SMALL SIGMA
-    ("sigmoid-bce-phi", "𝝈(z) - y"),  # U+1D748 MATHEMATICAL SANS-SERIF BOLD ITALIC SMALL SIGMA
-    ("sigmoid-bce-phi", "ς(z) - y"),  # final sigma
-    ("sigmoid-bce-phi", "ａ − ｙ"),  # fullwidth letters
-    ("sigmoid-mse-phi", "2*(a - y)*𝜎’(z)"),
-    ("eq2-matrix", "(Wᵀ @ 𝜙) ∘ σ′(z)"),
-    ("mse-grad", "2*(a - y)/n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("eq2-matrix", "sigma_prime(z) * W.T @ phi"),
+        ("eq2-matrix", "sigma_prime(z) * Wᵀ @ phi"),
+        ("relu-hidden-phi", "step(z) * W.T @ phi"),
+        ("notation-batch-preactivation", "W @ x + b"),
+        ("notation-batch-preactivation", "b + W @ x"),
+        ("notation-preactivation", "W @ a + b"),
+        ("softmax-cce-phi", "a*sum(y) - y"),
+        ("softmax-cce-phi", "softmax(z)*sum(y) - y"),
+        ("tanh-derivative", "sech(z)**2"),
+        ("tanh-derivative", "1/cosh(z)**2"),
+        ("tanh-derivative", "(cosh(z)**2 - sinh(z)**2)/cosh(z)**2"),
+        ("sigmoid-bce-phi", "𝜎(z) - y"),  # U+1D70E MATHEMATICAL ITALIC SMALL SIGMA
+        ("sigmoid-bce-phi", "𝝈(z) - y"),  # U+1D748 MATHEMATICAL SANS-SERIF BOLD ITALIC SMALL SIGMA
+        ("sigmoid-bce-phi", "ς(z) - y"),  # final sigma
+        ("sigmoid-bce-phi", "ａ − ｙ"),  # fullwidth letters
+        ("sigmoid-mse-phi", "2*(a - y)*𝜎’(z)"),
+        ("eq2-matrix", "(Wᵀ @ 𝜙) ∘ σ′(z)"),
+        ("mse-grad", "2*(a - y)/n"),
+    ],
+)
 def test_right_answers_are_accepted(name, text):
     r = check(name, text)
     assert r.ok, str(r)
@@ -349,16 +369,19 @@ def test_precedence_keeps_numpy_meaning_where_it_has_one():
 # ---------------------------------------------------------------------------
 # 6. homoglyphs are named by code point
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text, words", [
-    ("а - y", "U+0430 CYRILLIC SMALL LETTER A looks like 'a'"),
-    ("a - у", "U+0443 CYRILLIC SMALL LETTER U looks like 'y'"),
-    ("sigmа(z) - y", "U+0430 CYRILLIC SMALL LETTER A looks like 'a'"),
-    ("a - y + ο", "U+03BF GREEK SMALL LETTER OMICRON looks like 'o'"),
-    ("a — y", "U+2014 EM DASH looks like '-'"),
-    ("a - y\u200b", "U+200B ZERO WIDTH SPACE"),
-    ("a - y\x00", "U+0000"),
-    ("a - λ", "U+03BB GREEK SMALL LETTER LAMDA"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("а - y", "U+0430 CYRILLIC SMALL LETTER A looks like 'a'"),
+        ("a - у", "U+0443 CYRILLIC SMALL LETTER U looks like 'y'"),
+        ("sigmа(z) - y", "U+0430 CYRILLIC SMALL LETTER A looks like 'a'"),
+        ("a - y + ο", "U+03BF GREEK SMALL LETTER OMICRON looks like 'o'"),
+        ("a — y", "U+2014 EM DASH looks like '-'"),
+        ("a - y\u200b", "U+200B ZERO WIDTH SPACE"),
+        ("a - y\x00", "U+0000"),
+        ("a - λ", "U+03BB GREEK SMALL LETTER LAMDA"),
+    ],
+)
 def test_homoglyphs_name_the_code_point(text, words):
     r = check("sigmoid-bce-phi", text)
     assert not r.ok and words in r.message, r.message
@@ -367,16 +390,19 @@ def test_homoglyphs_name_the_code_point(text, words):
 # ---------------------------------------------------------------------------
 # 7. what was safe stays safe
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    "cos\nsystem\n(S'touch PWNED'\ntR.",  # a pickle payload
-    "__import__('pickle').loads(b'cos\\nsystem\\n(S\\'ls\\'\\ntR.')",
-    "(lambda: __import__('os'))()",
-    "f'{__import__(\"os\").system(\"ls\")}'",
-    "a.__class__.__mro__[1].__subclasses__()",
-    "sigma.__globals__",
-    "ａ.__class__",  # fullwidth, NFKC-normalised before the whitelist
-    "e**e**e**__import__('os')",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cos\nsystem\n(S'touch PWNED'\ntR.",  # a pickle payload
+        "__import__('pickle').loads(b'cos\\nsystem\\n(S\\'ls\\'\\ntR.')",
+        "(lambda: __import__('os'))()",
+        'f\'{__import__("os").system("ls")}\'',
+        "a.__class__.__mro__[1].__subclasses__()",
+        "sigma.__globals__",
+        "ａ.__class__",  # fullwidth, NFKC-normalised before the whitelist
+        "e**e**e**__import__('os')",
+    ],
+)
 def test_code_is_never_run(text, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(checker, "_run_limited", lambda *a, **k: pytest.fail("refused text reached the child"))
@@ -397,8 +423,38 @@ def test_parsed_answer_comes_back_without_re_evaluation():
 # ---------------------------------------------------------------------------
 # a small fuzz: random token soup from the formula language, bounded time, never a crash
 # ---------------------------------------------------------------------------
-_TOKENS = ["a", "y", "z", "e", "n", "1", "0", "2.5", "400", "+", "-", "*", "/", "**", "(", ")", "@", ".T",
-           "sigma(", "relu(", "exp(", "log(", "sqrt(", "cosh(", "e**", "e**e**", "1/0", "σ", "а", " "]
+_TOKENS = [
+    "a",
+    "y",
+    "z",
+    "e",
+    "n",
+    "1",
+    "0",
+    "2.5",
+    "400",
+    "+",
+    "-",
+    "*",
+    "/",
+    "**",
+    "(",
+    ")",
+    "@",
+    ".T",
+    "sigma(",
+    "relu(",
+    "exp(",
+    "log(",
+    "sqrt(",
+    "cosh(",
+    "e**",
+    "e**e**",
+    "1/0",
+    "σ",
+    "а",
+    " ",
+]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -414,9 +470,18 @@ def test_fuzz_never_crashes_or_hangs(tokens):
         a = sp.Symbol("a", real=True)
         z = sp.Symbol("z", real=True)
         y = sp.Symbol("y", real=True)
-        value = checker._prepare(r.parsed, checker._Context(
-            ep.Namespace.build(["a", "y", "z"]), "sigmoid", {"a": ep.parse_expression("sigma(z)", ep.Namespace.build(["a", "y", "z"]))},
-            {}, [], [], 0))
+        value = checker._prepare(
+            r.parsed,
+            checker._Context(
+                ep.Namespace.build(["a", "y", "z"]),
+                "sigmoid",
+                {"a": ep.parse_expression("sigma(z)", ep.Namespace.build(["a", "y", "z"]))},
+                {},
+                [],
+                [],
+                0,
+            ),
+        )
         for zv, yv in [(sp.Rational(1, 3), sp.Rational(1, 5)), (sp.Integer(-2), sp.Rational(7, 9))]:
             got = value.xreplace({z: zv, y: yv}).evalf(30)
             want = (1 / (1 + sp.exp(-zv)) - yv).evalf(30)

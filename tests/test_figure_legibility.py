@@ -19,8 +19,16 @@ from mlp_lib.widgets.recursion import RecursionView
 from mlp_lib.widgets.rendering import MIN_TEXT_PX, PICTURE_WIDTH_PX, smallest_text_px
 from mlp_lib.widgets.saturation import SaturationView
 
-SMALL_BATCH = dict(dataset="xor", n_samples=60, hidden_layers=1, units=4, activation="tanh",
-                   pairing="sigmoid+bce", learning_rate=0.3, seed=0)
+SMALL_BATCH = dict(
+    dataset="xor",
+    n_samples=60,
+    hidden_layers=1,
+    units=4,
+    activation="tanh",
+    pairing="sigmoid+bce",
+    learning_rate=0.3,
+    seed=0,
+)
 
 
 def _captured(monkeypatch, module, draw):

@@ -11,10 +11,10 @@
 from __future__ import annotations
 
 import autograd.numpy as anp
+import hypothesis
 import numpy as np
 import pytest
 from autograd import grad
-import hypothesis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -99,11 +99,24 @@ def test_playground_runs_in_jupyterlab(tmp_path: Path) -> None:
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
     log = open(tmp_path / "lab.log", "w")
     proc = subprocess.Popen(
-        [str(JUPYTER), "lab", "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
-         f"--LabApp.app_settings_dir={app_settings}", f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}",
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--allow-root"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        [
+            str(JUPYTER),
+            "lab",
+            "--no-browser",
+            f"--ServerApp.port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}",
+            f"--ServerApp.root_dir={root}",
+            "--ServerApp.port_retries=0",
+            f"--LabApp.app_settings_dir={app_settings}",
+            f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}",
+            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+            "--allow-root",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     try:
         for _ in range(120):
@@ -129,7 +142,8 @@ def test_playground_runs_in_jupyterlab(tmp_path: Path) -> None:
                 page.locator(".jp-DirListing-item", has_text="playground.md").dblclick()
                 page.wait_for_selector(".jp-NotebookPanel:visible, .jp-FileEditor:visible")
                 assert page.locator(".jp-FileEditor:visible").count() == 0, (
-                    "playground.md opened as a text file, not as a notebook (overrides.json not applied?)")
+                    "playground.md opened as a text file, not as a notebook (overrides.json not applied?)"
+                )
                 page.wait_for_function(
                     f"""() => {{ const p = document.querySelector('{PANEL}');
                                 const k = p && p.querySelector('.jp-Toolbar-kernelName');
@@ -169,10 +183,12 @@ def test_playground_runs_in_jupyterlab(tmp_path: Path) -> None:
                 button("Step").click()
                 page.wait_for_function(
                     """([el, n]) => { const m = el.textContent.match(/step\\s+(\\d+)/); return m && +m[1] === n; }""",
-                    arg=[status.element_handle(), before + 1], timeout=30_000,
+                    arg=[status.element_handle(), before + 1],
+                    timeout=30_000,
                 )
-                page.wait_for_function("([c, src]) => c.toDataURL() !== src",
-                                       arg=[canvas.element_handle(), picture], timeout=30_000)
+                page.wait_for_function(
+                    "([c, src]) => c.toDataURL() !== src", arg=[canvas.element_handle(), picture], timeout=30_000
+                )
             finally:
                 browser.close()
     finally:

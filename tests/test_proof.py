@@ -42,7 +42,7 @@ def test_agreeing_arrays_pass_and_record_every_pair():
 
 def test_disagreeing_arrays_raise_a_message_naming_the_case_and_the_tolerance():
     arrays = agreeing()
-    arrays["mlp_lib"] = arrays["mlp_lib"] + 1e-6          # wrong beyond the exact tolerance
+    arrays["mlp_lib"] = arrays["mlp_lib"] + 1e-6  # wrong beyond the exact tolerance
     with pytest.raises(ProofFailed) as info:
         three_way_check({"ϕ² (tanh + MSE)": arrays})
     message = str(info.value)
@@ -53,9 +53,9 @@ def test_disagreeing_arrays_raise_a_message_naming_the_case_and_the_tolerance():
 
 def test_finite_differences_are_held_to_their_own_tolerance():
     exact = np.ones(4)
-    three_way_check({"ok": dict(mlp_lib=exact, fd=exact * (1 + 5e-8))})      # fine against fd …
+    three_way_check({"ok": dict(mlp_lib=exact, fd=exact * (1 + 5e-8))})  # fine against fd …
     with pytest.raises(ProofFailed, match="exceeds the tolerance 1e-10"):
-        three_way_check({"bad": dict(sympy=exact, mlp_lib=exact * (1 + 5e-8))})   # … not between exact methods
+        three_way_check({"bad": dict(sympy=exact, mlp_lib=exact * (1 + 5e-8))})  # … not between exact methods
     with pytest.raises(ProofFailed, match="1e-07"):
         three_way_check({"bad": dict(mlp_lib=exact, fd=exact * 1.01)})
 
@@ -93,7 +93,9 @@ def test_other_sources_and_shapes():
 
 def test_symbolic_check_passes_on_zero_and_fails_on_a_wrong_formula():
     net = SymbolicMLP([2, 2, 1], "generic", "generic", "generic")
-    result = symbolic_check({r"$\phi^1$": difference(net.brute_force_phi(1), net.closed_form_phi(1))}, what="error signals")
+    result = symbolic_check(
+        {r"$\phi^1$": difference(net.brute_force_phi(1), net.closed_form_phi(1))}, what="error signals"
+    )
     assert result.verdict == "✓ SymPy: brute force − closed form simplifies to 0 for 1 error signal"
     wrong = difference(net.brute_force_phi(1), 2 * net.closed_form_phi(1))
     with pytest.raises(ProofFailed, match="is not 0"):
@@ -104,7 +106,7 @@ def test_symbolic_check_passes_on_zero_and_fails_on_a_wrong_formula():
 def test_show_abbreviates_a_wide_matrix():
     net = SymbolicMLP([2, 2, 2], "generic", "generic", "generic")
     phi = net.brute_force_phi(1)
-    assert len(sp.latex(phi)) > 2000                              # one line thousands of pixels wide
+    assert len(sp.latex(phi)) > 2000  # one line thousands of pixels wide
     latex = latex_lines(phi, r"\phi^1", net=net)
     assert len(latex) < 600 and "z^{1}_{1}" in latex and "x_{1}" not in latex
     assert _width(latex) <= MAX_WIDTH
@@ -127,7 +129,7 @@ def test_width_of_any_latex_is_defined():
     lse = -zeta[2] + sp.log(sum(sp.exp(t) for t in zeta))
     latex = latex_lines(zeta.applyfunc(lambda t: sp.diff(lse, t)), r"\nabla_\zeta")
     assert latex.startswith(r"\nabla_\zeta = ")
-    assert _width("a \\") == 1 and _width(r"\frac{a + b}{c}") == pytest.approx(4.4)   # "+" and its spaces: 2
+    assert _width("a \\") == 1 and _width(r"\frac{a + b}{c}") == pytest.approx(4.4)  # "+" and its spaces: 2
     assert _width(r"\log x") == 4 and _width(r"\left(x\right)") == 3
 
 
@@ -139,7 +141,7 @@ def test_width_of_any_latex_is_defined():
 
 
 def test_the_width_limit_renders_inside_the_output_column():
-    assert MAX_WIDTH * PX_PER_GLYPH <= OUTPUT_WIDTH_PX - 24      # room for the alignment gap
+    assert MAX_WIDTH * PX_PER_GLYPH <= OUTPUT_WIDTH_PX - 24  # room for the alignment gap
 
 
 def _nested_batch_sum(m=3):
@@ -158,19 +160,21 @@ def _nested_batch_sum(m=3):
 @pytest.mark.parametrize("case", ["log-softmax sum", "long left-hand side", "nested terms", "wide matrix"])
 def test_show_fits_max_width(case):
     """Every layout show() picks is at most MAX_WIDTH wide, as MathJax lays it out (block_width)."""
-    if case == "log-softmax sum":      # softmax-output-cce and digits-capstone: ℓ = −Σ y_i log softmax_i
+    if case == "log-softmax sum":  # softmax-output-cce and digits-capstone: ℓ = −Σ y_i log softmax_i
         zeta, y = sp.symbols("zeta_1:4"), sp.symbols("y_1:4")
         total = sum(sp.exp(t) for t in zeta)
         latex = latex_lines(-sum(yi * sp.log(sp.exp(t) / total) for yi, t in zip(y, zeta)), r"\ell(z)")
-        assert r"\begin{aligned}\ell(z) &= " in latex                  # broken between its terms
+        assert r"\begin{aligned}\ell(z) &= " in latex  # broken between its terms
     elif case == "long left-hand side":  # eq2-recursion, eq4: (ϕ¹_brute − (w²)ᵀϕ² ∘ σ(z¹))_i = …
         net = SymbolicMLP([2, 2, 2], "generic", "generic", "generic")
         lhs = r"\phi^1_{\text{brute force}} - \big((w^2)^{\mathsf{T}}\phi^2\big)\circ\sigma(z^1)"
-        latex = latex_lines(difference(net.brute_force_phi(1), 2 * net.closed_form_phi(1), simplify=False), lhs, net=net)
-        assert latex.startswith(r"\begin{aligned}&\left(" + lhs)         # the left-hand side on its own line
-    elif case == "nested terms":        # minibatch: each term of the sum is wider than a line
+        latex = latex_lines(
+            difference(net.brute_force_phi(1), 2 * net.closed_form_phi(1), simplify=False), lhs, net=net
+        )
+        assert latex.startswith(r"\begin{aligned}&\left(" + lhs)  # the left-hand side on its own line
+    elif case == "nested terms":  # minibatch: each term of the sum is wider than a line
         latex = latex_lines(_nested_batch_sum(), r"\frac{\partial L}{\partial b^2_1}")
-        assert latex.startswith(r"\begin{gathered}") and "u_{1} = " in latex   # arguments named, defined beneath
+        assert latex.startswith(r"\begin{gathered}") and "u_{1} = " in latex  # arguments named, defined beneath
     else:
         x = sp.symbols("x_1:65")
         latex = latex_lines(sp.Matrix(2, 4, lambda i, k: sum(x[32 * i + 8 * k : 32 * i + 8 * k + 8])), "M")
@@ -180,4 +184,4 @@ def test_show_fits_max_width(case):
 def test_block_width_adds_the_left_and_right_columns_of_aligned():
     # left column "abc" (3) + widest right part "\quad + e" (2 + 2 + 1), not the sum of the lines
     assert block_width(r"\begin{aligned}abc &= d \\ &\quad + e\end{aligned}") == 8
-    assert block_width(r"\begin{gathered}a \\ b + c\end{gathered}") == 4      # its widest line
+    assert block_width(r"\begin{gathered}a \\ b + c\end{gathered}") == 4  # its widest line

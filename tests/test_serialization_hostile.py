@@ -50,8 +50,13 @@ def npy_header(shape, dtype="<f8") -> bytes:
 
 def config_of(layer_sizes, **changes):
     J = len(layer_sizes) - 1
-    config = {"layer_sizes": list(layer_sizes), "hidden": ["tanh"] * (J - 1), "output": "identity", "loss": "mse",
-              "fused": True}
+    config = {
+        "layer_sizes": list(layer_sizes),
+        "hidden": ["tanh"] * (J - 1),
+        "output": "identity",
+        "loss": "mse",
+        "fused": True,
+    }
     config.update(changes)
     return config
 
@@ -124,7 +129,10 @@ def test_config_within_limits_whose_arrays_are_not_in_the_file_is_refused_before
     path = write_zip(tmp_path / "m.npz", text_members(config_of(sizes)) + weight_members(sizes, header_only=True))
     assert path.stat().st_size < 4000
     message, peak = load_measured(path)
-    assert message.startswith(BAD) and "member 'W1.npy' of 128 bytes, expected 16,128 for a float64 array of shape (1000, 2)" in message, message
+    assert (
+        message.startswith(BAD)
+        and "member 'W1.npy' of 128 bytes, expected 16,128 for a float64 array of shape (1000, 2)" in message
+    ), message
     assert peak < 1 * MB, peak
 
 
@@ -160,8 +168,9 @@ def test_deflate_bomb_is_refused_without_inflating(tmp_path):
 def test_a_compressed_but_otherwise_valid_model_is_refused_naming_the_member(tmp_path):
     model = mlp_lib.MLP([3, 5, 2], seed=1)
     path = tmp_path / "m.npz"
-    np.savez_compressed(path, format=np.array(S.FORMAT), config=np.array(json.dumps(model.config())),
-                        **model.parameters())
+    np.savez_compressed(
+        path, format=np.array(S.FORMAT), config=np.array(json.dumps(model.config())), **model.parameters()
+    )
     with pytest.raises(ValueError, match=BAD + r".*member '\w+\.npy' compressed with ZIP_DEFLATED"):
         S.load(path)
 
@@ -191,7 +200,10 @@ def test_a_member_whose_directory_entry_lies_about_its_size_is_refused(tmp_path)
         ("[" * 1500 + "]" * 1500, "nested at most 4 levels deep"),
         ('{"layer_sizes": ' + "[" * 100 + "]" * 100 + "}", "nested at most 4 levels deep"),
         ("[" * 100_000, r"member 'config.npy' of [\d,]+ bytes, over the limit of [\d,]+ bytes"),
-        (json.dumps(config_of([3, 5, 2], output="identity" + " " * 4500)), "a config of [\\d,]+ characters, over the limit of 4,096"),
+        (
+            json.dumps(config_of([3, 5, 2], output="identity" + " " * 4500)),
+            "a config of [\\d,]+ characters, over the limit of 4,096",
+        ),
     ],
     ids=["deep-list", "deep-inside-object", "huge", "long"],
 )
@@ -204,7 +216,7 @@ def test_nested_or_oversized_config_json_is_a_clear_error(tmp_path, config, matc
 
 
 def test_parse_json_limited_ignores_brackets_inside_strings():
-    text = json.dumps({"a": "[[[[[[[[[[{{{{{{\\\"[[[["})
+    text = json.dumps({"a": '[[[[[[[[[[{{{{{{\\"[[[['})
     assert S.parse_json_limited(text, max_chars=100, max_depth=1) == json.loads(text)
     with pytest.raises(ValueError, match="expected a thing nested at most 1 levels deep, got 2 levels at character 6"):
         S.parse_json_limited('{"a": [1]}', max_chars=100, max_depth=1, what="a thing")
@@ -238,12 +250,18 @@ def test_wrong_member_names_are_refused_before_their_arrays_are_read(tmp_path, e
     "member, header, match",
     [
         ("W1.npy", npy_header((2000, 2000)), r"W1 of dtype float64 and shape \(2000, 2000\), expected float \(5, 3\)"),
-        ("b2.npy", npy_header((2, 4_000_000)), r"b2 of dtype float64 and shape \(2, 4000000\), expected float \(2, 1\)"),
+        (
+            "b2.npy",
+            npy_header((2, 4_000_000)),
+            r"b2 of dtype float64 and shape \(2, 4000000\), expected float \(2, 1\)",
+        ),
     ],
     ids=["W1-huge", "b2-huge"],
 )
 def test_declared_shape_that_does_not_fit_the_config_is_refused_before_allocating(tmp_path, member, header, match):
-    members = [(n, header if n == member else d) for n, d in text_members(config_of([3, 5, 2])) + weight_members([3, 5, 2])]
+    members = [
+        (n, header if n == member else d) for n, d in text_members(config_of([3, 5, 2])) + weight_members([3, 5, 2])
+    ]
     path = write_zip(tmp_path / "m.npz", members)
     message, peak = load_measured(path)
     assert message.startswith(BAD) and re.search(match, message), message
@@ -254,7 +272,9 @@ def test_member_with_bytes_beyond_its_array_is_refused(tmp_path):
     members = text_members(config_of([3, 5, 2])) + weight_members([3, 5, 2])
     members[2] = ("W1.npy", members[2][1] + b"\0" * 64)
     path = write_zip(tmp_path / "m.npz", members)
-    with pytest.raises(ValueError, match=BAD + r".*member 'W1.npy' of 312 bytes, expected 248 for a float64 array of shape \(5, 3\)"):
+    with pytest.raises(
+        ValueError, match=BAD + r".*member 'W1.npy' of 312 bytes, expected 248 for a float64 array of shape \(5, 3\)"
+    ):
         S.load(path)
 
 
@@ -296,8 +316,9 @@ def test_a_killed_save_leaves_no_temp_file_after_the_next_save_or_load(tmp_path,
         assert running.stdout.readline() == b"writing\n"
         (live,) = temp_files(tmp_path)
         # a save killed while writing
-        killed = subprocess.run([sys.executable, "-c", INTERRUPTED_SAVE, str(path), "die"], capture_output=True,
-                                timeout=120)
+        killed = subprocess.run(
+            [sys.executable, "-c", INTERRUPTED_SAVE, str(path), "die"], capture_output=True, timeout=120
+        )
         assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
         (stale,) = temp_files(tmp_path) - {live}
         assert stale.startswith(".m.npz.")

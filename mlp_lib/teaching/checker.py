@@ -223,8 +223,12 @@ def check_expression(
     """
     if timeout is None:
         timeout = DEFAULT_TIMEOUT
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 \
-            or not math.isfinite(timeout):
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not timeout > 0
+        or not math.isfinite(timeout)
+    ):
         raise ValueError(f"expected a positive timeout in seconds, got {timeout!r}")
     namespace = ep.Namespace.build(list(variables), matrix_shapes, fixed)
     elementwise = bool(matrix_shapes)
@@ -271,9 +275,14 @@ def check_expression(
         if error:
             return CheckResult(False, _error_message(error), parsed=parsed, latex=latex, decided=False)
         if exitcode not in (None, 0) and exitcode != -9:
-            return CheckResult(False, f"could not decide: the checking process stopped unexpectedly "
-                                      f"(exit code {exitcode}); try a simpler equivalent form",
-                               parsed=parsed, latex=latex, decided=False)
+            return CheckResult(
+                False,
+                f"could not decide: the checking process stopped unexpectedly "
+                f"(exit code {exitcode}); try a simpler equivalent form",
+                parsed=parsed,
+                latex=latex,
+                decided=False,
+            )
         agrees = next((m for m in messages if m.get("agrees")), None)
         return CheckResult(
             False,
@@ -298,11 +307,15 @@ def check_expression(
 def _error_message(error) -> str:
     kind, text = error.get("kind"), error["error"]
     if kind == "MemoryError":
-        return (f"could not decide: checking this formula needs too much memory (more than {MEMORY_LIMIT_MB} MB); "
-                "a number in it is probably astronomically large — try a simpler equivalent form")
+        return (
+            f"could not decide: checking this formula needs too much memory (more than {MEMORY_LIMIT_MB} MB); "
+            "a number in it is probably astronomically large — try a simpler equivalent form"
+        )
     if kind == "OverflowError":
-        return (f"could not decide: a number in the formula is too large to compute with ({text}); "
-                "try a simpler equivalent form")
+        return (
+            f"could not decide: a number in the formula is too large to compute with ({text}); "
+            "try a simpler equivalent form"
+        )
     if kind == "RecursionError":
         return "could not decide: the formula is nested too deeply for SymPy (RecursionError); try a simpler form"
     return f"could not decide: SymPy failed ({text})"
@@ -317,9 +330,12 @@ def _check_trusted_type(value) -> None:
 def _check_domain(name, domain) -> None:
     if domain in ("one-hot", "size"):
         return
-    ok = (isinstance(domain, tuple) and len(domain) == 2
-          and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in domain)
-          and domain[0] < domain[1])
+    ok = (
+        isinstance(domain, tuple)
+        and len(domain) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in domain)
+        and domain[0] < domain[1]
+    )
     if not ok:
         raise ValueError(f"expected the domain of {name!r} as (low, high), 'one-hot' or 'size', got {domain!r}")
 
@@ -355,7 +371,7 @@ def _limit_memory() -> None:
 
         with open("/proc/self/statm") as f:
             current = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        limit = current + MEMORY_LIMIT_MB * 2 ** 20
+        limit = current + MEMORY_LIMIT_MB * 2**20
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
@@ -578,8 +594,12 @@ def _job(spec: _Spec):
         hint = None
         if shape_a is not None and shape_e is not None and shape_a == shape_e[::-1]:
             hint = "transposed? Your answer has the shape of the transpose of the right one."
-        yield {"ok": False, "hint": hint, "final": True,
-               "message": f"wrong shape: your answer is {_shape_words(shape_a)}, the right one is {_shape_words(shape_e)}"}
+        yield {
+            "ok": False,
+            "hint": hint,
+            "final": True,
+            "message": f"wrong shape: your answer is {_shape_words(shape_a)}, the right one is {_shape_words(shape_e)}",
+        }
         return
     yield from _decide(answer, expected, context)
 
@@ -596,9 +616,11 @@ def _decide(answer, expected, ctx: _Context):
     if scan.counterexample is not None:
         cx = scan.counterexample
         if cx["got"] == "undefined" or _has_undefined(cx["got"]):
-            message = ("not equal: your answer has no real value at the values below (a division by zero, "
-                       "log of 0 or of a negative number, or a square root of a negative number?), "
-                       "where the right one has.")
+            message = (
+                "not equal: your answer has no real value at the values below (a division by zero, "
+                "log of 0 or of a negative number, or a square root of a negative number?), "
+                "where the right one has."
+            )
         else:
             message = "not equal: at the values below your answer and the right one differ."
         yield {"ok": False, "message": message, "counterexample": cx}
@@ -614,9 +636,14 @@ def _decide(answer, expected, ctx: _Context):
     constant = _nonzero_constant(diff)
     if constant is not None:
         cx = scan.first
-        yield {"ok": False, "counterexample": cx,
-               "message": (f"not equal: SymPy shows that your answer minus the right one is the constant "
-                           f"{_constant_text(constant)}, not 0 (too small to see in the values below).")}
+        yield {
+            "ok": False,
+            "counterexample": cx,
+            "message": (
+                f"not equal: SymPy shows that your answer minus the right one is the constant "
+                f"{_constant_text(constant)}, not 0 (too small to see in the values below)."
+            ),
+        }
         yield {"hint": None}
         yield {"final": True}
         return
@@ -624,16 +651,21 @@ def _decide(answer, expected, ctx: _Context):
         assumption = "".join(f"; {n} one-hot, as the exercise says" for n, d in ctx.domains.items() if d == "one-hot")
         yield {
             "ok": True,
-            "message": (f"accepted: SymPy could not simplify the difference to 0, but both agree at "
-                        f"{scan.defined} random points{assumption} (to {DIGITS - 15} digits)."),
+            "message": (
+                f"accepted: SymPy could not simplify the difference to 0, but both agree at "
+                f"{scan.defined} random points{assumption} (to {DIGITS - 15} digits)."
+            ),
         }
         yield {"final": True}
         return
     yield {
-        "ok": False, "undecided": True,
-        "message": (f"could not decide: SymPy could not simplify the difference to 0, and the two formulas are both "
-                    f"defined at only {scan.defined} of {COUNTEREXAMPLE_TRIES} random points "
-                    f"(at least {MIN_DEFINED_POINTS} are needed); try a simpler equivalent form."),
+        "ok": False,
+        "undecided": True,
+        "message": (
+            f"could not decide: SymPy could not simplify the difference to 0, and the two formulas are both "
+            f"defined at only {scan.defined} of {COUNTEREXAMPLE_TRIES} random points "
+            f"(at least {MIN_DEFINED_POINTS} are needed); try a simpler equivalent form."
+        ),
     }
     yield {"final": True}
 
@@ -894,8 +926,7 @@ def _describe(point, got, exp, entry, A, ctx):
     for name, var in ctx.namespace.values.items():
         if isinstance(var, sp.MatrixBase):
             if any(s in point for s in var):
-                values[name] = [[_show(point.get(var[i, k])) for k in range(var.shape[1])]
-                                for i in range(var.shape[0])]
+                values[name] = [[_show(point.get(var[i, k])) for k in range(var.shape[1])] for i in range(var.shape[0])]
         elif isinstance(var, sp.Symbol) and var in point:
             values[name] = _show(point[var])
     funcs = {k: v for k, v in point.items() if not isinstance(k, sp.Symbol)}

@@ -218,26 +218,107 @@ _REFUSED = {
 }
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
 _UNICODE = [
-    ("−", "-"), ("–", "-"), ("·", "*"), ("×", "*"), ("∘", "*"), ("⊙", "*"), ("÷", "/"),
-    ("σ", "sigma"), ("ς", "sigma"), ("ϕ", "phi"), ("φ", "phi"), ("ᵀ", ".T"), ("²", "**2"), ("³", "**3"),
-    ("√", "sqrt"), ("’", "'"), ("ʹ", "'"), ("ʼ", "'"),
+    ("−", "-"),
+    ("–", "-"),
+    ("·", "*"),
+    ("×", "*"),
+    ("∘", "*"),
+    ("⊙", "*"),
+    ("÷", "/"),
+    ("σ", "sigma"),
+    ("ς", "sigma"),
+    ("ϕ", "phi"),
+    ("φ", "phi"),
+    ("ᵀ", ".T"),
+    ("²", "**2"),
+    ("³", "**3"),
+    ("√", "sqrt"),
+    ("’", "'"),
+    ("ʹ", "'"),
+    ("ʼ", "'"),
 ]
 _PRIME = re.compile(r"\b(sigma|relu|tanh|sigmoid)\s*['′]")
 
 #: characters that look like an ASCII letter or sign but are not (after NFKC): named in the refusal
 _LOOKALIKE = {
     # Cyrillic
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
-    "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ɡ": "g",
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
-    "Х": "X", "У": "Y", "Ү": "Y", "І": "I", "Ј": "J", "Ѕ": "S", "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W",
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "у": "y",
+    "х": "x",
+    "і": "i",
+    "ј": "j",
+    "ѕ": "s",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "һ": "h",
+    "ӏ": "l",
+    "ɡ": "g",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+    "У": "Y",
+    "Ү": "Y",
+    "І": "I",
+    "Ј": "J",
+    "Ѕ": "S",
+    "Ԁ": "D",
+    "Ԛ": "Q",
+    "Ԝ": "W",
     # Greek
-    "α": "a", "ο": "o", "ν": "v", "ρ": "p", "υ": "u", "χ": "x", "ι": "i", "κ": "k", "τ": "t", "γ": "y",
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    "α": "a",
+    "ο": "o",
+    "ν": "v",
+    "ρ": "p",
+    "υ": "u",
+    "χ": "x",
+    "ι": "i",
+    "κ": "k",
+    "τ": "t",
+    "γ": "y",
+    "Α": "A",
+    "Β": "B",
+    "Ε": "E",
+    "Ζ": "Z",
+    "Η": "H",
+    "Ι": "I",
+    "Κ": "K",
+    "Μ": "M",
+    "Ν": "N",
+    "Ο": "O",
+    "Ρ": "P",
+    "Τ": "T",
+    "Υ": "Y",
+    "Χ": "X",
     # other letters and signs
-    "ı": "i", "ȷ": "j", "ℓ": "l", "‐": "-", "‑": "-", "‒": "-", "—": "-", "⁄": "/", "∕": "/", "∗": "*",
-    "⋅": "*", "∙": "*", "‘": "'", "“": '"', "”": '"', "＂": '"',
+    "ı": "i",
+    "ȷ": "j",
+    "ℓ": "l",
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "—": "-",
+    "⁄": "/",
+    "∕": "/",
+    "∗": "*",
+    "⋅": "*",
+    "∙": "*",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "＂": '"',
 }
 
 
@@ -263,8 +344,9 @@ def normalize(text: str) -> str:
 
 def describe_character(ch: str) -> str:
     """``U+0430 CYRILLIC SMALL LETTER A looks like 'a'`` (or without the look-alike)."""
-    name = unicodedata.name(ch, "") or ("a control character" if unicodedata.category(ch).startswith("C")
-                                        else "an unnamed character")
+    name = unicodedata.name(ch, "") or (
+        "a control character" if unicodedata.category(ch).startswith("C") else "an unnamed character"
+    )
     text = f"U+{ord(ch):04X} {name}"
     if ch in _LOOKALIKE:
         text += f" looks like {_LOOKALIKE[ch]!r}"
@@ -279,10 +361,13 @@ def _check_characters(text: str) -> None:
             continue
         desc = describe_character(ch)
         if ch in _LOOKALIKE:
-            raise ExpressionError(f"not allowed: {desc} but is a different character; "
-                                  f"type the plain {_LOOKALIKE[ch]!r} from the keyboard")
-        raise ExpressionError(f"not allowed: the character {ch!r} ({desc}); use plain letters, digits and "
-                              "+ - * / ** @ ( ) . (Greek letters: sigma, phi)")
+            raise ExpressionError(
+                f"not allowed: {desc} but is a different character; type the plain {_LOOKALIKE[ch]!r} from the keyboard"
+            )
+        raise ExpressionError(
+            f"not allowed: the character {ch!r} ({desc}); use plain letters, digits and "
+            "+ - * / ** @ ( ) . (Greek letters: sigma, phi)"
+        )
 
 
 def _check_text(text) -> str:
@@ -294,8 +379,9 @@ def _check_text(text) -> str:
         raise ExpressionError("the answer is empty: type a formula, e.g. a - y")
     text = normalize(text)
     if len(text) > 4 * MAX_LENGTH:  # NFKC may expand a character (e.g. a ligature) into several
-        raise ExpressionError(f"not allowed: the answer is too long once its symbols are spelled out "
-                              f"({len(text)} characters)")
+        raise ExpressionError(
+            f"not allowed: the answer is too long once its symbols are spelled out ({len(text)} characters)"
+        )
     _check_characters(text)
     depth = deepest = 0
     for ch in text:
@@ -305,7 +391,9 @@ def _check_text(text) -> str:
         elif ch in ")]}":
             depth -= 1
     if deepest > MAX_DEPTH:
-        raise ExpressionError(f"not allowed: the formula is nested too deeply ({deepest} levels of brackets; at most {MAX_DEPTH})")
+        raise ExpressionError(
+            f"not allowed: the formula is nested too deeply ({deepest} levels of brackets; at most {MAX_DEPTH})"
+        )
     return text
 
 
@@ -345,8 +433,12 @@ def _check_limits(tree) -> None:
         for child in ast.iter_child_nodes(node):
             # a chain a + b - c + … (or a * b / c …) is one level, not one per operator:
             # only real nesting counts towards the depth
-            flat = (isinstance(node, ast.BinOp) and child is node.left and isinstance(child, ast.BinOp)
-                    and _GROUP.get(type(child.op)) == _GROUP.get(type(node.op)) is not None)
+            flat = (
+                isinstance(node, ast.BinOp)
+                and child is node.left
+                and isinstance(child, ast.BinOp)
+                and _GROUP.get(type(child.op)) == _GROUP.get(type(node.op)) is not None
+            )
             stack.append((child, depth if flat else depth + 1))
 
 
@@ -419,7 +511,7 @@ class _Whitelist(ast.NodeVisitor):
             raise ExpressionError(f"not allowed: the constant {v!r}")
         # compare an int as an int: float(10**400) would raise OverflowError
         if (isinstance(v, float) and not math.isfinite(v)) or abs(v) > MAX_CONSTANT:
-            shown = f"with {len(str(abs(v)))} digits" if isinstance(v, int) and abs(v) > 10 ** 20 else f"{v!r}"
+            shown = f"with {len(str(abs(v)))} digits" if isinstance(v, int) and abs(v) > 10**20 else f"{v!r}"
             raise ExpressionError(f"not allowed: the number {shown} is too large (at most {MAX_CONSTANT:g})")
 
     def visit_Name(self, node):
@@ -438,7 +530,9 @@ class _Whitelist(ast.NodeVisitor):
 
     def visit_Call(self, node):
         if not isinstance(node.func, ast.Name):
-            raise ExpressionError(f"not allowed: calling {ast.unparse(node.func)} (only the functions {_function_list()})")
+            raise ExpressionError(
+                f"not allowed: calling {ast.unparse(node.func)} (only the functions {_function_list()})"
+            )
         name = node.func.id
         if name.startswith("_"):
             raise ExpressionError(f"not allowed: names starting with an underscore ({name})")
@@ -558,16 +652,20 @@ class _Builder:
         where = ast.unparse(node)
         if op == "@":
             if not (lm and rm):
-                raise ExpressionError(f"{where}: @ is the matrix product of two matrices, got {_shape_text(left)} "
-                                      f"and {_shape_text(right)}; use * with a scalar")
+                raise ExpressionError(
+                    f"{where}: @ is the matrix product of two matrices, got {_shape_text(left)} "
+                    f"and {_shape_text(right)}; use * with a scalar"
+                )
             if left.shape[1] != right.shape[0]:
-                raise ExpressionError(f"{where}: shapes {left.shape} and {right.shape} don't match"
-                                      + _transpose_suggestion(node, left, right))
+                raise ExpressionError(
+                    f"{where}: shapes {left.shape} and {right.shape} don't match"
+                    + _transpose_suggestion(node, left, right)
+                )
             return left * right
         if op == "**":
             if rm:
                 raise ExpressionError(f"{where}: the exponent must be a number")
-            return left.applyfunc(lambda t: t ** right) if lm else left ** right
+            return left.applyfunc(lambda t: t**right) if lm else left**right
         # a 1×1 matrix (e.g. a.T @ g) combines with anything like a number, as in NumPy
         if lm and rm and left.shape != right.shape:
             if left.shape == (1, 1):
@@ -696,12 +794,18 @@ def _latex(node, ew=False):
             if isinstance(node.left, ast.Name) and node.left.id == "e":
                 left = "e"
             return ("%s^{%s}" % (left, right), p)
-        mixed = lambda child: isinstance(child, ast.BinOp) and _BINOPS[type(child.op)] in "*@" and _BINOPS[type(child.op)] != op  # noqa: E731
+        mixed = lambda child: (
+            isinstance(child, ast.BinOp) and _BINOPS[type(child.op)] in "*@" and _BINOPS[type(child.op)] != op
+        )  # noqa: E731
         if lp < p or (lp == p and mixed(node.left)):
             left = r"\left(%s\right)" % left
         if rp < p or (rp == p and op in "-@*"):
             right = r"\left(%s\right)" % right
-        star = r" \circ " if ew and not (isinstance(node.left, ast.Constant) or isinstance(node.right, ast.Constant)) else r" \cdot "
+        star = (
+            r" \circ "
+            if ew and not (isinstance(node.left, ast.Constant) or isinstance(node.right, ast.Constant))
+            else r" \cdot "
+        )
         sym = {"+": " + ", "-": " - ", "*": star, "@": r" \, "}[op]
         return (left + sym + right, p)
     return (r"\text{?}", 5)

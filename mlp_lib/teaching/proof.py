@@ -170,13 +170,19 @@ class ProofResult:
             arrays = self.cases[name]
             shape = [str(next(iter(arrays.values())).shape)] if self.show_shape else []
             values = [f"`{np.round(arrays[s].ravel(), 6)}`" if s in arrays else "—" for s in sources]
-            rows.append([name] + shape + values + [f"{errs[p]:.{self.precision}e}" if p in errs else "—" for p in pairs])
+            rows.append(
+                [name] + shape + values + [f"{errs[p]:.{self.precision}e}" if p in errs else "—" for p in pairs]
+            )
         tolerances = sorted({tolerance(a, b) for a, b in pairs})
-        note = "Tolerance " + (
-            f"{EXACT_TOLERANCE:.0e} between exact methods, {FINITE_DIFFERENCE_TOLERANCE:.0e} against finite differences"
-            if len(tolerances) == 2
-            else f"{tolerances[0]:.0e}"
-        ) + " (relative error ‖u − v‖ / max(‖u‖, ‖v‖))."
+        note = (
+            "Tolerance "
+            + (
+                f"{EXACT_TOLERANCE:.0e} between exact methods, {FINITE_DIFFERENCE_TOLERANCE:.0e} against finite differences"
+                if len(tolerances) == 2
+                else f"{tolerances[0]:.0e}"
+            )
+            + " (relative error ‖u − v‖ / max(‖u‖, ‖v‖))."
+        )
         return _markdown_table(header, rows) + "\n\n" + note
 
     def _repr_markdown_(self) -> str:
@@ -188,7 +194,9 @@ class ProofResult:
 
 def _as_case_arrays(name, arrays) -> dict:
     if not isinstance(arrays, Mapping) or len(arrays) < 2:
-        raise TypeError(f"expected at least two named arrays for {name!r} (e.g. sympy=…, mlp_lib=…, fd=…), got {arrays!r}")
+        raise TypeError(
+            f"expected at least two named arrays for {name!r} (e.g. sympy=…, mlp_lib=…, fd=…), got {arrays!r}"
+        )
     return {SOURCE_NAMES.get(k, k): np.asarray(v, dtype=np.float64) for k, v in arrays.items()}
 
 
@@ -254,8 +262,15 @@ def three_way_check(
         errors.setdefault(name, {}).update(errs)
     if failures:
         raise ProofFailed("the methods disagree:\n  " + "\n  ".join(failures))
-    return ProofResult(arrays_by_case, errors, what=what, label=label, show_shape=show_shape, show_values=show_values,
-                       precision=precision)
+    return ProofResult(
+        arrays_by_case,
+        errors,
+        what=what,
+        label=label,
+        show_shape=show_shape,
+        show_values=show_values,
+        precision=precision,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -558,14 +573,16 @@ def _name_wide_arguments(expr, width: float) -> tuple:
         if not wide:
             break
         # in reading order: the first of the widest arguments that still fit a line is named first
-        candidates = list(dict.fromkeys(
-            arg
-            for t in wide
-            for node in sp.preorder_traversal(t)
-            if isinstance(node, sp.Function)
-            for arg in node.args
-            if not arg.is_Atom
-        ))
+        candidates = list(
+            dict.fromkeys(
+                arg
+                for t in wide
+                for node in sp.preorder_traversal(t)
+                if isinstance(node, sp.Function)
+                for arg in node.args
+                if not arg.is_Atom
+            )
+        )
         if not candidates:
             break
         sized = [(_width(tex(c)), -i, c) for i, c in enumerate(candidates)]
@@ -606,7 +623,9 @@ def latex_lines(expr, lhs: str | None = None, *, net=None, width: float = MAX_WI
         definitions, (reduced,) = sp.cse(expr, symbols=names, optimizations=None)
         if definitions:
             lines = [latex_lines(value, tex(name), width=width) for name, value in definitions]
-            return r"\begin{gathered}" + r" \\ ".join(lines + [latex_lines(reduced, lhs, width=width)]) + r"\end{gathered}"
+            return (
+                r"\begin{gathered}" + r" \\ ".join(lines + [latex_lines(reduced, lhs, width=width)]) + r"\end{gathered}"
+            )
     reduced, definitions = _name_wide_arguments(expr, _term_budget(_entries(expr, lhs), width)[1])
     if not definitions:
         return layout

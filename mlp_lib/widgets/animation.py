@@ -225,14 +225,18 @@ def player_html(
     if not images:
         raise ValueError("expected at least one frame, got none")
     urls = [f"data:image/{frame_format};base64,{base64.b64encode(image).decode('ascii')}" for image in images]
-    html = JS_INCLUDE + STYLE_INCLUDE + DISPLAY_TEMPLATE.format(
-        id=uuid.uuid4().hex,
-        Nframes=len(images),
-        fill_frames="\n" + "".join(f'  frames[{i}] = "{url}"\n' for i, url in enumerate(urls)),
-        interval=max(1, round(1000 / fps)),
-        once_checked="checked",
-        loop_checked="",
-        reflect_checked="",
+    html = (
+        JS_INCLUDE
+        + STYLE_INCLUDE
+        + DISPLAY_TEMPLATE.format(
+            id=uuid.uuid4().hex,
+            Nframes=len(images),
+            fill_frames="\n" + "".join(f'  frames[{i}] = "{url}"\n' for i, url in enumerate(urls)),
+            interval=max(1, round(1000 / fps)),
+            once_checked="checked",
+            loop_checked="",
+            reflect_checked="",
+        )
     )
     return _offline_player(html, alt, first_frame=urls[0])
 

@@ -168,13 +168,23 @@ class PlaygroundFigure:
     def _make_axes(self) -> None:
         fig = self.fig
         if self.compact:
-            gs = fig.add_gridspec(1, 2, width_ratios=[1.0, 1.25], left=0.06, right=0.98, bottom=0.17, top=0.88, wspace=0.28)
+            gs = fig.add_gridspec(
+                1, 2, width_ratios=[1.0, 1.25], left=0.06, right=0.98, bottom=0.17, top=0.88, wspace=0.28
+            )
             self.ax_data = fig.add_subplot(gs[0, 0])
             self.ax_loss = fig.add_subplot(gs[0, 1])
             self.ax_acc = self.ax_phi = self.ax_dw = None
         else:
             gs = fig.add_gridspec(
-                2, 3, width_ratios=[1.15, 1.0, 1.0], left=0.045, right=0.99, bottom=0.11, top=0.92, wspace=0.3, hspace=0.5
+                2,
+                3,
+                width_ratios=[1.15, 1.0, 1.0],
+                left=0.045,
+                right=0.99,
+                bottom=0.11,
+                top=0.92,
+                wspace=0.3,
+                hspace=0.5,
             )
             self.ax_data = fig.add_subplot(gs[:, 0])
             self.ax_loss = fig.add_subplot(gs[0, 1])
@@ -187,7 +197,9 @@ class PlaygroundFigure:
 
     def _build_data_panel(self) -> None:
         s, ax = self.session, self.ax_data
-        self.mode: str = "regression" if s.task == "regression" else ("boundary" if s.train.n_features == 2 else "confusion")
+        self.mode: str = (
+            "regression" if s.task == "regression" else ("boundary" if s.train.n_features == 2 else "confusion")
+        )
         if self.mode == "boundary":
             xs = np.hstack([s.train.x, s.test.x])
             lo, hi = xs.min(axis=1), xs.max(axis=1)
@@ -199,8 +211,11 @@ class PlaygroundFigure:
             self._mesh = np.vstack([mx.ravel(), my.ravel()])
             self._colors = CLASS_COLORS[np.arange(s.n_classes) % len(CLASS_COLORS)]
             self.boundary = ax.imshow(
-                np.ones((self.grid, self.grid, 3)), origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]),
-                aspect="auto", interpolation="bilinear",
+                np.ones((self.grid, self.grid, 3)),
+                origin="lower",
+                extent=(lo[0], hi[0], lo[1], hi[1]),
+                aspect="auto",
+                interpolation="bilinear",
             )
             # drawn after the (dynamic) boundary image, so they are dynamic too
             # (one marker line per class: Agg stamps a marker bitmap, much faster than a scatter)
@@ -270,7 +285,10 @@ class PlaygroundFigure:
             self.phi_lines.append(line)
             (line,) = self.ax_dw.plot([], [], lw=1.2, color=cmap[(j - 1) % 10], label=f"j={j}")
             self.dw_lines.append(line)
-        for ax, title in ((self.ax_phi, r"$\|\phi^j\|$ per layer (batch, mean of 20 steps)"), (self.ax_dw, r"$\|\nabla_{w^j} L\|$ per layer")):
+        for ax, title in (
+            (self.ax_phi, r"$\|\phi^j\|$ per layer (batch, mean of 20 steps)"),
+            (self.ax_dw, r"$\|\nabla_{w^j} L\|$ per layer"),
+        ):
             ax.set_title(title, fontsize=8)
             ax.legend(fontsize=6, loc="lower left", ncol=min(J, 5), handlelength=1.0, columnspacing=0.8)
         self.ax_dw.set_xlabel("step", fontsize=7, labelpad=1)
@@ -294,9 +312,7 @@ class PlaygroundFigure:
         return out
 
     def _axis_limits(self) -> tuple:
-        return tuple(
-            lim for ax in self.fig.axes for lim in (*ax.get_xlim(), *ax.get_ylim())
-        )
+        return tuple(lim for ax in self.fig.axes for lim in (*ax.get_xlim(), *ax.get_ylim()))
 
     # ------------------------------------------------------------------
     def boundary_rgb(self) -> np.ndarray:
