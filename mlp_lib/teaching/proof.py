@@ -346,14 +346,15 @@ def symbolic_check(
 #: The width of a code cell's output at 1280 px (the text column of the book's theme), in pixels.
 OUTPUT_WIDTH_PX = 688
 
-#: Rendered pixels per glyph of :func:`_width` (MathJax CHTML in the book's output font): the
-#: largest ratio measured over the book's SymPy displays in Chromium at 1280 px was 10.3.
-PX_PER_GLYPH = 10.5
+#: Rendered pixels per glyph of :func:`_width` (MathJax CHTML in a code cell's output, which
+#: MathJax scales to 127.3 % to match the text's x-height): the largest ratio measured over the
+#: book's SymPy displays in Chromium at 1280 px was 13.1.
+PX_PER_GLYPH = 13.2
 
 #: Widest line (in glyphs of :func:`_width`) :func:`show` puts on one line, so that the widest
-#: line renders narrower than :data:`OUTPUT_WIDTH_PX` (62 × 10.5 = 651 px, with room for the
+#: line renders narrower than :data:`OUTPUT_WIDTH_PX` (50 × 13.2 = 660 px, with room for the
 #: alignment gap of a broken layout).
-MAX_WIDTH = 62
+MAX_WIDTH = 50
 
 #: Named functions MathJax writes upright, as wide as their letters.
 _FUNCTION_NAMES = frozenset(
