@@ -164,7 +164,7 @@ class Stats:
             ]
             for name in pages:
                 share = self.proof_shares.get(name)
-                cells = (f"{share[0]:12.0%} {f'{share[1]}/{share[2]}':>14}" if share else f"{'—':>12} {'':>14}")
+                cells = f"{share[0]:12.0%} {f'{share[1]}/{share[2]}':>14}" if share else f"{'—':>12} {'':>14}"
                 desk, phone = self.overflow_desktop.get(name, "—"), self.overflow_phone.get(name, "—")
                 lines.append(f"{name:34} {cells} {desk!s:>14} {phone!s:>13}")
             shares = [v[0] for v in self.proof_shares.values()]
@@ -243,8 +243,10 @@ def desktop(browser: Any, site: str) -> Iterator[tuple[Any, Watch]]:
 
 def _theme_script(mode: str) -> str:
     """Init script: the reader's saved colour mode (pydata-sphinx-theme reads localStorage)."""
-    return (f"try {{ localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}'); }}"
-            " catch (e) {}")  # about:blank has no localStorage
+    return (
+        f"try {{ localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}'); }}"
+        " catch (e) {}"
+    )  # about:blank has no localStorage
 
 
 def _html_file(docname: str) -> Path:
@@ -431,8 +433,9 @@ def _check_links(page: Any, site: str, current: Path) -> tuple[int, list[str]]:
         if fragment and target.suffix == ".html" and fragment not in _ids(target):
             live = target == current and page.evaluate("id => !!document.getElementById(id)", fragment)
             if not live:
-                problems.append(f"broken anchor {raw!r} ({link['text']!r}): no id {fragment!r} in "
-                                f"{target.relative_to(HTML_DIR)}")
+                problems.append(
+                    f"broken anchor {raw!r} ({link['text']!r}): no id {fragment!r} in {target.relative_to(HTML_DIR)}"
+                )
     return checked, problems
 
 
@@ -504,23 +507,26 @@ def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats)
     if MATH_MARK.search(static_html) and equations == 0:
         problems.append("page has math but MathJax typeset none (no mjx-container)")
     if page.locator("mjx-merror, mjx-container [data-mjx-error]").count():
-        problems.append("MathJax reports a TeX error (red formula): "
-                        + page.locator("mjx-merror").first.inner_text()[:200])
+        problems.append(
+            "MathJax reports a TeX error (red formula): " + page.locator("mjx-merror").first.inner_text()[:200]
+        )
     text = page.evaluate(VISIBLE_TEXT_JS)
     for raw in RAW_TEX:
         if raw in text:
             i = text.index(raw)
-            problems.append(f"raw TeX {raw!r} left in the text: …{text[max(0, i - 60):i + 60]!r}…")
+            problems.append(f"raw TeX {raw!r} left in the text: …{text[max(0, i - 60) : i + 60]!r}…")
     inline = RAW_INLINE_MATH.search(text)
     if inline:
         problems.append(f"raw $…$ math left in the text: {inline.group(0)!r}")
     for raw in RAW_TEX_LIKE:
         for hit in list(re.finditer(re.escape(raw), text))[:3]:
-            problems.append(f"TeX-like raw text {raw!r} outside math: …{text[max(0, hit.start() - 50):hit.end() + 30]!r}…")
+            problems.append(
+                f"TeX-like raw text {raw!r} outside math: …{text[max(0, hit.start() - 50) : hit.end() + 30]!r}…"
+            )
     # "|---|---|" (Sphinx's smart quotes may have turned the dashes into "—-").
     table = re.search(r"\|\s*:?[-\u2013\u2014]+:?\s*\|\s*:?[-\u2013\u2014]+:?\s*\|", text)
     if table:
-        problems.append(f"raw Markdown table left in the text: …{text[max(0, table.start() - 60):table.end()]!r}")
+        problems.append(f"raw Markdown table left in the text: …{text[max(0, table.start() - 60) : table.end()]!r}")
     numbered = page.locator("span.eqno").count()
 
     # Widgets (rendered asynchronously by the html-manager).
@@ -570,8 +576,10 @@ def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats)
         stats.proof_shares[docname] = (share["share"], share["used"], share["total"])
         if share["share"] > PROOF_SHARE_LIMIT:
             parts = ", ".join(f"{title!r} {px} px" for title, px in share["parts"])
-            problems.append(f"'Proof by machine' and errata take {share['share']:.0%} of the page height "
-                            f"({share['used']} of {share['total']} px; at most {PROOF_SHARE_LIMIT:.0%}): {parts}")
+            problems.append(
+                f"'Proof by machine' and errata take {share['share']:.0%} of the page height "
+                f"({share['used']} of {share['total']} px; at most {PROOF_SHARE_LIMIT:.0%}): {parts}"
+            )
 
     # Links.
     links, link_problems = _check_links(page, site, html_file)

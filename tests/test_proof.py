@@ -77,7 +77,7 @@ def test_renders_a_one_line_verdict_over_a_folded_table():
         verdict,
     ), verdict
     md = result._repr_markdown_()
-    assert md.startswith("<details>") and f"<summary>{verdict}</summary>" in md
+    assert md.startswith(verdict + "\n\n<details>") and "<summary>the numbers</summary>" in md
     assert "| quantity | SymPy vs mlp_lib |" in md and md.count("\n| a |") == 1
     assert repr(result) == verdict
 

@@ -100,9 +100,10 @@ def _markdown_table(header, rows) -> str:
 
 
 def _folded(summary: str, body: str) -> str:
-    # An HTML <details> block around Markdown: JupyterLab's renderer and MyST (myst-nb renders
-    # text/markdown outputs as MyST in this book) both parse the table between the blank lines.
-    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>\n"
+    # The verdict is a Markdown paragraph (so $math$ in it is typeset), the table a folded HTML
+    # <details> block around Markdown: JupyterLab's renderer and MyST (myst-nb renders text/markdown
+    # outputs as MyST in this book) both parse the table between the blank lines.
+    return f"{summary}\n\n<details>\n<summary>the numbers</summary>\n\n{body}\n\n</details>\n"
 
 
 # ---------------------------------------------------------------------------
