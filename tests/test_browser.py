@@ -27,10 +27,8 @@ the end and saved as ``_build/screenshots/summary.txt``.
 from __future__ import annotations
 
 import functools
-import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +38,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, HTML_DIR, ROOT
+from conftest import HTML_DIR, ROOT, Watch
 
 pytestmark = pytest.mark.browser
 
@@ -87,42 +85,6 @@ PAGES = _toc_pages()
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-@pytest.fixture(scope="module")
-def site(built_book: Path) -> Iterator[str]:
-    """Base URL of a static HTTP server on 127.0.0.1 (free port) serving _build/html."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"expected Debian's Chromium at {CHROMIUM}, got nothing "
-            "(install it with `apt-get install -y chromium`; `make test` does this as root)",
-            pytrace=False,
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass
@@ -187,44 +149,6 @@ def stats(request: pytest.FixtureRequest) -> Iterator[Stats]:
                 reporter.write_line("")
                 for line in totals.report().splitlines():
                     reporter.write_line(line)
-
-
-class Watch:
-    """Records what goes wrong while a page is open: console errors, page errors, failed
-    requests, HTTP errors, and every request that tried to leave 127.0.0.1 (blocked)."""
-
-    def __init__(self, context: Any, origin: str) -> None:
-        self.problems: list[str] = []
-        self.origin = origin
-        context.route("**/*", self._route)
-        context.on("console", self._console)
-        context.on("weberror", lambda err: self.problems.append(f"page error: {err.error}"))
-        context.on("requestfailed", self._failed)
-        context.on("response", self._response)
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(self.origin) or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.problems.append(f"external request blocked (needs internet): {url}")
-            route.abort("blockedbyclient")
-
-    def _console(self, msg: Any) -> None:
-        if msg.type == "error":
-            self.problems.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
-
-    def _failed(self, request: Any) -> None:
-        if request.url.startswith(self.origin):  # external ones are reported by _route
-            self.problems.append(f"request failed: {request.url} ({request.failure})")
-
-    def _response(self, response: Any) -> None:
-        if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def take(self) -> list[str]:
-        problems, self.problems = self.problems, []
-        return problems
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,7 @@ playground's) or is switched off under the visible "Needs Python" line (assets/s
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +36,7 @@ import pytest
 
 from mlp_lib.widgets.session import PlaygroundConfig
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from conftest import ROOT, Watch
 
 pytestmark = pytest.mark.browser
 
@@ -53,61 +50,6 @@ ROOT_SEL = ".pg-root"
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-@pytest.fixture(scope="module")
-def site(built_book: Path) -> Iterator[str]:
-    """Base URL of a static HTTP server on 127.0.0.1 (free port) serving _build/html."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"expected Debian's Chromium at {CHROMIUM}, got nothing", pytrace=False)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class Watch:
-    """Page errors, console errors, and every request that tried to leave 127.0.0.1 (blocked)."""
-
-    def __init__(self, context: Any, origin: str) -> None:
-        self.problems: list[str] = []
-        self.origin = origin
-        context.route("**/*", self._route)
-        context.on("console", lambda m: self.problems.append(f"console error: {m.text}") if m.type == "error" else None)
-        context.on("weberror", lambda err: self.problems.append(f"page error: {err.error}"))
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(self.origin) or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.problems.append(f"external request blocked (needs internet): {url}")
-            route.abort("blockedbyclient")
-
-    def take(self) -> list[str]:
-        problems, self.problems = self.problems, []
-        return problems
 
 
 @pytest.fixture
