@@ -189,6 +189,27 @@ def test_playground_runs_in_jupyterlab(tmp_path: Path) -> None:
                 page.wait_for_function(
                     "([c, src]) => c.toDataURL() !== src", arg=[canvas.element_handle(), picture], timeout=30_000
                 )
+
+                # Python reads the page's trained weights back as an mlp_lib.MLP: a new cell below the last
+                page.locator(f"{PANEL} .jp-Cell .jp-InputPrompt").last.click()
+                page.keyboard.press("Escape")  # command mode
+                page.keyboard.press("b")  # a new cell below, selected
+                page.keyboard.press("Enter")  # edit it
+                page.keyboard.type(
+                    "m = playground.model(); print('read back', m.sizes, m.loss.name, "
+                    "bool(all(abs(w).sum() > 0 for w in m.W[1:])))"
+                )
+                page.keyboard.press("Shift+Enter")
+                page.wait_for_function(
+                    f"""() => [...document.querySelectorAll('{PANEL} .jp-OutputArea-output')]
+                              .some(o => /read back|Error|Traceback/.test(o.textContent))""",
+                    timeout=60_000,
+                )
+                outputs = page.evaluate(
+                    f"""() => [...document.querySelectorAll('{PANEL} .jp-OutputArea-output')]
+                              .map(o => o.textContent).filter(t => /read back|Error|Traceback/.test(t))"""
+                )
+                assert any("read back [2, 8, 8, 1] bce True" in t for t in outputs), outputs
             finally:
                 browser.close()
     finally:
