@@ -1,11 +1,16 @@
-"""Speed of the training playground (run: ``python benchmarks/bench_playground.py``).
+"""Speed of the playground's Python side (run: ``python benchmarks/bench_playground.py``).
+
+The playground itself trains in the browser (``benchmarks/bench_web_playground.py`` measures
+its frames in Chromium). Python trains the same setups with :class:`~mlp_lib.widgets.Session`
+for the chapters' numbers and draws :class:`~mlp_lib.widgets.PlaygroundFigure` for the
+recorded training runs; this benchmark times that path.
 
 1. Frame time: one training step plus redraw for the default setup (two moons,
    500 points, 2 inputs → 8 → 8 → 1, tanh, sigmoid + BCE), median over many
-   frames — the Step button's path (PNG) and the Train loop's path (JPEG) —
-   against two peers measured in the same process: a full redraw of the same
-   figure (no blitting) and a figure rebuilt from scratch every frame.
-   Goal: ≤ 50 ms median.
+   frames — a step with evaluation drawn as PNG, and a step drawn as JPEG (a
+   recorded frame) — against two peers measured in the same process: a full
+   redraw of the same figure (no blitting) and a figure rebuilt from scratch
+   every frame. Goal: ≤ 50 ms median.
 2. Moons: wall-clock training time of the default setup until the test
    accuracy reaches 97 % (goal: within 2 s), evaluated every 25 steps.
 
@@ -19,7 +24,7 @@ import os
 import statistics
 import time
 
-from mlp_lib.widgets import Playground, Session
+from mlp_lib.widgets import PlaygroundFigure, Session
 from mlp_lib.widgets.plots import render_from_scratch, render_full
 
 
@@ -35,17 +40,20 @@ def timed(fn, n: int) -> tuple[float, float]:
 
 
 def frame_times(n: int = 120) -> dict:
-    pg = Playground()
-    s, fig = pg.session, pg.figure
-    pg.train(200)  # past the first axis-limit changes, like a reader who pressed Train
+    s = Session()
+    fig = PlaygroundFigure(s)
+    s.train_steps(200)  # past the first axis-limit changes
+    fig.update()
 
-    def step_png():  # the Step button: pg.step() = step + evaluate + redraw (PNG)
-        pg.step()
+    def step_png():  # a step, its evaluation and a redraw (PNG)
+        s.train_steps(1, record_every=1)
+        fig.update()
+        fig.image_bytes("png")
 
     def step_jpeg():  # a frame of the Train loop with one step per frame
         s.train_steps(1)
         fig.update()
-        pg.image.value = fig.image_bytes("jpeg")
+        fig.image_bytes("jpeg")
 
     def step_full():
         s.train_steps(1)
