@@ -141,6 +141,11 @@ class MLP:
 
     # ------------------------------------------------------------------
     @property
+    def uses_fused_form(self) -> bool:
+        """True when L and ϕ^J come from the logits (sigmoid + BCE or softmax + CCE, ``fused=True``)."""
+        return self.fused and self.loss.fused_activation is not None
+
+    @property
     def output_activation(self) -> Activation:
         return self.activations[self.J]
 
@@ -237,7 +242,7 @@ class MLP:
 
     def _loss(self, fp: ForwardPass, y: np.ndarray) -> float:
         """L from a forward pass: from the logits z^J when the model is fused, else from a^J."""
-        if self.fused and self.loss.fused_activation is not None:
+        if self.uses_fused_form:
             return self.loss.value_from_logits(fp.z[self.J], y)
         return self.loss.value(fp.output, y)
 
@@ -256,7 +261,7 @@ class MLP:
         """Eqs. (1)–(4) from a forward pass ``fp`` and the targets ``y``, layer J down to layer 1."""
         J, z, a = self.J, fp.z, fp.a
         phi, dW, db = [None] * (J + 1), [None] * (J + 1), [None] * (J + 1)
-        if self.fused and self.loss.fused_activation is not None:
+        if self.uses_fused_form:
             phi[J] = self.loss.output_error_from_logits(z[J], y)  # Eq. (1) simplified: (a^J − y)/m
         else:
             phi[J] = output_layer_error(self.loss.gradient(a[J], y), z[J], self.activations[J])  # Eq. (1)

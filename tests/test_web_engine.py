@@ -280,23 +280,27 @@ def batches_for(m, batch_size, steps, seed):
     return out
 
 
+def train_task(model, x, y, batches, lr, **penalties):
+    """A job for the driver: sgdStep over ``batches`` from ``model``'s weights (``weight_decay``/``l1`` optional)."""
+    return {
+        "kind": "train",
+        "config": model.config(),
+        "params": params_of(model),
+        "x": mat(x),
+        "y": mat(y),
+        "batches": batches,
+        "lr": lr,
+        **penalties,
+    }
+
+
 def test_fifty_training_steps_end_at_the_same_weights():
     steps = 50
     runs, tasks = [], []
     for i, (name, kwargs, hidden_sizes, act, pairing, lr, batch) in enumerate(TRAINING_RUNS):
         model, x, y = training_setup(name, kwargs, hidden_sizes, act, pairing, seed=i)
         batches = batches_for(x.shape[1], batch, steps, seed=i)
-        tasks.append(
-            {
-                "kind": "train",
-                "config": model.config(),
-                "params": params_of(model),
-                "x": mat(x),
-                "y": mat(y),
-                "batches": batches,
-                "lr": lr,
-            }
-        )
+        tasks.append(train_task(model, x, y, batches, lr))
         runs.append(
             (f"{name} {hidden_sizes} {act} {pairing[0]}+{pairing[1]} lr={lr} batch={batch}", model, x, y, batches, lr)
         )
@@ -332,19 +336,7 @@ def test_regularized_training_steps_end_at_the_same_weights(weight_decay, l1):
     for i, (name, kwargs, hidden_sizes, act, pairing, lr, batch) in enumerate(TRAINING_RUNS[:4]):
         model, x, y = training_setup(name, kwargs, hidden_sizes, act, pairing, seed=i)
         batches = batches_for(x.shape[1], batch, steps, seed=i)
-        tasks.append(
-            {
-                "kind": "train",
-                "config": model.config(),
-                "params": params_of(model),
-                "x": mat(x),
-                "y": mat(y),
-                "batches": batches,
-                "lr": lr,
-                "weight_decay": weight_decay,
-                "l1": l1,
-            }
-        )
+        tasks.append(train_task(model, x, y, batches, lr, weight_decay=weight_decay, l1=l1))
         runs.append((name, model, x, y, batches, lr))
     results = run_engine(tasks)
     for (name, model, x, y, batches, lr), r in zip(runs, results):

@@ -561,7 +561,7 @@ class Session:
         m = int(self.last_batch.size)
         sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
         s = lambda j: str(j).translate(sup)  # noqa: E731
-        fused = model.fused and model.loss.fused_activation is not None
+        fused = model.uses_fused_form
 
         def fmt(a):
             if a.shape[0] > max_size or a.shape[1] > max_size:
