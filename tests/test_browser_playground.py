@@ -20,7 +20,8 @@ The site is served from ``_build/html`` on 127.0.0.1 and every request that leav
   and shows no TeX source.
 
 On every page of the site, every widget control either changes what the page shows (the
-playground's) or is switched off under the visible "Needs Python" line (assets/static_widgets.js).
+playground's and the live backward-pass views') or is switched off under the visible "Needs Python" line
+(assets/static_widgets.js).
 """
 
 from __future__ import annotations
@@ -420,17 +421,50 @@ def _live_controls_change_the_page(page: Any) -> list[str]:
     return problems
 
 
+def _backprop_view_controls_change_the_page(page: Any, n: int) -> list[str]:
+    """Use every control of the n-th live backward-pass view (.bv-root); each must change what it shows."""
+    root = f"document.querySelectorAll('.bv-root')[{n}]"
+    seen = f"() => {{ const r = {root}; return r.querySelector('.bv-figure').innerHTML + r.innerText; }}"
+    problems = []
+    sel = f".bv-root >> nth={n}"
+    controls = page.locator(sel).locator("input, select, button")
+    for c in range(controls.count()):
+        el = controls.nth(c)
+        tag, kind, text = el.evaluate("e => [e.tagName, e.type, e.textContent]")
+        name = el.get_attribute("aria-label") or text
+        if el.is_disabled():  # Prev on the first step: step forward first
+            page.locator(sel).locator("button.bv-next").click()
+        if text == "The book's weights":
+            page.locator(sel).locator("button.bv-new-weights").click()
+        before = page.evaluate(seen)
+        if tag == "SELECT":
+            options = el.evaluate("s => Array.from(s.options).map(o => o.value)")
+            if len(options) < 2:
+                continue  # e.g. "layer j" of a one-layer choice: nothing else to choose
+            el.select_option(next(v for v in options if v != el.input_value()))
+        elif kind == "range":
+            el.evaluate("e => { e.value = e.min; e.dispatchEvent(new Event('input', {bubbles: true})); }")
+        elif kind == "number":
+            el.fill(str(float(el.input_value()) + 0.5))
+            el.dispatch_event("change")
+        else:
+            el.click()
+        if page.evaluate(seen) == before:
+            problems.append(f"control {name!r} ({tag} {kind}) changed nothing on the page")
+    return problems
+
+
 def test_no_silently_dead_control(open_page: Any, built_book: Path) -> None:
     """Every widget control on every page changes what the page shows, or is switched off under a
     visible "Needs Python" line with a way to get Python."""
     pages = _pages_with_widgets(built_book)
     assert "chapters/playground.html" in pages
-    problems, live, marked = [], 0, 0
+    problems, live, marked, views = [], 0, 0, 0
     for path in pages:
         page, watch = open_page(path=path)
         page.wait_for_function(
             """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
-                 .every(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets, .pg-root'))"""
+                 .every(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets, .pg-root, .bv-root'))"""
         )
         page.wait_for_timeout(300)  # static_widgets.js runs on the next animation frame
         areas = page.evaluate(
@@ -439,14 +473,19 @@ def test_no_silently_dead_control(open_page: Any, built_book: Path) -> None:
                  const controls = Array.from(area.querySelectorAll('input, button, select, textarea, [contenteditable=true], .widget-slider'));
                  const off = controls.filter(el => el.disabled || el.closest('[inert]'));
                  const note = area.previousElementSibling;
-                 return {live: !!area.querySelector('.pg-root'), controls: controls.length, off: off.length,
+                 const views = Array.from(document.querySelectorAll('.bv-root'));
+                 const view = area.querySelector('.bv-root');
+                 return {live: !!area.querySelector('.pg-root'), view: view ? views.indexOf(view) : -1, controls: controls.length, off: off.length,
                          note: note && note.classList.contains('needs-python') ? note.innerText : null,
                          links: note ? Array.from(note.querySelectorAll('a')).map(a => a.href) : []};
                })"""
         )
         for i, area in enumerate(areas):
             where = f"{path}, widget {i + 1}"
-            if area["live"]:
+            if area["view"] >= 0:
+                live, views = live + 1, views + 1
+                problems += [f"{where}: {p}" for p in _backprop_view_controls_change_the_page(page, area["view"])]
+            elif area["live"]:
                 live += 1
                 problems += [f"{where}: {p}" for p in _live_controls_change_the_page(page)]
             elif area["controls"]:
@@ -460,8 +499,11 @@ def test_no_silently_dead_control(open_page: Any, built_book: Path) -> None:
                 elif not area["links"] and "make lab" not in area["note"]:
                     problems.append(f"{where}: the 'Needs Python' line offers no way to get Python")
         problems += [f"{path}: {p}" for p in watch.take()]
-    print(f"\nwidgets with controls: {live} live in the page, {marked} marked 'Needs Python'")
+    print(
+        f"\nwidgets with controls: {live} live in the page ({views} backward-pass views), {marked} marked 'Needs Python'"
+    )
     assert live >= 1, "expected the live playground on the site"
+    assert views >= 2, "expected the live step-through (Eq. 2) and nudge view (Eq. 3) on the site"
     assert not problems, "\n  ".join(["dead or unmarked controls:", *problems])
 
 

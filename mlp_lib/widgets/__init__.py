@@ -4,6 +4,8 @@
   reader's browser with the browser engine (``web/engine.js``), in a notebook and on the
   static website alike; :class:`PlaygroundConfig` is its setup and :class:`Session` trains
   the same setup with mlp_lib in Python (the chapters' numbers and the recorded runs).
+* :class:`BackwardStepper` and :class:`WeightNudge` — one backward pass step by step, and
+  "nudge one weight", computed live in the page by the same engine (Eqs. 2 and 3 chapters).
 * :func:`training_animation` / :func:`record_training` — a recorded training run
   as a self-contained HTML animation for the static website (no kernel, no CDN).
 * The chapters' explorers, each a display-free logic class ``Thing`` and its
@@ -14,6 +16,7 @@
 """
 
 from .animation import Frame, record_training, training_animation
+from .backprop_views import BackwardStepper, WeightNudge
 from .batch_size import BatchSizes, BatchSizesView
 from .dead_units import DeadUnits, DeadUnitsView
 from .descent import Descent, DescentView
@@ -29,6 +32,7 @@ from .softmax_view import SoftmaxOutput, SoftmaxOutputView
 
 __all__ = [
     "PAIRINGS",
+    "BackwardStepper",
     "BatchSizes",
     "BatchSizesView",
     "DeadUnits",
@@ -52,6 +56,7 @@ __all__ = [
     "ShapesView",
     "SoftmaxOutput",
     "SoftmaxOutputView",
+    "WeightNudge",
     "record_training",
     "training_animation",
 ]

@@ -42,6 +42,7 @@ import traitlets
 
 from .. import datasets as _datasets
 from ..mlp import MLP
+from .page_weights import model_from_page
 from .session import PlaygroundConfig
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -193,23 +194,7 @@ class Playground(anywidget.AnyWidget):
                 "expected weights from the page, got none: display the playground (its front end trains "
                 "and reports the weights) and press Step or Pause"
             )
-        arch, params = w["config"], w["params"]
-        net = MLP(
-            arch["layer_sizes"],
-            hidden=arch["hidden"],
-            output=arch["output"],
-            loss=arch["loss"],
-            fused=arch.get("fused", True),
-        )
-        for j in range(1, net.J + 1):
-            W = np.array(params[f"W{j}"], dtype=np.float64)
-            b = np.array(params[f"b{j}"], dtype=np.float64)
-            if W.shape != net.W[j].shape or b.shape != net.b[j].shape:
-                raise ValueError(
-                    f"expected W{j} {net.W[j].shape} and b{j} {net.b[j].shape} from the page, got {W.shape} and {b.shape}"
-                )
-            net.W[j], net.b[j] = W, b
-        return net
+        return model_from_page(w, "the page")
 
     def __repr__(self) -> str:
         return f"Playground({json.dumps(self.config)})"

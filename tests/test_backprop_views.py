@@ -1,0 +1,325 @@
+"""The live backward-pass views (Eq. 2 step-through, Eq. 3 "nudge one weight"): the page's numbers are mlp_lib's.
+
+The page computes the views with ``web/engine.js`` + ``web/backprop_views.js``; that second
+implementation is never trusted. Every test here runs the widget's own ES module (exactly the
+text Python sends, ``esm_source()``) under node, on random networks, and compares what it shows
+with mlp_lib: ``backward_steps`` and ``nudge_data`` (``MLP.forward``, ``MLP.gradients``,
+``MLP.loss_value``), themselves checked against direct recomputation below.
+The browser side (clicks, typing, the built site) is tested in ``test_browser_backprop_views.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import traitlets
+
+import mlp_lib
+from mlp_lib.widgets import BackwardStepper, WeightNudge
+from mlp_lib.widgets.backprop_views import backward_steps, esm_source, nudge_data
+from mlp_lib.widgets.network_diagram import _fmt
+from mlp_lib.widgets.page_weights import model_from_page, page_network
+
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "backprop_views_driver.mjs"
+NODE = shutil.which("node")
+needs_node = pytest.mark.skipif(
+    NODE is None, reason="node is not installed (Debian package nodejs): the page's module cannot be run"
+)
+#: the page and mlp_lib compute the same sums in the same order, so they agree to rounding
+TOL = 1e-12
+N_NETWORKS = 120
+ELEMENTWISE = ("identity", "relu", "sigmoid", "tanh")
+RAW_MARKUP = ("^{", "_(", "_{", "\\frac", "$", "\\(", "\\[")
+
+
+def run_page(tasks: list, tmp_path: Path) -> list:
+    """Run the tasks on the widget's ES module in one node process; their results, in order."""
+    module = tmp_path / "backprop_views_esm.mjs"
+    module.write_text(esm_source(), encoding="utf-8")
+    proc = subprocess.run(
+        [NODE, str(DRIVER), str(module)],
+        input=json.dumps({"tasks": tasks}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"node exited with {proc.returncode}:\n{proc.stderr}")
+    return json.loads(proc.stdout)["results"]
+
+
+def rel(a, b) -> float:
+    """max|a − b| / max(max|a|, max|b|, 1e-300): the relative error of an array (or number)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), 1e-300)
+    return float(np.max(np.abs(a - b))) / scale
+
+
+def random_network(k: int, rng: np.random.Generator) -> tuple:
+    """Case k: 1–4 layers of 1–6 units, every elementwise activation, MSE or sigmoid + BCE; one sample."""
+    J = 1 + k % 4
+    sizes = [int(n) for n in rng.integers(1, 7, size=J + 1)]
+    hidden = [ELEMENTWISE[(k + j) % 4] for j in range(J - 1)]
+    if k % 3 == 0:
+        output, loss = "sigmoid", "bce"
+    else:
+        output, loss = ELEMENTWISE[(k // 4) % 4], "mse"
+    model = mlp_lib.MLP(sizes, hidden=hidden, output=output, loss=loss, seed=k)
+    for j in range(1, J + 1):
+        model.W[j] = rng.normal(scale=1.2, size=model.W[j].shape)
+        model.b[j] = rng.normal(scale=0.5, size=model.b[j].shape)
+    x = rng.normal(size=sizes[0]).tolist()
+    y = (rng.integers(0, 2, size=sizes[-1]) if loss == "bce" else rng.normal(size=sizes[-1])).astype(float).tolist()
+    return model, x, y
+
+
+def small_model(seed=3):
+    model = mlp_lib.MLP([2, 3, 2], hidden="sigmoid", output="sigmoid", loss="mse", seed=seed)
+    rng = np.random.default_rng(seed)
+    for j in (1, 2):
+        model.b[j] = rng.normal(scale=0.5, size=model.b[j].shape)
+    return model, np.array([[0.5], [-1.0]]), np.array([[1.0], [0.0]])
+
+
+# ----------------------------------------------------------------------
+# mlp_lib's reference numbers, checked against direct recomputation
+# ----------------------------------------------------------------------
+def test_step_numbers_are_mlp_libs_phi_and_gradients():
+    model, x, y = small_model()
+    steps = backward_steps(model, x, y)
+    fp, g = model.forward(x), model.gradients(x, y)
+    data = {k: v for s in steps for k, v in s.data.items()}
+    for j in (1, 2):
+        np.testing.assert_array_equal(data[f"a{j}"], fp.a[j][:, 0])
+        np.testing.assert_array_equal(data[f"z{j}"], fp.z[j][:, 0])
+        np.testing.assert_array_equal(data[f"phi{j}"], g.phi[j][:, 0])
+        np.testing.assert_array_equal(data[f"dW{j}"], g.dW[j])
+        np.testing.assert_array_equal(data[f"db{j}"], g.db[j][:, 0])
+    assert data["L"] == g.loss
+    # The pieces multiply to mlp_lib's ϕ (Eq. 1 and the two halves of Eq. 2), ϕ aᵀ to ∇w (Eq. 3).
+    np.testing.assert_allclose(data["back1"] * data["dsigma1"], g.phi[1][:, 0], rtol=1e-14)
+    np.testing.assert_allclose(data["grad_a"] * data["dsigma2"], g.phi[2][:, 0], rtol=1e-14)
+    np.testing.assert_allclose(np.outer(data["phi2"], data["a1"]), g.dW[2], rtol=1e-14)
+
+
+def test_steps_follow_the_equations_in_order():
+    model, x, y = small_model()
+    eqs = [s.equation for s in backward_steps(model, x, y) if s.equation.startswith("Eq.")]
+    assert eqs == ["Eq. (1)", "Eq. (2)", "Eq. (2)", "Eq. (3)", "Eq. (3)", "Eq. (4)"]
+    deep = mlp_lib.MLP([2, 3, 3, 1], hidden="tanh", seed=0)
+    eqs = [s.equation for s in backward_steps(deep, [[0.3], [0.1]], [[1.0]]) if s.equation.startswith("Eq.")]
+    assert eqs == ["Eq. (1)"] + ["Eq. (2)"] * 4 + ["Eq. (3)"] * 3 + ["Eq. (4)"]
+    with pytest.raises(ValueError, match="one sample"):
+        backward_steps(mlp_lib.MLP([2, 3, 2]), np.zeros((2, 4)), np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("j,i,k", [(1, 2, 1), (1, 3, 2), (2, 1, 3)])
+def test_nudge_prediction_is_phi_a_eps_and_matches_the_actual_change_to_first_order(j, i, k):
+    model, x, y = small_model()
+    d = nudge_data(model, x, y, j, i, k, eps_max=1.0, n=41)
+    g, fp = model.gradients(x, y), model.forward(x)
+    assert d["phi"] == g.phi[j][i - 1, 0] and d["a"] == fp.a[j - 1][k - 1, 0]
+    np.testing.assert_array_equal(d["predicted"], d["phi"] * d["a"] * d["eps"])
+    assert d["gradient"] == pytest.approx(d["phi"] * d["a"], rel=1e-14)  # Eq. (3), one sample
+    assert len(d["eps"]) == 41 and d["actual"][20] == 0.0 and d["eps"][20] == 0.0
+    # The actual change is a real forward pass: recompute one point independently.
+    twin = model.copy()
+    twin.W[j][i - 1, k - 1] += d["eps"][30]
+    assert d["actual"][30] == pytest.approx(twin.loss_value(x, y) - model.loss_value(x, y), rel=1e-12)
+    # ΔL − ϕ a ε = O(ε²): the relative gap shrinks in proportion to ε as ε → 0.
+    gaps = []
+    for eps_max in (1e-1, 1e-2, 1e-3):
+        small = nudge_data(model, x, y, j, i, k, eps_max=eps_max, n=3)
+        gaps.append(abs(small["actual"][-1] - small["predicted"][-1]) / abs(small["predicted"][-1]))
+    assert gaps[2] < 1e-3
+    assert gaps[1] < gaps[0] / 5 and gaps[2] < gaps[1] / 5
+
+
+def test_nudge_prediction_would_catch_a_swapped_index():
+    """w_{k,i} in place of w_{i,k} (or the wrong ϕ) gives a slope the actual loss does not follow."""
+    model, x, y = small_model()
+    d = nudge_data(model, x, y, 1, 2, 1, eps_max=1e-3, n=3)
+    slope = (d["actual"][-1] - d["actual"][0]) / (d["eps"][-1] - d["eps"][0])
+    g, fp = model.gradients(x, y), model.forward(x)
+    assert slope == pytest.approx(g.phi[1][1, 0] * fp.a[0][0, 0], rel=1e-5)
+    assert slope != pytest.approx(g.phi[1][0, 0] * fp.a[0][1, 0], rel=1e-2)
+    with pytest.raises(ValueError, match="expected 1 ≤ j"):
+        nudge_data(model, x, y, 3, 1, 1)
+    with pytest.raises(ValueError, match="one sample"):
+        nudge_data(model, np.zeros((2, 2)), np.zeros((2, 2)), 1, 1, 1)
+
+
+# ----------------------------------------------------------------------
+# the page's numbers against mlp_lib's
+# ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def random_cases():
+    rng = np.random.default_rng(2026)
+    return [random_network(k, rng) for k in range(N_NETWORKS)]
+
+
+@needs_node
+def test_page_steps_are_mlp_libs_on_random_networks(random_cases, tmp_path):
+    tasks = [{"kind": "steps", "network": page_network(m), "x": x, "y": y} for m, x, y in random_cases]
+    results = run_page(tasks, tmp_path)
+    worst, n_numbers = 0.0, 0
+    depths, activations = set(), set()
+    for (model, x, y), got in zip(random_cases, results, strict=True):
+        assert "error" not in got, got
+        want = backward_steps(model, x, y)
+        assert [s["equation"] for s in got] == [s.equation for s in want]
+        for page_step, lib_step in zip(got, want, strict=True):
+            assert set(page_step["data"]) == set(lib_step.data), page_step["title"]
+            for key, value in lib_step.data.items():
+                err = rel(page_step["data"][key], value)
+                worst = max(worst, err)
+                n_numbers += np.size(value)
+                assert err <= TOL, f"{page_step['title']}: {key} differs by {err:.2e} for {model.sizes}"
+        depths.add(model.J)
+        activations.update(a.name for a in model.activations[1:])
+    assert depths == {1, 2, 3, 4} and activations == set(ELEMENTWISE)
+    print(f"\n{len(random_cases)} networks, {n_numbers} numbers: worst relative error {worst:.1e}")
+
+
+@needs_node
+def test_page_nudge_is_mlp_libs_on_random_networks(random_cases, tmp_path):
+    rng = np.random.default_rng(7)
+    tasks, cases = [], []
+    for model, x, y in random_cases[:60]:
+        j = int(rng.integers(1, model.J + 1))
+        i, k = int(rng.integers(1, model.sizes[j] + 1)), int(rng.integers(1, model.sizes[j - 1] + 1))
+        eps_max = float(rng.choice([1e-3, 0.5, 3.0]))
+        tasks.append(
+            {"kind": "nudge", "network": page_network(model), "x": x, "y": y, "j": j, "i": i, "k": k}
+            | {"eps_max": eps_max, "n": 41}
+        )
+        cases.append((model, x, y, j, i, k, eps_max))
+    worst = 0.0
+    for (model, x, y, j, i, k, eps_max), got in zip(cases, run_page(tasks, tmp_path), strict=True):
+        assert "error" not in got, got
+        want = nudge_data(model, x, y, j, i, k, eps_max=eps_max, n=41)
+        for key in ("w", "L", "phi", "a", "gradient", "eps", "predicted"):
+            err = rel(got[key], want[key])
+            worst = max(worst, err)
+            assert err <= TOL, f"{key} differs by {err:.2e}"
+        # ΔL is a difference of two nearly equal losses: compare on the scale of the loss itself.
+        scale = max(abs(want["L"]), 1e-300)
+        assert np.max(np.abs(np.array(got["actual"]) - want["actual"])) / scale <= TOL
+        # one ΔL at ε = eps_max/3, against a forward pass of a changed copy done here
+        twin = model.copy()
+        twin.W[j][i - 1, k - 1] += eps_max / 3
+        x_, y_ = np.array(x)[:, None], np.array(y)[:, None]
+        assert abs(got["one"] - (twin.loss_value(x_, y_) - model.loss_value(x_, y_))) / scale <= TOL
+    print(f"\n60 nudges: worst relative error {worst:.1e}")
+
+
+@needs_node
+def test_page_refuses_what_it_cannot_show(tmp_path):
+    soft = mlp_lib.MLP([2, 3, 3], output="softmax", loss="cce")
+    model, x, y = small_model()
+    tasks = [
+        {"kind": "steps", "network": page_network(soft), "x": [0.1, 0.2], "y": [1.0, 0.0, 0.0]},
+        {"kind": "steps", "network": page_network(model), "x": [0.1, 0.2, 0.3], "y": [1.0, 0.0]},
+        {"kind": "nudge", "network": page_network(model), "x": [0.1, 0.2], "y": [1.0, 0.0]}
+        | {"j": 3, "i": 1, "k": 1, "eps_max": 1.0, "n": 41},
+    ]
+    results = run_page(tasks, tmp_path)
+    assert "expected elementwise activations" in results[0]["error"] and "softmax" in results[0]["error"]
+    assert results[1]["error"] == "expected 2 inputs x, got 3"
+    assert results[2]["error"].startswith("expected 1 ≤ j ≤ 2")
+
+
+@needs_node
+def test_page_numbers_are_formatted_as_the_static_figures(tmp_path):
+    values = [0.0, 1.0, -1.0, 0.5, 1 / 3, -2 / 3, 123.456, 999.6, 1234.5, -0.00012345, 0.0001, 9.9996e-5]
+    values += [1e-7, -3.2e12, 0.1 + 0.2, 2.675, 1.005, 0.99951]
+    (got,) = run_page([{"kind": "fmt", "values": values}], tmp_path)
+    assert got == [_fmt(v) for v in values]
+
+
+@needs_node
+def test_captions_show_no_tex_source(random_cases, tmp_path):
+    tasks = [{"kind": "steps", "network": page_network(m), "x": x, "y": y} for m, x, y in random_cases[:8]]
+    for steps in run_page(tasks, tmp_path):
+        for step in steps:
+            visible = re.sub(r"<[^>]+>", " ", step["caption"] + step["title"])
+            for raw in RAW_MARKUP:
+                assert raw not in visible, (raw, visible)
+
+
+# ----------------------------------------------------------------------
+# the widgets' Python side
+# ----------------------------------------------------------------------
+def test_widgets_send_the_model_and_read_it_back():
+    model, x, y = small_model()
+    stepper = BackwardStepper(model, x, y)
+    assert stepper.view == "stepper" and stepper.x == [0.5, -1.0] and stepper.y == [1.0, 0.0]
+    back = stepper.model()
+    assert back is not model and back.config() == model.config()
+    for j in (1, 2):
+        np.testing.assert_array_equal(back.W[j], model.W[j])
+        np.testing.assert_array_equal(back.b[j], model.b[j])
+    # what the page writes back (e.g. after "New random weights") is what model() returns
+    changed = page_network(model)
+    changed["params"]["W1"][0][0] = 7.0
+    stepper.network = changed
+    assert stepper.model().W[1][0, 0] == 7.0
+    nudge = WeightNudge(model, x, y, edge=(2, 1, 3), eps_max=2.0)
+    assert nudge.view == "nudge" and nudge.edge == [2, 1, 3] and nudge.eps == 1.0 and nudge.eps_max == 2.0
+    for widget in (stepper, nudge):
+        assert "export function backwardSteps" in widget._esm and "export function forward" in widget._esm
+
+
+def test_widgets_refuse_bad_input_with_clear_errors():
+    model, x, y = small_model()
+    with pytest.raises(TypeError, match="expected an mlp_lib.MLP"):
+        BackwardStepper("net", x, y)
+    with pytest.raises(ValueError, match="small network"):
+        BackwardStepper(mlp_lib.MLP([8, 3, 2]), np.zeros(8), np.zeros(2))
+    with pytest.raises(ValueError, match="elementwise"):
+        BackwardStepper(mlp_lib.MLP([2, 3, 3], output="softmax", loss="cce"), x, [1, 0, 0])
+    with pytest.raises(ValueError, match="expected 2 numbers for x, got 3"):
+        BackwardStepper(model, [1, 2, 3], y)
+    with pytest.raises(ValueError, match="finite numbers"):
+        BackwardStepper(model, [np.nan, 1], y)
+    with pytest.raises(ValueError, match="expected edge"):
+        WeightNudge(model, x, y, edge=(1, 4, 1))
+    with pytest.raises(ValueError, match="eps_max > 0"):
+        WeightNudge(model, x, y, eps_max=0)
+    with pytest.raises(ValueError, match="eps"):
+        WeightNudge(model, x, y, eps_max=1.0, eps=2.0)
+    nudge = WeightNudge(model, x, y)
+    for trait, value, message in [
+        ("edge", [3, 1, 1], "expected edge"),
+        ("x", [1.0], "expected 2 numbers for x"),
+        ("y", [1.0, float("inf")], "finite numbers"),
+        ("network", {"config": {}}, "could not set the network"),
+    ]:
+        before = getattr(nudge, trait)
+        with pytest.raises(traitlets.TraitError, match=message):
+            setattr(nudge, trait, value)
+        assert getattr(nudge, trait) == before, f"a refused {trait} changed the widget"
+
+
+def test_page_weights_round_trip_and_refuse_damage():
+    model, _, _ = small_model()
+    sent = json.loads(json.dumps(page_network(model)))  # what travels to the page and back
+    back = model_from_page(sent)
+    for j in (1, 2):
+        np.testing.assert_array_equal(back.W[j], model.W[j])
+    broken = json.loads(json.dumps(sent))
+    broken["params"]["W2"] = [[1.0, 2.0]]
+    with pytest.raises(ValueError, match=r"expected W2 \(2, 3\)"):
+        model_from_page(broken)
+    broken = json.loads(json.dumps(sent))
+    del broken["params"]["b1"]
+    with pytest.raises(ValueError, match="expected W1 and b1"):
+        model_from_page(broken)

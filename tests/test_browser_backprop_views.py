@@ -1,0 +1,224 @@
+"""The live step-through (Eq. 2 chapter) and nudge view (Eq. 3 chapter) on the built website, in Chromium.
+
+No Python runs behind the page: what the reader types, clicks and drags is computed by the
+page's engine. Every number the page then holds is compared with mlp_lib's
+(``backward_steps``, ``nudge_data``, ``MLP.loss_value``) for the network and sample the page
+reports — which must be the ones the reader set. Bad input gets a message and keeps the last
+numbers. Offline: every request that leaves the site fails the test (conftest's ``Watch``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mlp_lib.widgets.backprop_views import backward_steps, nudge_data
+from mlp_lib.widgets.page_weights import model_from_page
+
+from conftest import ROOT, Watch
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+TIMEOUT_MS = 30_000
+#: the page's engine and mlp_lib do the same float64 sums: they agree to rounding
+TOL = 1e-12
+STEPPER, NUDGE = ".bv-root.bv-stepper", ".bv-root.bv-nudge"
+
+
+@pytest.fixture
+def open_page(browser: Any, site: str) -> Iterator[Any]:
+    contexts = []
+
+    def _open(path: str, root: str) -> tuple[Any, Watch]:
+        context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        watch = Watch(context, site)
+        page = context.new_page()
+        page.goto(site + path, wait_until="load")
+        page.wait_for_selector(f"{root} svg")
+        return page, watch
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def rel(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    return float(np.max(np.abs(a - b))) / max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), 1e-300)
+
+
+def page_sample(page: Any, root: str) -> tuple[list, list]:
+    """The sample the page's boxes show."""
+    xs = page.eval_on_selector_all(f"{root} input.bv-x", "els => els.map(e => Number(e.value))")
+    ys = page.eval_on_selector_all(f"{root} input.bv-y", "els => els.map(e => Number(e.value))")
+    return xs, ys
+
+
+def type_into(page: Any, selector: str, text: str) -> None:
+    box = page.locator(selector)
+    box.fill(text)
+    box.dispatch_event("change")
+
+
+def assert_steps_are_mlp_libs(page: Any) -> float:
+    """The page's steps for the network and sample it shows, against mlp_lib's; the worst error."""
+    state = page.evaluate(
+        f"() => {{ const r = document.querySelector('{STEPPER}'); return [r.__network, r.__stepper]; }}"
+    )
+    network, stepper = state
+    x, y = page_sample(page, STEPPER)
+    want = backward_steps(model_from_page(network), x, y)
+    got = stepper["steps"]
+    assert [s["title"] for s in got][-1] == "Eq. (4)" and len(got) == len(want)
+    worst = 0.0
+    for page_step, lib_step in zip(got, want, strict=True):
+        for key, value in lib_step.data.items():
+            err = rel(page_step["data"][key], value)
+            assert err <= TOL, f"{page_step['title']}: {key} differs from mlp_lib by {err:.1e}"
+            worst = max(worst, err)
+    return worst
+
+
+def caption(page: Any) -> str:
+    return page.locator(f"{STEPPER} .bv-caption").inner_text()
+
+
+def test_step_through_steps_and_recomputes_what_the_reader_sets(open_page: Any) -> None:
+    page, watch = open_page("chapters/eq2-recursion.html", STEPPER)
+    assert page.locator(f"{STEPPER} .bv-counter").inner_text() == "Step 1 of 10"
+    assert page_sample(page, STEPPER) == ([0.5, -1.0], [1.0, 0.0]), "expected the book's sample"
+    assert_steps_are_mlp_libs(page)
+    assert page.locator(f"{STEPPER} .bv-prev").is_disabled()
+
+    # Next through every step; the last one is Eq. (4)
+    titles = []
+    for _ in range(9):
+        page.locator(f"{STEPPER} .bv-next").click()
+        titles.append(page.locator(f"{STEPPER} svg title").first.text_content())
+    assert page.locator(f"{STEPPER} .bv-counter").inner_text() == "Step 10 of 10"
+    assert page.locator(f"{STEPPER} .bv-next").is_disabled()
+    assert titles[3].endswith("Eq. (1): ϕ²") and titles[-1].endswith("Eq. (4)")
+    page.keyboard.press("Tab")  # the arrow keys step when the widget has the focus
+    page.locator(STEPPER).focus()
+    page.keyboard.press("ArrowLeft")
+    assert page.locator(f"{STEPPER} .bv-counter").inner_text() == "Step 9 of 10"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(STEPPER).screenshot(path=str(SCREENSHOTS / "live-step-through-eq3.png"))
+
+    # the reader types another sample: the numbers are recomputed, and are mlp_lib's for that sample
+    before = caption(page)
+    type_into(page, f"{STEPPER} input.bv-x >> nth=0", "2.5")
+    type_into(page, f"{STEPPER} input.bv-y >> nth=1", "0.75")
+    assert page_sample(page, STEPPER) == ([2.5, -1.0], [1.0, 0.75])
+    assert caption(page) != before, "expected the shown step to change with the sample"
+    assert assert_steps_are_mlp_libs(page) <= TOL
+
+    # another hidden activation, then new random weights: recomputed again
+    page.locator(f"{STEPPER} select").select_option("tanh")
+    network = page.evaluate(f"() => document.querySelector('{STEPPER}').__network")
+    assert network["config"]["hidden"] == ["tanh"]
+    assert_steps_are_mlp_libs(page)
+    page.locator(f"{STEPPER} .bv-new-weights").click()
+    changed = page.evaluate(f"() => document.querySelector('{STEPPER}').__network")
+    assert changed["params"]["W1"] != network["params"]["W1"], "expected new weights"
+    assert_steps_are_mlp_libs(page)
+
+    # bad input: a clear message, and the last numbers are kept
+    type_into(page, f"{STEPPER} input.bv-x >> nth=1", "1e9")
+    message = page.locator(f"{STEPPER} .bv-message").inner_text()
+    assert "expected x2 between" in message and "kept" in message
+    assert page_sample(page, STEPPER)[0] == [2.5, -1.0]
+    assert_steps_are_mlp_libs(page)
+
+    # the book's weights and sample come back
+    page.locator(f"{STEPPER} .bv-book-weights").click()
+    assert page_sample(page, STEPPER) == ([0.5, -1.0], [1.0, 0.0])
+    assert page.evaluate(f"() => document.querySelector('{STEPPER}').__network")["config"]["hidden"] == ["sigmoid"]
+    assert_steps_are_mlp_libs(page)
+    assert page.locator(f"{STEPPER} .bv-message").inner_text() == ""
+    assert not watch.take()
+
+
+def nudge_state(page: Any) -> dict:
+    return page.evaluate(
+        f"() => {{ const r = document.querySelector('{NUDGE}'); return {{...r.__nudge, network: r.__network}}; }}"
+    )
+
+
+def assert_nudge_is_mlp_libs(page: Any) -> dict:
+    s = nudge_state(page)
+    model = model_from_page(s["network"])
+    x, y = page_sample(page, NUDGE)
+    j, i, k = s["edge"]
+    want = nudge_data(model, x, y, j, i, k, eps_max=3.0, n=81)
+    for key in ("phi", "a", "L"):
+        assert rel(s[key], want[key]) <= TOL, key
+    twin = model.copy()
+    twin.W[j][i - 1, k - 1] += s["eps"]
+    xc, yc = np.array(x)[:, None], np.array(y)[:, None]
+    actual = twin.loss_value(xc, yc) - model.loss_value(xc, yc)
+    assert abs(s["actual"] - actual) <= TOL * max(abs(want["L"]), 1e-300), "the page's ΔL is not mlp_lib's"
+    assert s["predicted"] == pytest.approx(want["phi"] * want["a"] * s["eps"], rel=TOL)
+    # the page's central-difference slope at ε = 0 is Eq. (3)'s ϕ a (h = 1e-5: truncation ~1e-10)
+    assert s["slope"] == pytest.approx(want["gradient"], rel=1e-6, abs=1e-9)
+    return s
+
+
+def test_nudge_view_follows_the_slider_the_clicked_edge_and_the_sample(open_page: Any) -> None:
+    page, watch = open_page("chapters/eq3-weight-gradient.html", NUDGE)
+    s = assert_nudge_is_mlp_libs(page)
+    assert s["edge"] == [1, 2, 1] and s["eps"] == 2.25
+    readout = page.locator(f"{NUDGE} .bv-readout").inner_text()
+    assert readout.startswith("ε = 2.25: actual ΔL = ")
+
+    # the slider: small ε, the prediction is close; the marker moves
+    marker = page.locator(f"{NUDGE} circle.bv-actual").get_attribute("cx")
+    page.locator(f"{NUDGE} input[type=range]").evaluate(
+        "el => { el.value = '0.03'; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
+    s = assert_nudge_is_mlp_libs(page)
+    assert s["eps"] == pytest.approx(0.03)
+    assert abs(s["actual"] - s["predicted"]) < 0.05 * abs(s["actual"]), "expected first order to hold at ε = 0.03"
+    assert page.locator(f"{NUDGE} circle.bv-actual").get_attribute("cx") != marker
+
+    # click another edge: w_{1,3}^2 (from unit 3 of layer 1 to unit 1 of layer 2)
+    # (a fifth of the way along it, where no other edge crosses it, as a reader would)
+    page.locator(f"{NUDGE} .bv-network").scroll_into_view_if_needed()
+    point = page.locator(f'{NUDGE} line.bv-pick[data-edge="2,1,3"]').evaluate(
+        """line => { const m = line.getScreenCTM(), p = line.ownerSVGElement.createSVGPoint();
+                     const t = 0.2, a = line.x1.baseVal.value, b = line.y1.baseVal.value;
+                     p.x = a + t * (line.x2.baseVal.value - a); p.y = b + t * (line.y2.baseVal.value - b);
+                     const q = p.matrixTransform(m); return [q.x, q.y]; }"""
+    )
+    hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).getAttribute('data-edge')", point)
+    assert hit == "2,1,3", f"expected the edge under the pointer, got {hit}"
+    page.mouse.click(point[0], point[1])
+    s = assert_nudge_is_mlp_libs(page)
+    assert s["edge"] == [2, 1, 3]
+    assert page.locator(f"{NUDGE} select.bv-edge-j").input_value() == "2"
+    title = page.locator(f"{NUDGE} .bv-network svg title").text_content()
+    assert "from unit 3 of layer 1 to unit 1 of layer 2" in title, title
+    # or choose it with the selects
+    page.locator(f"{NUDGE} select.bv-edge-j").select_option("1")
+    page.locator(f"{NUDGE} select.bv-edge-i").select_option("3")
+    page.locator(f"{NUDGE} select.bv-edge-k").select_option("2")
+    assert assert_nudge_is_mlp_libs(page)["edge"] == [1, 3, 2]
+
+    # another sample
+    type_into(page, f"{NUDGE} input.bv-x >> nth=0", "-1.5")
+    assert page_sample(page, NUDGE)[0] == [-1.5, -1.0]
+    assert_nudge_is_mlp_libs(page)
+    type_into(page, f"{NUDGE} input.bv-y >> nth=0", "")
+    assert "expected a number for y1" in page.locator(f"{NUDGE} .bv-message").inner_text()
+    assert page_sample(page, NUDGE)[1] == [1.0, 0.0]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(NUDGE).screenshot(path=str(SCREENSHOTS / "live-nudge-eq3.png"))
+    assert not watch.take()
