@@ -111,7 +111,7 @@ def test_step_through_steps_and_recomputes_what_the_reader_sets(open_page: Any) 
     page.keyboard.press("ArrowLeft")
     assert page.locator(f"{STEPPER} .bv-counter").inner_text() == "Step 9 of 10"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(STEPPER).screenshot(path=str(SCREENSHOTS / "live-step-through-eq3.png"))
+    page.locator(STEPPER).screenshot(path=str(SCREENSHOTS / "live-step-through-eq2.png"))
 
     # the reader types another sample: the numbers are recomputed, and are mlp_lib's for that sample
     before = caption(page)

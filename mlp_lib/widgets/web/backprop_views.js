@@ -564,6 +564,7 @@ function bvFromModel(model) {
 
 function render({ model, el }) {
   const view = model.get("view");
+  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   const root = bvEl("div", { class: `bv-root bv-${view}` });
   const style = bvEl("style");
   style.textContent = BV_CSS;
