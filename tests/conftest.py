@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,36 @@ CHROMIUM_ARGS = [
 # sys.executable is not resolved: in a venv it is a symlink whose folder holds the scripts.
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 BUILD_CMD = [str(JUPYTER_BOOK), "build", ".", "-W", "-n", "--keep-going", "--all"]
+# node runs the browser engine (mlp_lib/widgets/web/*.js) outside the browser for the tests that
+# compare its numbers with mlp_lib's (Debian package nodejs).
+NODE = shutil.which("node")
+
+
+def run_node(driver: Path, module: Path, tasks: list) -> list:
+    """Run ``node driver module`` with ``{"tasks": tasks}`` on stdin; the ``results`` it prints, in order."""
+    proc = subprocess.run(
+        [NODE, str(driver), str(module)],
+        input=json.dumps({"tasks": tasks}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"node exited with {proc.returncode}:\n{proc.stderr}")
+    return json.loads(proc.stdout)["results"]
+
+
+def tiny_sigmoid_model(seed: int = 3):
+    """The 2 → 3 → 2 sigmoid + MSE network of the figure tests (random biases), and one sample (x, y)."""
+    import numpy as np
+
+    import mlp_lib
+
+    model = mlp_lib.MLP([2, 3, 2], hidden="sigmoid", output="sigmoid", loss="mse", seed=seed)
+    rng = np.random.default_rng(seed)
+    for j in (1, 2):
+        model.b[j] = rng.normal(scale=0.5, size=model.b[j].shape)
+    return model, np.array([[0.5], [-1.0]]), np.array([[1.0], [0.0]])
 
 
 def _reports(html_dir: Path) -> str:

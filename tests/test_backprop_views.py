@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +24,10 @@ from mlp_lib.widgets.backprop_views import backward_steps, esm_source, nudge_dat
 from mlp_lib.widgets.network_diagram import _fmt
 from mlp_lib.widgets.page_weights import model_from_page, page_network
 
+from conftest import NODE, run_node, tiny_sigmoid_model
+
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "backprop_views_driver.mjs"
-NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(
     NODE is None, reason="node is not installed (Debian package nodejs): the page's module cannot be run"
 )
@@ -43,16 +42,7 @@ def run_page(tasks: list, tmp_path: Path) -> list:
     """Run the tasks on the widget's ES module in one node process; their results, in order."""
     module = tmp_path / "backprop_views_esm.mjs"
     module.write_text(esm_source(), encoding="utf-8")
-    proc = subprocess.run(
-        [NODE, str(DRIVER), str(module)],
-        input=json.dumps({"tasks": tasks}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"node exited with {proc.returncode}:\n{proc.stderr}")
-    return json.loads(proc.stdout)["results"]
+    return run_node(DRIVER, module, tasks)
 
 
 def rel(a, b) -> float:
@@ -81,12 +71,7 @@ def random_network(k: int, rng: np.random.Generator) -> tuple:
     return model, x, y
 
 
-def small_model(seed=3):
-    model = mlp_lib.MLP([2, 3, 2], hidden="sigmoid", output="sigmoid", loss="mse", seed=seed)
-    rng = np.random.default_rng(seed)
-    for j in (1, 2):
-        model.b[j] = rng.normal(scale=0.5, size=model.b[j].shape)
-    return model, np.array([[0.5], [-1.0]]), np.array([[1.0], [0.0]])
+small_model = tiny_sigmoid_model
 
 
 # ----------------------------------------------------------------------

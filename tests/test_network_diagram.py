@@ -6,22 +6,17 @@ import math
 import re
 import xml.etree.ElementTree as ET
 
-import numpy as np
 import pytest
 
-import mlp_lib
 from mlp_lib.widgets import network_diagram as nd
+
+from conftest import tiny_sigmoid_model
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 RAW_MARKUP = ("^{", "_(", "_{", "\\frac", "$", "\\(", "\\[")
 
 
-def small_model(seed=3):
-    model = mlp_lib.MLP([2, 3, 2], hidden="sigmoid", output="sigmoid", loss="mse", seed=seed)
-    rng = np.random.default_rng(seed)
-    for j in (1, 2):
-        model.b[j] = rng.normal(scale=0.5, size=model.b[j].shape)
-    return model, np.array([[0.5], [-1.0]]), np.array([[1.0], [0.0]])
+small_model = tiny_sigmoid_model
 
 
 def parse(svg: str) -> ET.Element:

@@ -17,10 +17,7 @@ Run with ``-s`` to see the worst relative errors measured.
 
 from __future__ import annotations
 
-import json
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -29,10 +26,11 @@ import pytest
 from mlp_lib import MLP, datasets
 from mlp_lib.training import TrainingDiverged, sgd_step
 
+from conftest import NODE, run_node
+
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "mlp_lib" / "widgets" / "web" / "engine.js"
 DRIVER = ROOT / "tests" / "web_engine_driver.mjs"
-NODE = shutil.which("node")
 
 pytestmark = pytest.mark.skipif(
     NODE is None, reason="node is not installed (Debian package nodejs): the browser engine cannot be run"
@@ -51,16 +49,7 @@ N_NETWORKS = 240
 # ----------------------------------------------------------------------
 def run_engine(tasks: list) -> list:
     """Run the tasks in one node process; return their results in order."""
-    proc = subprocess.run(
-        [NODE, str(DRIVER), str(ENGINE)],
-        input=json.dumps({"tasks": tasks}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(f"node exited with {proc.returncode}:\n{proc.stderr}")
-    return json.loads(proc.stdout)["results"]
+    return run_node(DRIVER, ENGINE, tasks)
 
 
 def mat(a: np.ndarray) -> dict:
