@@ -222,3 +222,94 @@ def test_nudge_view_follows_the_slider_the_clicked_edge_and_the_sample(open_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(NUDGE).screenshot(path=str(SCREENSHOTS / "live-nudge-eq3.png"))
     assert not watch.take()
+
+
+# --------------------------------------------------------------------------- every small architecture
+HARNESS_JS = """async ([source, cases]) => {
+    const url = URL.createObjectURL(new Blob([source], {type: 'text/javascript'}));
+    const views = (await import(url)).default;
+    const report = [];
+    for (const c of cases) {
+        const state = {...c};
+        const listeners = {};
+        const model = {
+            get: (k) => state[k],
+            set: (k, v) => { state[k] = v; (listeners['change:' + k] || []).forEach((f) => f()); },
+            save_changes: () => {},
+            on: (e, f) => { (listeners[e] = listeners[e] || []).push(f); },
+            off: () => {},
+        };
+        const el = document.createElement('div');
+        el.style.width = '720px';
+        document.body.appendChild(el);
+        const problems = [];
+        try {
+            views.render({model, el});
+            const root = el.querySelector('.bv-root');
+            const message = root.querySelector('.bv-message').textContent;
+            if (message) problems.push('message: ' + message);
+            let checked = 0;
+            // a picture is checked while it is on the page (the stepper replaces it on every step)
+            const check = (svg) => {
+                const [, , w, h] = svg.getAttribute('viewBox').split(' ').map(Number);
+                for (const t of svg.querySelectorAll('text')) {
+                    const b = t.getBBox();
+                    if (b.width === 0) continue;
+                    checked++;
+                    if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > w + 0.5 || b.y + b.height > h + 0.5) {
+                        problems.push(`text "${t.textContent}" (${b.x.toFixed(0)}..${(b.x + b.width).toFixed(0)}, ` +
+                                      `${b.y.toFixed(0)}..${(b.y + b.height).toFixed(0)}) outside the ${w}×${h} picture in ` +
+                                      svg.querySelector('title').textContent.slice(0, 40));
+                    }
+                }
+            };
+            if (c.view === 'stepper') {
+                const next = root.querySelector('.bv-next');
+                check(root.querySelector('.bv-figure svg'));
+                let guard = 0;
+                while (!next.disabled && guard++ < 40) {
+                    next.click();
+                    check(root.querySelector('.bv-figure svg'));
+                }
+            } else {
+                root.querySelectorAll('svg').forEach(check);
+            }
+            if (checked < 10) problems.push(`only ${checked} text elements measured`);
+        } catch (err) {
+            problems.push('error: ' + err.message);
+        }
+        report.push(problems);
+        el.remove();
+    }
+    return report;
+}"""
+
+
+def test_views_draw_every_small_architecture_inside_their_pictures(browser: Any) -> None:
+    """Both views, on 1–4 layers of 1–6 units with the largest numbers: no error, no text cut off."""
+    import mlp_lib
+    from mlp_lib.widgets.backprop_views import esm_source
+    from mlp_lib.widgets.page_weights import page_network
+
+    rng = np.random.default_rng(5)
+    cases = []
+    shapes = [[1, 1], [6, 6], [1, 6, 1], [6, 6, 6], [2, 6, 1, 6], [6, 1, 6, 1, 6], [3, 5, 4, 2, 6]]
+    for n, sizes in enumerate(shapes):
+        model = mlp_lib.MLP(sizes, hidden="tanh", output="identity", loss="mse", seed=n)
+        for j in range(1, model.J + 1):  # big weights: long numbers, like −1.23·10⁴
+            model.W[j] = rng.normal(scale=30.0, size=model.W[j].shape)
+            model.b[j] = rng.normal(scale=30.0, size=model.b[j].shape)
+        x, y = (-123.456 * rng.random(sizes[0])).tolist(), (-9876.5 * rng.random(sizes[-1])).tolist()
+        common = {"network": page_network(model), "x": x, "y": y}
+        cases.append({"view": "stepper", "step": 0, **common})
+        edge = [model.J, sizes[-1], sizes[-2]]
+        cases.append({"view": "nudge", "edge": edge, "eps": 0.5, "eps_max": 1.0, **common})
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.set_content("<!doctype html><html><body></body></html>")
+        report = page.evaluate(HARNESS_JS, [esm_source(), cases])
+    finally:
+        context.close()
+    problems = [f"{c['view']} {c['network']['config']['layer_sizes']}: {p}" for c, ps in zip(cases, report) for p in ps]
+    assert not problems, "\n".join(problems[:30])
