@@ -240,7 +240,7 @@ HARNESS_JS = """async ([source, cases]) => {
             off: () => {},
         };
         const el = document.createElement('div');
-        el.style.width = '720px';
+        el.style.width = c.width + 'px';
         document.body.appendChild(el);
         const problems = [];
         try {
@@ -286,7 +286,8 @@ HARNESS_JS = """async ([source, cases]) => {
 
 
 def test_views_draw_every_small_architecture_inside_their_pictures(browser: Any) -> None:
-    """Both views, on 1–4 layers of 1–6 units with the largest numbers: no error, no text cut off."""
+    """Both views, on 1–4 layers of 1–6 units with long numbers, in the book's column and on a phone
+    (the compact pictures): no error, no text cut off."""
     import mlp_lib
     from mlp_lib.widgets.backprop_views import esm_source
     from mlp_lib.widgets.page_weights import page_network
@@ -301,9 +302,10 @@ def test_views_draw_every_small_architecture_inside_their_pictures(browser: Any)
             model.b[j] = rng.normal(scale=30.0, size=model.b[j].shape)
         x, y = (-123.456 * rng.random(sizes[0])).tolist(), (-9876.5 * rng.random(sizes[-1])).tolist()
         common = {"network": page_network(model), "x": x, "y": y}
-        cases.append({"view": "stepper", "step": 0, **common})
         edge = [model.J, sizes[-1], sizes[-2]]
-        cases.append({"view": "nudge", "edge": edge, "eps": 0.5, "eps_max": 1.0, **common})
+        for width in (720, 340):  # the book's column; a phone's (compact pictures)
+            cases.append({"view": "stepper", "step": 0, "width": width, **common})
+            cases.append({"view": "nudge", "edge": edge, "eps": 0.5, "eps_max": 1.0, "width": width, **common})
     context = browser.new_context(viewport=DESKTOP)
     try:
         page = context.new_page()
@@ -313,3 +315,44 @@ def test_views_draw_every_small_architecture_inside_their_pictures(browser: Any)
         context.close()
     problems = [f"{c['view']} {c['network']['config']['layer_sizes']}: {p}" for c, ps in zip(cases, report) for p in ps]
     assert not problems, "\n".join(problems[:30])
+
+
+SMALLEST_TEXT_JS = """root => {
+    // the smallest rendered size of the pictures' text, in CSS px: font size × (drawn width / viewBox width)
+    let text = Infinity, index = Infinity;
+    for (const svg of root.querySelectorAll('svg')) {
+        const scale = svg.getBoundingClientRect().width / Number(svg.getAttribute('viewBox').split(' ')[2]);
+        for (const t of svg.querySelectorAll('text')) {
+            if (t.textContent.trim()) text = Math.min(text, Number(t.getAttribute('font-size')) * scale);
+            for (const s of t.querySelectorAll('tspan[font-size]')) index = Math.min(index, Number(s.getAttribute('font-size')) * scale);
+        }
+    }
+    return [text, index];
+}"""
+
+
+@pytest.mark.parametrize(
+    "path, root",
+    [("chapters/eq2-recursion.html", STEPPER), ("chapters/eq3-weight-gradient.html", NUDGE)],
+    ids=["step-through", "nudge"],
+)
+def test_views_are_legible_on_a_phone_and_in_the_column(browser: Any, site: str, path: str, root: str) -> None:
+    """At 390 px the views switch to their compact pictures; text ≥ 9 px there and at 1280 px (indices ≥ 7.5 px)."""
+    sizes = {}
+    for width in (1280, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(site + path, wait_until="load")
+            page.wait_for_selector(f"{root} svg")
+            view_box = page.locator(f"{root} svg").first.get_attribute("viewBox").split()
+            text, index = page.locator(root).evaluate(SMALLEST_TEXT_JS)
+            sizes[width] = (int(view_box[2]), round(text, 1), round(index, 1))
+            page_width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert page_width <= width, f"the page scrolls sideways at {width} px ({page_width} px wide)"
+        finally:
+            context.close()
+    print(f"\n{path}: (viewBox width, smallest text px, smallest index px) by viewport: {sizes}")
+    assert sizes[1280][0] == 720 and sizes[390][0] == 440, f"expected the compact picture on a phone only: {sizes}"
+    for width, (_, text, index) in sizes.items():
+        assert text >= 9 and index >= 7.5, f"text too small at {width} px: {text} px (indices {index} px)"

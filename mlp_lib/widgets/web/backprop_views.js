@@ -27,6 +27,10 @@ const BV_FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, san
 // The viewBox width of every picture: about the book's text column at 1280 px, so a font size of
 // 12 in SVG units is about 12 px on screen there.
 const BV_WIDTH = 720;
+// Below this width of the view (a phone), the pictures use a narrower viewBox and show one number
+// per unit under its circle, so that their text stays about 9 px or more on the screen.
+const BV_COMPACT_BELOW = 560;
+const BV_COMPACT_WIDTH = 440;
 const BV_MAX_UNITS = 6;
 const BV_MAX_LAYERS = 4;
 const BV_SUP = { 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹", "-": "⁻" };
@@ -142,14 +146,14 @@ function bvArrowDefs(uid, colors) {
 // The network drawn as columns of units (every unit shown: these views take small networks)
 // ---------------------------------------------------------------------------------------
 
-function bvLayout(sizes, { left = 80, right = 80, top = 44, row = 62, bottom = 44, radius = 17 } = {}) {
+function bvLayout(sizes, { width = BV_WIDTH, left = 80, right = 80, top = 44, row = 62, bottom = 44, radius = 17 } = {}) {
   const J = sizes.length - 1, rows = Math.max(...sizes);
-  const x = sizes.map((_, j) => left + (j * (BV_WIDTH - left - right)) / J);
+  const x = sizes.map((_, j) => left + (j * (width - left - right)) / J);
   const y = sizes.map((n) => {
     const offset = top + ((rows - n) * row) / 2;
     return Array.from({ length: n }, (_, p) => offset + p * row + row / 2);
   });
-  return { sizes, x, y, radius, height: top + rows * row + bottom, pos: (j, i) => [x[j], y[j][i - 1]] };
+  return { sizes, x, y, radius, width, height: top + rows * row + bottom, pos: (j, i) => [x[j], y[j][i - 1]] };
 }
 
 /** The line of w_{i,k}^j from unit k of layer j−1 to unit i of layer j, stopping at the circles. */
@@ -341,12 +345,13 @@ export function nudgeData(net, x, y, j, i, k, epsMax = 1, n = 41) {
 // Pictures
 // ---------------------------------------------------------------------------------------
 
-function bvStepSvg(lay, step, uid, n, total) {
-  const J = lay.sizes.length - 1;
+/** One step's picture; `compact` (a narrow view): one number under each unit instead of labelled boxes. */
+function bvStepSvg(lay, step, uid, n, total, compact = false) {
+  const J = lay.sizes.length - 1, W = lay.width;
   const colors = { a: BV_FORWARD, Σ: BV_BACKWARD, ϕ: BV_BACKWARD, "∇b": BV_BACKWARD };
   let extra = 0;
-  if (step.matrix) extra = 44 + 20 * step.matrix[1].length;
-  const parts = [bvSvgOpen(BV_WIDTH, lay.height + extra, `Step ${n} of ${total}: ${step.title}`)];
+  if (step.matrix) extra = 44 + 20 * step.matrix[1].length + (compact ? 22 : 0);
+  const parts = [bvSvgOpen(W, lay.height + extra, `Step ${n} of ${total}: ${step.title}`)];
   parts.push(bvArrowDefs(uid, { f: BV_FORWARD, b: BV_BACKWARD }));
   parts.push(...bvSkeleton(lay, { unitNumbers: false }));
   if (step.edges) {
@@ -370,6 +375,11 @@ function bvStepSvg(lay, step, uid, n, total) {
     const j = Number(key), color = colors[name];
     for (let i = 1; i <= lay.sizes[j]; i++) {
       const [x, y] = lay.pos(j, i);
+      if (compact) {
+        parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${lay.radius}" fill="none" stroke="${color}" stroke-width="2.4"/>`);
+        parts.push(bvText(x, y + lay.radius + 14, bvFmt(values[i - 1]), { size: 13, color, weight: "600", extra: ' stroke="#fff" stroke-width="3" paint-order="stroke"' }));
+        continue;
+      }
       const head = name === "Σ"
         ? "Σ" + bvSym("", "k") + " " + bvSym("w", `k,${i}`, j + 1) + " " + bvSym("ϕ", "k", j + 1)
         : bvSym(name, i, j);
@@ -390,27 +400,35 @@ function bvStepSvg(lay, step, uid, n, total) {
   if (step.matrix) {
     const [name, rows] = step.matrix;
     const cells = rows.map((row) => row.map((v) => bvFmt(v)));
-    const cw = Math.max(...cells.flat().map((c) => c.length)) * 7.4 + 14, nc = rows[0].length;
-    const y0 = lay.height + 4, x0 = BV_WIDTH / 2 - (cw * nc) / 2 + 30;
-    parts.push(bvText(x0 - 8, y0 + 10 * rows.length + 6, bvSym("∇", name, null, 14) + "L = ", { size: 14, anchor: "end", color: BV_GRADIENT }));
+    const nc = rows[0].length, widest = Math.max(...cells.flat().map((c) => c.length));
+    // columns as wide as the longest number, but all of them inside the picture (smaller type if need be)
+    const cw = Math.min(widest * 7.4 + (compact ? 6 : 14), (W - 16) / nc);
+    const cellSize = widest * 6.6 + 4 > cw ? 11 : 12;
+    const y0 = lay.height + 4 + (compact ? 22 : 0), x0 = W / 2 - (cw * nc) / 2 + (compact ? 0 : 30);
+    const label = bvSym("∇", name, null, 14) + "L" + (compact ? "" : " = ");
+    if (compact) parts.push(bvText(W / 2, y0 - 14, label, { size: 14, color: BV_GRADIENT }));
+    else parts.push(bvText(x0 - 8, y0 + 10 * rows.length + 6, label, { size: 14, anchor: "end", color: BV_GRADIENT }));
     const top = y0 - 6, bottom = y0 + 20 * rows.length - 2;
     for (const [dx, xb] of [[5, x0 - 2], [-5, x0 + cw * nc + 2]]) {
       parts.push(`<path d="M${(xb + dx).toFixed(1)},${top} L${xb.toFixed(1)},${top} L${xb.toFixed(1)},${bottom} L${(xb + dx).toFixed(1)},${bottom}" fill="none" stroke="${BV_GRADIENT}" stroke-width="1.3"/>`);
     }
     cells.forEach((row, r) => row.forEach((c, q) => {
-      parts.push(bvText(x0 + cw * q + cw / 2, y0 + 20 * r + 10, c, { size: 12, color: BV_GRADIENT, extra: ' class="cell"' }));
+      parts.push(bvText(x0 + cw * q + cw / 2, y0 + 20 * r + 10, c, { size: cellSize, color: BV_GRADIENT, extra: ' class="cell"' }));
     }));
-    parts.push(bvText(x0 + (cw * nc) / 2, bottom + 18, "row i, column k: the edge from unit k to unit i", { size: 12, color: BV_MUTED }));
+    const note = compact ? "row i, column k: edge from unit k to i" : "row i, column k: the edge from unit k to unit i";
+    parts.push(bvText(W / 2, bottom + 18, note, { size: 12, color: BV_MUTED }));
   }
   parts.push("</svg>");
   return parts.join("");
 }
 
 /** The network with w_{i,k}^j bold and labelled; every edge can be clicked to choose the weight. */
-function bvNudgeNetworkSvg(net, edge, uid) {
-  const lay = bvLayout(net.sizes, { top: 34, bottom: 12 });
+function bvNudgeNetworkSvg(net, edge, uid, compact = false) {
+  const lay = compact
+    ? bvLayout(net.sizes, { width: BV_COMPACT_WIDTH, top: 34, bottom: 12, left: 44, right: 58 })
+    : bvLayout(net.sizes, { top: 34, bottom: 12 });
   const [j, i, k] = edge;
-  const parts = [bvSvgOpen(BV_WIDTH, lay.height, `The network; the weight from unit ${k} of layer ${j - 1} to unit ${i} of layer ${j} is highlighted. Click an edge to nudge its weight instead.`)];
+  const parts = [bvSvgOpen(lay.width, lay.height, `The network; the weight from unit ${k} of layer ${j - 1} to unit ${i} of layer ${j} is highlighted. Click an edge to nudge its weight instead.`)];
   parts.push(bvArrowDefs(uid, { hl: BV_HIGHLIGHT }));
   parts.push(...bvSkeleton(lay));
   parts.push(bvEdgeLine(lay, j, i, k, { color: BV_HIGHLIGHT, width: 3.2, marker: `${uid}-hl` }));
@@ -445,8 +463,9 @@ function bvNiceTicks(lo, hi, n = 5) {
 }
 
 /** The plot of the actual ΔL (solid) and the prediction ϕ a ε (dashed) against ε, with markers at eps. */
-function bvNudgePlot(d, eps, actualAtEps) {
-  const W = BV_WIDTH, H = 330, left = 78, right = 24, top = 44, bottom = 52;
+function bvNudgePlot(d, eps, actualAtEps, compact = false) {
+  const W = compact ? BV_COMPACT_WIDTH : BV_WIDTH, H = compact ? 320 : 330, left = compact ? 64 : 78, right = compact ? 14 : 24;
+  const top = compact ? 58 : 44, bottom = 52;
   let lo = Math.min(...d.actual, ...d.predicted), hi = Math.max(...d.actual, ...d.predicted);
   const pad = 0.06 * (hi - lo || 1);
   lo -= pad;
@@ -461,7 +480,7 @@ function bvNudgePlot(d, eps, actualAtEps) {
     p.push(`<line x1="${left}" y1="${py(t).toFixed(1)}" x2="${W - right}" y2="${py(t).toFixed(1)}" stroke="#eee"/>`);
     p.push(bvText(left - 6, py(t) + 4, bvFmt(t), { size: 12, anchor: "end", color: BV_MUTED }));
   }
-  for (const t of bvNiceTicks(e0, e1, 8)) {
+  for (const t of bvNiceTicks(e0, e1, compact ? 6 : 8)) {
     p.push(`<line x1="${px(t).toFixed(1)}" y1="${top}" x2="${px(t).toFixed(1)}" y2="${H - bottom}" stroke="#eee"/>`);
     p.push(bvText(px(t), H - bottom + 17, bvFmt(t), { size: 12, color: BV_MUTED }));
   }
@@ -479,9 +498,9 @@ function bvNudgePlot(d, eps, actualAtEps) {
   p.push(`<circle class="bv-actual" cx="${x}" cy="${clampY(actualAtEps).toFixed(1)}" r="5" fill="${BV_HIGHLIGHT}"/>`);
   p.push(`<line x1="${left}" y1="20" x2="${left + 30}" y2="20" stroke="${BV_HIGHLIGHT}" stroke-width="2.4"/>`);
   p.push(bvText(left + 36, 24, "actual ΔL (forward pass re-run)", { size: 12, anchor: "start" }));
-  const lx = left + 290;
-  p.push(`<line x1="${lx}" y1="20" x2="${lx + 30}" y2="20" stroke="${BV_BACKWARD}" stroke-width="2" stroke-dasharray="7 5"/>`);
-  p.push(bvText(lx + 36, 24, "predicted " + bvSym("ϕ", i, j, 12) + " " + bvSym("a", k, j - 1, 12) + " ε", { size: 12, anchor: "start" }));
+  const lx = compact ? left : left + 290, ly = compact ? 40 : 20;
+  p.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 30}" y2="${ly}" stroke="${BV_BACKWARD}" stroke-width="2" stroke-dasharray="7 5"/>`);
+  p.push(bvText(lx + 36, ly + 4, "predicted " + bvSym("ϕ", i, j, 12) + " " + bvSym("a", k, j - 1, 12) + " ε", { size: 12, anchor: "start" }));
   p.push("</svg>");
   return p.join("");
 }
@@ -572,7 +591,8 @@ function render({ model, el }) {
   el.appendChild(root);
   const uid = `bv${++bvCounter}x${Math.floor(Math.random() * 1e9).toString(36)}`;
   const message = bvEl("div", { class: "bv-message", role: "status" });
-  const st = { net: null, x: null, y: null, original: null, seed: 0, saving: false };
+  const st = { net: null, x: null, y: null, original: null, seed: 0, saving: false, compact: false };
+  const isCompact = () => root.clientWidth > 0 && root.clientWidth < BV_COMPACT_BELOW;
 
   function showMessage(text) {
     message.textContent = text || "";
@@ -703,7 +723,7 @@ function render({ model, el }) {
 
   function drawStep() {
     const steps = stepper.steps, n = stepper.n, step = steps[n];
-    stepper.figure.innerHTML = bvStepSvg(stepper.lay, step, `${uid}-${n}`, n + 1, steps.length);
+    stepper.figure.innerHTML = bvStepSvg(stepper.lay, step, `${uid}-${n}`, n + 1, steps.length, st.compact);
     let caption = step.caption;
     if (step.equation.startsWith("Eq.") && caption.startsWith(step.equation)) {
       caption = `<strong>${step.equation}</strong>` + caption.slice(step.equation.length);
@@ -777,7 +797,7 @@ function render({ model, el }) {
   function drawEps() {
     const d = nudge.data, [j, i, k] = nudge.edge, e = nudge.eps;
     const actual = lossChange(st.net, st.x, st.y, j, i, k, e), predicted = d.phi * d.a * e;
-    nudge.plot.innerHTML = bvNudgePlot(d, e, actual);
+    nudge.plot.innerHTML = bvNudgePlot(d, e, actual, st.compact);
     const rel = actual === 0 ? "" : ` (${bvFmt((Math.abs(actual - predicted) / Math.abs(actual)) * 100)} % of ΔL)`;
     nudge.readout.innerHTML = `ε = ${bvFmt(e)}: actual ΔL = ${bvFmt(actual)}, predicted ${bvH("ϕ", i, j)} ${bvH("a", k, j - 1)} ε = ${bvFmt(predicted)}; difference ${bvFmt(actual - predicted)}${rel}`;
     root.__nudge = { edge: nudge.edge.slice(), eps: e, actual, predicted, phi: d.phi, a: d.a, L: d.L, slope: nudge.slope };
@@ -792,7 +812,7 @@ function render({ model, el }) {
     // the slope of the curve at ε = 0 by central differences, next to Eq. (3)'s ϕ a
     nudge.slope = (lossChange(net, st.x, st.y, j, i, k, h) - lossChange(net, st.x, st.y, j, i, k, -h)) / (2 * h);
     fillSelects();
-    nudge.network.innerHTML = bvNudgeNetworkSvg(net, nudge.edge, `${uid}-net`);
+    nudge.network.innerHTML = bvNudgeNetworkSvg(net, nudge.edge, `${uid}-net`, st.compact);
     const H = bvH;
     nudge.summary.innerHTML =
       `${H("ϕ", i, j)} = ${bvFmt(d.phi)}, ${H("a", k, j - 1)} = ${bvFmt(d.a)}, so Eq. (3) predicts ΔL ≈ ${H("ϕ", i, j)} ${H("a", k, j - 1)} ε = ${bvFmt(d.gradient)} ε ` +
@@ -803,7 +823,9 @@ function render({ model, el }) {
   function redraw() {
     if (view === "stepper") {
       stepper.steps = backwardSteps(st.net, st.x, st.y);
-      stepper.lay = bvLayout(st.net.sizes, { top: 30, row: 88, bottom: 6, left: 110, right: 150 });
+      stepper.lay = st.compact
+        ? bvLayout(st.net.sizes, { width: BV_COMPACT_WIDTH, top: 30, row: 74, bottom: 22, left: 48, right: 62 })
+        : bvLayout(st.net.sizes, { top: 30, row: 88, bottom: 6, left: 110, right: 150 });
       stepper.n = Math.min(stepper.n, stepper.steps.length - 1);
       const L = stepper.steps.find((s) => s.equation === "loss").data.L;
       if (!Number.isFinite(L)) throw new Error(`the loss is ${bvFmt(L)}`);
@@ -852,13 +874,27 @@ function render({ model, el }) {
     }
   }
 
+  st.compact = isCompact();
   loadFromModel(true);
+  // a phone turned, a sidebar opened: switch between the wide and the compact pictures
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
+    const compact = isCompact();
+    if (compact === st.compact || !st.net) return;
+    st.compact = compact;
+    try {
+      redraw();
+    } catch (err) {
+      showMessage(err.message);
+    }
+  }) : null;
+  if (resize) resize.observe(root);
   const onChange = () => {
     if (!st.saving) loadFromModel(false);
   };
   const traits = ["network", "x", "y", view === "nudge" ? "edge" : "step"];
   for (const t of traits) model.on(`change:${t}`, onChange);
   return () => {
+    if (resize) resize.disconnect();
     for (const t of traits) model.off(`change:${t}`, onChange);
   };
 }
