@@ -561,9 +561,25 @@ def test_animation_plays(desktop: tuple[Any, Watch], site: str) -> None:
     assert not problems, f"{docname}.html (playing the animation):\n  " + "\n  ".join(problems)
 
 
+SMALL_FIGURE_TEXT_JS = """() => {
+    // The network figures' visible text (not their indices), as drawn: font size × drawn width / viewBox width.
+    const small = [];
+    for (const svg of document.querySelectorAll('.mlp-network-figure svg')) {
+        const drawn = svg.getBoundingClientRect().width;
+        if (!drawn) continue;  // the drawing for the other screen size
+        const scale = drawn / Number(svg.getAttribute('viewBox').split(' ')[2]);
+        for (const t of svg.querySelectorAll('text')) {
+            const size = Number(t.getAttribute('font-size')) * scale;
+            if (t.textContent.trim() && size < 9) small.push([size, t.textContent.slice(0, 40)]);
+        }
+    }
+    return small;
+}"""
+
+
 @pytest.mark.parametrize("docname", PAGES)
 def test_phone_width(docname: str, browser: Any, site: str, stats: Stats) -> None:
-    """Every page is readable 390 px wide: no sideways scrolling of the page."""
+    """Every page is readable 390 px wide: no sideways scrolling of the page; network figures' text ≥ 9 px."""
     html_file = _html_file(docname)
     assert html_file.is_file(), f"expected {html_file.relative_to(ROOT)} in the built site, got nothing"
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
@@ -579,8 +595,10 @@ def test_phone_width(docname: str, browser: Any, site: str, stats: Stats) -> Non
         page.screenshot(path=_shot_name(docname, "narrow-"), full_page=False)
         scrolling = page.evaluate(PAGE_SCROLL_JS)
         problems = watch.take()
+        small = page.evaluate(SMALL_FIGURE_TEXT_JS)
     finally:
         context.close()
+    problems += [f"network figure text {size:.1f} px < 9 px on a phone: {text!r}" for size, text in small]
     stats.overflow_phone[docname] = sum(1 for line in scrolling if not line.startswith("  "))
     assert not scrolling, f"{docname}.html at {PHONE['width']} px scrolls sideways:\n  " + "\n  ".join(scrolling)
     assert not problems, f"{docname}.html at phone width:\n  " + "\n  ".join(problems)

@@ -119,6 +119,37 @@ def test_svg_is_responsive_accessible_and_legible():
     assert min(sizes) >= 10  # viewBox 720 wide at most 720 px: ≥ 10 px on screen at full width
 
 
+def test_compact_drawing_is_narrower_with_the_same_network_and_numbers():
+    """The phone drawing: a 440-wide picture (same units, edges and highlighted weight), numbers without the formula."""
+    model, x, _ = small_model()
+    fp = model.forward(x)
+    wide = parse(nd.network_svg(model, edge=(1, 2, 1), unit=(1, 2), values=fp))
+    narrow = parse(nd.network_svg(model, edge=(1, 2, 1), unit=(1, 2), values=fp, compact=True))
+    assert narrow.get("viewBox").startswith("0 0 440 ") and wide.get("viewBox").startswith("0 0 720 ")
+    assert sorted(units(narrow)) == sorted(units(wide))
+    assert sorted(e.get("data-edge") for e in edges(narrow)) == sorted(e.get("data-edge") for e in edges(wide))
+    text = " ".join("".join(t.itertext()) for t in narrow.iter(f"{SVG_NS}text"))
+    for value in (fp.z[1][1, 0], fp.a[1][1, 0], model.W[1][1, 0]):
+        assert nd._fmt(value) in text
+    assert "Σ" in " ".join("".join(t.itertext()) for t in wide.iter(f"{SVG_NS}text")) and "Σ" not in text
+    # every label inside the picture: the estimated extent of each text, from its anchor
+    width = 440
+    for t in narrow.iter(f"{SVG_NS}text"):
+        body = "".join(t.itertext()).replace("\u200b", "")
+        size, x0 = float(t.get("font-size")), float(t.get("x"))
+        extent = 0.56 * size * len(body)
+        left = {"start": x0, "middle": x0 - extent / 2, "end": x0 - extent}[t.get("text-anchor")]
+        assert -1 <= left and left + extent <= width + 1, f"{body!r} at x = {x0} runs out of the picture"
+
+
+def test_network_figure_holds_both_drawings():
+    html = nd.network_figure([3, 4, 2], "the caption", edge=(1, 2, 3), unit=(1, 2))
+    svgs = all_svgs(html)
+    assert len(svgs) == 2 and 'class="nd-wide"' in html and 'class="nd-compact"' in html
+    assert [parse(svg).get("viewBox").split()[2] for svg in svgs] == ["720", "440"]
+    assert "<figcaption" in html and "the caption" in html
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="edge"):
         nd.network_svg([2, 3, 2], edge=(2, 3, 1))  # layer 2 has no unit 3

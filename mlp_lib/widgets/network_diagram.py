@@ -27,7 +27,7 @@ import numpy as np
 
 from ..mlp import MLP
 
-__all__ = ["figure_html", "network_svg", "shown_units"]
+__all__ = ["figure_html", "network_figure", "network_svg", "shown_units"]
 
 FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, sans-serif"
 INK, MUTED, EDGE = "#222", "#666", "#b9bec7"
@@ -35,6 +35,8 @@ FORWARD, BACKWARD, GRADIENT, HIGHLIGHT = "#17803d", "#c0392b", "#b35c00", "#1f5f
 #: the viewBox width of every picture: about the width of the book's text column at 1280 px, so
 #: a font size of 13 in SVG units is about 13 px on screen there.
 WIDTH = 720
+#: the layout of the compact drawing (phones): a narrower picture, so the same font sizes come out larger
+COMPACT_LAYOUT = {"width": 440, "left": 50, "right": 62}
 
 _counter = itertools.count()
 
@@ -281,6 +283,7 @@ def network_svg(
     max_units: int = 5,
     title: str | None = None,
     max_width: int = 720,
+    compact: bool = False,
 ) -> str:
     """An SVG picture of a network: the input a⁰ and layers 1 … J as columns, units as circles.
 
@@ -303,6 +306,10 @@ def network_svg(
         The accessible name (``<title>`` and ``aria-label``); a description is made up if omitted.
     max_width : int
         CSS ``max-width`` in px; the picture is ``width: 100%`` of its container up to that.
+    compact : bool
+        The drawing for a phone: a 440-wide picture (so its text is drawn about 1.6 times as large
+        at the same screen width) whose highlighted unit shows only the numbers of z_i^j and
+        a_i^j (or their names), not the formula. :func:`network_figure` uses both drawings.
     """
     sizes = _layer_sizes(model_or_sizes)
     J = len(sizes) - 1
@@ -323,8 +330,9 @@ def network_svg(
             raise ValueError(f"expected unit (j, i) with 1 ≤ j ≤ {J} and 1 ≤ i ≤ n_j for sizes {sizes}, got {unit!r}")
         unit = (uj, ui)
         keep.setdefault(uj, set()).add(ui)
-    lay = _layout(sizes, max_units, keep)
-    uid = _uid("net", sizes, edge, unit)
+    lay = _layout(sizes, max_units, keep, **(COMPACT_LAYOUT if compact else {}))
+    width = COMPACT_LAYOUT["width"] if compact else WIDTH
+    uid = _uid("net", sizes, edge, unit, compact)
 
     if title is None:
         title = f"A network with layer sizes {', '.join(map(str, sizes))}: the input and {J} layer(s) as columns"
@@ -332,7 +340,7 @@ def network_svg(
             title += f"; the weight from unit {edge[2]} of layer {edge[0] - 1} to unit {edge[1]} of layer {edge[0]} is highlighted"
         if unit is not None:
             title += f"; unit {unit[1]} of layer {unit[0]} shows its pre-activation and activation"
-    parts = [_svg_open(WIDTH, lay.height, title, max_width), _arrow_defs(uid, {"hl": HIGHLIGHT})]
+    parts = [_svg_open(width, lay.height, title, max_width), _arrow_defs(uid, {"hl": HIGHLIGHT})]
     parts += _draw_skeleton(lay)
 
     if edge is not None:
@@ -364,6 +372,11 @@ def network_svg(
         lines = [z_line, a_line]
         if values is not None:
             lines = [z_line + " = " + _fmt(values.z[j][i - 1, 0]), a_line + " = " + _fmt(values.a[j][i - 1, 0])]
+        if compact:  # the numbers (or the names) only: the caption has the formula
+            z_name, a_name = _sym("z", sub=i, sup=j), _sym("a", sub=i, sup=j)
+            lines = [z_name, a_line]
+            if values is not None:
+                lines = [z_name + " = " + _fmt(values.z[j][i - 1, 0]), a_name + " = " + _fmt(values.a[j][i - 1, 0])]
         # Right of the unit, unless that is the edge of the picture or where the edge label sits.
         right_busy = j == J or (edge is not None and edge[0] == j + 1)
         left_busy = edge is not None and edge[0] == j
@@ -375,6 +388,16 @@ def network_svg(
             parts.append(_label_box(x, y + lay.radius + 18, lines, size=12, side="center", color=GRADIENT))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def network_figure(model_or_sizes, caption: str, *, max_width: int = 720, **options) -> str:
+    """:func:`network_svg` in a ``<figure>`` with ``caption``, in two drawings: the wide one for the
+    text column and the compact one for phones (``_static/custom.css`` shows one of them, by the
+    width of the screen). ``options`` are :func:`network_svg`'s (edge, unit, values, …)."""
+    wide = network_svg(model_or_sizes, max_width=max_width, **options)
+    narrow = network_svg(model_or_sizes, max_width=max_width, compact=True, **options)
+    both = f'<div class="nd-wide">{wide}</div><div class="nd-compact">{narrow}</div>'
+    return figure_html(both, caption, max_width=max_width)
 
 
 def figure_html(svg: str, caption: str, *, max_width: int = 720) -> str:
