@@ -287,6 +287,7 @@ def test_widgets_refuse_bad_input_with_clear_errors():
         ("x", [1.0], "expected 2 numbers for x"),
         ("y", [1.0, float("inf")], "finite numbers"),
         ("network", {"config": {}}, "could not set the network"),
+        ("eps", 1.5, "eps_max"),
     ]:
         before = getattr(nudge, trait)
         with pytest.raises(traitlets.TraitError, match=message):

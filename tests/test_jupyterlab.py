@@ -262,7 +262,18 @@ STEPPER_NOTEBOOK = {
                 "stepper = BackwardStepper(tiny, x=[0.5, -1.0], y=[1.0, 0.0])\n"
                 "stepper"
             ),
-        }
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": (
+                "from mlp_lib.widgets import WeightNudge\n"
+                "nudge = WeightNudge(tiny, x=[0.5, -1.0], y=[1.0, 0.0], edge=(1, 2, 1), eps_max=3.0)\n"
+                "nudge"
+            ),
+        },
     ],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     "nbformat": 4,
@@ -271,12 +282,12 @@ STEPPER_NOTEBOOK = {
 
 
 def test_backward_stepper_talks_to_python_in_jupyterlab(lab: tuple[str, Path], lab_page: Any) -> None:
-    """The live step-through in a notebook: Next and a typed input reach the kernel; Python's change reaches the page."""
+    """The live views in a notebook: Next, a typed input and a chosen weight reach the kernel; Python's changes reach the page."""
     base, root = lab
     (root / "views").mkdir(exist_ok=True)
     (root / "views" / "stepper.ipynb").write_text(json.dumps(STEPPER_NOTEBOOK))
     page = lab_page
-    open_and_run_all(page, base, "views", "stepper.ipynb", 1)
+    open_and_run_all(page, base, "views", "stepper.ipynb", 2)
     view = f"{PANEL} .bv-root.bv-stepper"
     page.wait_for_selector(f"{view} svg")
     for _ in range(3):
@@ -292,3 +303,12 @@ def test_backward_stepper_talks_to_python_in_jupyterlab(lab: tuple[str, Path], l
         f"() => Array.from(document.querySelectorAll('{view} input.bv-y')).map(e => e.value).join(',') === '0.25,0.5'"
     )
     assert "0.25" in page.locator(f"{view} .bv-summary").inner_text()
+
+    # the nudge view: a click on an edge reaches the kernel, an ε from Python moves the slider
+    nudge = f"{PANEL} .bv-root.bv-nudge"
+    page.locator(f"{nudge} select.bv-edge-j").select_option("2")
+    outputs = run_new_cell(page, "print('edge is', nudge.edge)", "edge is")
+    assert any("edge is [2, 2, 1]" in t for t in outputs), outputs
+    run_new_cell(page, "nudge.eps = -0.75; print('moved')", "moved")
+    page.wait_for_function(f"() => document.querySelector('{nudge} input[type=range]').value === '-0.75'")
+    assert page.locator(f"{nudge} .bv-readout").inner_text().startswith("ε = −0.75:")

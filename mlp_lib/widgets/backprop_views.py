@@ -310,6 +310,13 @@ class WeightNudge(_BackpropView):
             edge = _check_edge(model.sizes, edge)
         super().__init__(model, x, y, view="nudge", eps_max=eps_max, eps=eps, edge=edge)
 
+    @traitlets.validate("eps")
+    def _valid_eps(self, proposal):
+        eps = proposal["value"]
+        if not (math.isfinite(eps) and abs(eps) <= self.eps_max):
+            raise traitlets.TraitError(f"expected |eps| ≤ eps_max = {self.eps_max}, got {eps}")
+        return eps
+
     @traitlets.validate("edge")
     def _valid_edge(self, proposal):
         try:

@@ -855,8 +855,12 @@ function render({ model, el }) {
     try {
       buildSampleControls();
       if (view === "nudge") {
-        const e = Array.from(model.get("edge") || nudge.edge, Number);
-        nudge.edge = e;
+        nudge.edge = Array.from(model.get("edge") || nudge.edge, Number);
+        const eps = Number(model.get("eps"));
+        if (Number.isFinite(eps) && Math.abs(eps) <= nudge.epsMax) {
+          nudge.eps = eps;
+          nudge.slider.value = String(eps);
+        }
       } else if (!first) {
         stepper.n = Math.max(0, Number(model.get("step")) || 0);
       }
@@ -891,7 +895,7 @@ function render({ model, el }) {
   const onChange = () => {
     if (!st.saving) loadFromModel(false);
   };
-  const traits = ["network", "x", "y", view === "nudge" ? "edge" : "step"];
+  const traits = ["network", "x", "y", ...(view === "nudge" ? ["edge", "eps"] : ["step"])];
   for (const t of traits) model.on(`change:${t}`, onChange);
   return () => {
     if (resize) resize.disconnect();
