@@ -347,19 +347,7 @@ def test_divergence_keeps_the_last_finite_weights_at_the_same_step():
     x = x * 50.0
     lr = 10.0
     batches = batches_for(x.shape[1], 16, 200, seed=3)
-    (r,) = run_engine(
-        [
-            {
-                "kind": "train",
-                "config": model.config(),
-                "params": params_of(model),
-                "x": mat(x),
-                "y": mat(y),
-                "batches": batches,
-                "lr": lr,
-            }
-        ]
-    )
+    (r,) = run_engine([train_task(model, x, y, batches, lr)])
     step = None
     for i, idx in enumerate(batches, start=1):
         try:
