@@ -11,7 +11,9 @@ mode, using only its public API:
    reader plugin (``myst_nb_md``), so the cache sees exactly the notebook myst-nb will see;
 2. any cached result of those chapters is removed, so every chapter that is read runs anew on
    this build (what ``execute_notebooks: force`` would do: a change in ``mlp_lib`` that leaves
-   a chapter's code alone still re-runs it);
+   a chapter's code alone still re-runs it). A build that sets ``execution_reuse_cache = True``
+   (the student edition, right after the book, on the book's cache) keeps the results of
+   unchanged code instead and runs only the chapters without one;
 3. jupyter-cache's ``local-parallel`` executor runs them, a process pool of one worker per
    CPU, each notebook in a fresh kernel in its own folder, and caches the executed notebooks.
 
@@ -68,13 +70,19 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
     from jupyter_cache.executors import load_executor
 
     cache = get_cache(nb_config.execution_cache_path or ".jupyter_cache")
+    reuse = app.config.execution_reuse_cache
     pks = []
     for path in paths:
         record = cache.add_nb_to_project(str(path), read_data=READER)
         cached = cache.get_cached_project_nb(record.pk)
+        if cached is not None and reuse:
+            continue  # the same code, executed by the build this one follows
         if cached is not None:  # run anew: an older build's result must not stand in for this one
             cache.remove_cache(cached.pk)
         pks.append(record.pk)
+    if not pks:
+        logger.info(f"[parallel-execution] all {len(paths)} notebooks taken from the cache (execution_reuse_cache)")
+        return
     start = time.perf_counter()
     executor = load_executor("local-parallel", cache, logger=None)
     result = executor.run_and_cache(
@@ -82,7 +90,7 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
     )
     failed = sorted(set(result.excepted) | set(result.errored))
     logger.info(
-        f"[parallel-execution] {len(result.succeeded)} of {len(paths)} notebooks executed in "
+        f"[parallel-execution] {len(result.succeeded)} of {len(pks)} notebooks executed in "
         f"{time.perf_counter() - start:.1f} s" + (f"; failed (myst-nb runs them again): {failed}" if failed else "")
     )
 
@@ -111,6 +119,7 @@ def write_executed_notebook(app: Any, doctree: Any) -> None:
 
 def setup(app: Any) -> dict[str, Any]:
     # Before myst-nb reads anything; after sphinx-thebe and the other env-before-read-docs handlers.
+    app.add_config_value("execution_reuse_cache", False, "env", [bool])
     app.connect("env-before-read-docs", execute_before_reading, priority=950)
     app.connect("doctree-read", write_executed_notebook)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

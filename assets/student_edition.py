@@ -7,7 +7,8 @@ Usage (from the book's folder; ``make book-student`` runs it)::
 It writes ``OUT/_config.yml`` — the book's ``_config.yml`` with one override,
 ``sphinx: config: hide_solutions: true`` (sphinx-exercise's option; ``assets/handouts_site.py``
 follows it for the handouts and the downloadable chapter copies; local extension paths are made
-absolute, since Jupyter Book resolves them against the config file's folder) — builds strictly with
+absolute, since Jupyter Book resolves them against the config file's folder), and the book's own
+execution cache, whose results for unchanged chapters it reuses — builds strictly with
 ``jupyter-book build . --config OUT/_config.yml --path-output OUT -W -n --keep-going --all`` and
 moves the site to ``OUT/html`` (open ``OUT/html/index.html``). Any further arguments are passed to
 ``jupyter-book build``.
@@ -37,6 +38,11 @@ def student_config(config_text: str) -> dict:
     for name, path in (sphinx.get("local_extensions") or {}).items():
         sphinx["local_extensions"][name] = str((ROOT / path).resolve())
     config["title"] = f"{config.get('title', 'Book')} (student edition)"
+    # The chapters' code is the same in both editions: take their executed notebooks from the book's
+    # cache where the code is unchanged (``make book`` or the tests build the book first), and run
+    # only the rest (assets/parallel_execution.py).
+    config.setdefault("execute", {})["cache"] = str(ROOT / "_build" / ".jupyter_cache")
+    sphinx["config"]["execution_reuse_cache"] = True
     return config
 
 

@@ -8,6 +8,7 @@ matrix product.
 
 from __future__ import annotations
 
+import json
 import numbers
 
 import numpy as np
@@ -112,3 +113,46 @@ def non_negative_float(value, name: str) -> float:
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"expected {name} to be a finite number ≥ 0, got {value}")
     return value
+
+
+def parse_json_limited(text: str, *, max_chars: int, max_depth: int, what: str = "JSON"):
+    """``json.loads(text)`` after checking its length and nesting depth.
+
+    Raises ``ValueError`` ("expected …, got …") for text longer than
+    ``max_chars``, lists/objects nested deeper than ``max_depth``, and
+    anything :func:`json.loads` refuses (invalid JSON, integers too long to
+    convert). The depth is counted by a flat scan before parsing, so no input
+    reaches the recursive parser deep enough to raise ``RecursionError``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected {what} as a str, got {type(text).__name__}")
+    if len(text) > max_chars:
+        raise ValueError(f"expected {what} of at most {max_chars} characters, got {len(text)}")
+    depth = deepest = 0
+    in_string = escaped = False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > max_depth:
+                    raise ValueError(
+                        f"expected {what} nested at most {max_depth} levels deep, got {deepest} levels at character {i}"
+                    )
+        elif ch in "]}":
+            depth -= 1
+    try:
+        return json.loads(text)
+    except RecursionError:  # not reachable after the scan; kept so that no input can raise it
+        raise ValueError(f"expected {what} nested at most {max_depth} levels deep, got deeper nesting") from None
+    except ValueError as exc:  # json.JSONDecodeError, or an integer literal over Python's digit limit
+        raise ValueError(f"expected {what}, got invalid JSON ({exc})") from None

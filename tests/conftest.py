@@ -1,87 +1,105 @@
-"""Shared fixtures.
+"""Shared fixtures and the suite's order.
 
-``built_book`` builds the whole book once per test session (strictly, as CI does) and
-returns the ``_build/html`` folder, so the book-build test and the browser tests share
-one build.
+The suite runs on every core (``-n auto``, pytest-xdist). The strict book build is made once per
+run, by whichever worker needs it first, behind a file lock; the other workers wait for it and read
+its result. The student edition is built the same way, after the book (both stage the chapters in
+``_contents/``), reusing the book's executed chapters.
+
+Tests that need the built book run last, so that while one worker builds, the other runs the
+library's tests; the build test itself runs first. ``pytest -m "not slow"`` is the fast loop for
+library work (no book build, no browser, no JupyterLab).
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
 import json
+import os
 import shutil
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-HTML_DIR = ROOT / "_build" / "html"
-# Debian's Chromium, as the browser tests launch it: headless, no sandbox (root), and none of
-# its background connections (this machine has no internet; they would only fail).
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# `jupyter-book` of the interpreter running the tests (the project's .venv under `make test`).
-# sys.executable is not resolved: in a venv it is a symlink whose folder holds the scripts.
-JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
-BUILD_CMD = [str(JUPYTER_BOOK), "build", ".", "-W", "-n", "--keep-going", "--all"]
-# node runs the browser engine (mlp_lib/widgets/web/*.js) outside the browser for the tests that
-# compare its numbers with mlp_lib's (Debian package nodejs).
-NODE = shutil.which("node")
+from helpers import BUILD_CMD, CHROMIUM, CHROMIUM_ARGS, HTML_DIR, JUPYTER_BOOK, ROOT, QuietHandler, execution_reports
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+# One id for the whole run, the same in every xdist worker: a build's record is valid for this run only.
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+# Markers whose tests need the built book, a browser or a server (JupyterLab): they make up `slow`.
+SLOW_MARKERS = ("book", "browser")
 
 
-def run_node(driver: Path, module: Path, tasks: list) -> list:
-    """Run ``node driver module`` with ``{"tasks": tasks}`` on stdin; the ``results`` it prints, in order."""
-    proc = subprocess.run(
-        [NODE, str(driver), str(module)],
-        input=json.dumps({"tasks": tasks}),
-        capture_output=True,
-        text=True,
-        timeout=300,
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="save screenshots of the pages the browser tests open under _build/screenshots/",
     )
-    if proc.returncode != 0:
-        raise AssertionError(f"node exited with {proc.returncode}:\n{proc.stderr}")
-    return json.loads(proc.stdout)["results"]
+    parser.addoption(
+        "--reuse-build",
+        action="store_true",
+        help="test the book already in _build/html instead of building it (a loop for work on the browser "
+        "tests; the tests that the build itself ran on this run are skipped)",
+    )
 
 
-def tiny_sigmoid_model(seed: int = 3):
-    """The 2 → 3 → 2 sigmoid + MSE network of the figure tests (random biases), and one sample (x, y)."""
-    import numpy as np
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every book/browser/JupyterLab test `slow` (a few heavy library tests carry the mark
+    themselves); run the strict build first and the other tests that need the built book last (a
+    stable sort keeps each module's order)."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
 
-    import mlp_lib
+    def rank(item: pytest.Item) -> int:
+        if item.name == "test_strict_build_succeeds":
+            return 0
+        needs_book = {"book_build", "built_book", "student_site"} & set(getattr(item, "fixturenames", ()))
+        return 2 if needs_book else 1
 
-    model = mlp_lib.MLP([2, 3, 2], hidden="sigmoid", output="sigmoid", loss="mse", seed=seed)
-    rng = np.random.default_rng(seed)
-    for j in (1, 2):
-        model.b[j] = rng.normal(scale=0.5, size=model.b[j].shape)
-    return model, np.array([[0.5], [-1.0]]), np.array([[1.0], [0.0]])
-
-
-def _reports(html_dir: Path) -> str:
-    """The tracebacks that myst-nb writes for notebooks that failed to execute."""
-    reports = sorted((html_dir / "reports").rglob("*")) if (html_dir / "reports").is_dir() else []
-    texts = [f"===== {p.relative_to(html_dir)} =====\n{p.read_text(errors='replace')}" for p in reports if p.is_file()]
-    return "\n".join(texts) or "(no execution reports under _build/html/reports/)"
+    items.sort(key=rank)
 
 
-@pytest.fixture(scope="session")
-def book_build() -> subprocess.CompletedProcess[str]:
-    """Run the strict book build once; return the finished process (output captured)."""
+# --------------------------------------------------------------------------- builds shared by the workers
+
+
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all xdist workers of this run see (the parent of each worker's base temp)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[], dict]) -> dict:
+    """``build()``'s result (a JSON-able dict), computed by the first worker of this run that asks.
+
+    All builds of a run take the same lock, so two builds never run at once: both would stage
+    the chapters in the book's ``_contents/`` folder.
+    """
+    shared = _shared_dir(tmp_path_factory)
+    record = shared / f"build-{name}-{RUN_ID}.json"
+    with open(shared / f"builds-{RUN_ID}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not record.exists():
+                record.write_text(json.dumps(build()))
+            return json.loads(record.read_text())
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_book() -> dict:
     if not JUPYTER_BOOK.exists():
-        pytest.fail(f"expected jupyter-book next to the interpreter, got nothing at {JUPYTER_BOOK}")
+        return {"returncode": -1, "stdout": "", "stderr": f"no jupyter-book next to the interpreter at {JUPYTER_BOOK}"}
     # The offline MathJax/widget files must exist before Sphinx copies html_extra_path.
     # (A no-op when `make` has already fetched them.)
     subprocess.run(["bash", str(ROOT / "assets" / "build_assets.sh"), sys.executable], cwd=ROOT, check=True)
@@ -89,37 +107,57 @@ def book_build() -> subprocess.CompletedProcess[str]:
     shutil.rmtree(HTML_DIR / "reports", ignore_errors=True)
     started = time.time()
     result = subprocess.run(BUILD_CMD, cwd=ROOT, capture_output=True, text=True)
-    result.started = started  # when the build began (tests compare the cache's records with it)
-    return result
+    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr, "started": started}
 
 
 @pytest.fixture(scope="session")
-def built_book(book_build: subprocess.CompletedProcess[str]) -> Path:
+def book_build(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> SimpleNamespace:
+    """The strict book build of this run: ``returncode``, ``stdout``, ``stderr``, ``started`` (epoch s),
+    and ``reused`` (True under ``--reuse-build``, when an earlier build's site is tested)."""
+    if pytestconfig.getoption("--reuse-build") and (HTML_DIR / "index.html").is_file():
+        return SimpleNamespace(returncode=0, stdout="", stderr="", started=None, reused=True)
+    return SimpleNamespace(**build_once(tmp_path_factory, "book", _build_book), reused=False)
+
+
+@pytest.fixture(scope="session")
+def built_book(book_build: SimpleNamespace) -> Path:
     """Path of ``_build/html`` after a successful strict build (fails the test otherwise)."""
     if book_build.returncode != 0:
         pytest.fail(
             f"`{' '.join(BUILD_CMD)}` exited with {book_build.returncode} "
-            "(full output: tests/test_book_build.py::test_strict_build_succeeds)\n"
+            "(full output: tests/site/test_book_build.py::test_strict_build_succeeds)\n"
             f"--- last output ---\n{book_build.stderr[-3000:]}\n"
-            f"--- execution reports ---\n{_reports(HTML_DIR)}",
+            f"--- execution reports ---\n{execution_reports(HTML_DIR)}",
             pytrace=False,
         )
     return HTML_DIR
 
 
+@pytest.fixture(scope="session")
+def student_site(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The student edition (what `make book-student` builds), built once per run after the book."""
+    out = _shared_dir(tmp_path_factory) / f"student-{RUN_ID}"
+
+    def build() -> dict:
+        run = subprocess.run(
+            [sys.executable, "assets/student_edition.py", str(out)], cwd=ROOT, capture_output=True, text=True
+        )
+        return {"returncode": run.returncode, "output": (run.stdout[-6000:] + "\n" + run.stderr[-6000:])}
+
+    result = build_once(tmp_path_factory, "student", build)
+    assert result["returncode"] == 0, f"student edition build failed\n{result['output']}"
+    site = out / "html"
+    assert (site / "index.html").is_file()
+    return site
+
+
 # --------------------------------------------------------------------------- the browser tests' shared parts
-# (tests/test_browser.py checks every page; tests/test_browser_playground.py drives the playground)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(built_book: Path) -> Iterator[str]:
     """Base URL of a static HTTP server on 127.0.0.1 (free port) serving _build/html."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    handler = functools.partial(QuietHandler, directory=str(built_book))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -130,8 +168,9 @@ def site(built_book: Path) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session (each test opens its own context)."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"expected Debian's Chromium at {CHROMIUM}, got nothing "
@@ -147,39 +186,15 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-class Watch:
-    """Records what goes wrong while a page is open: console errors, page errors, failed
-    requests, HTTP errors, and every request that tried to leave 127.0.0.1 (blocked)."""
+@pytest.fixture(scope="session")
+def screenshot(pytestconfig: pytest.Config) -> Callable[..., None]:
+    """``screenshot(page_or_locator, "name.png", **options)``: saved under _build/screenshots/ only
+    with ``--screenshots`` (they cost time and nothing asserts on them)."""
+    wanted = pytestconfig.getoption("--screenshots")
 
-    def __init__(self, context: Any, origin: str) -> None:
-        self.problems: list[str] = []
-        self.origin = origin
-        context.route("**/*", self._route)
-        context.on("console", self._console)
-        context.on("weberror", lambda err: self.problems.append(f"page error: {err.error}"))
-        context.on("requestfailed", self._failed)
-        context.on("response", self._response)
+    def take(target: Any, name: str, **options: Any) -> None:
+        if wanted:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            target.screenshot(path=str(SCREENSHOTS / name), **options)
 
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(self.origin) or url.startswith(("data:", "blob:", "about:")):
-            route.continue_()
-        else:
-            self.problems.append(f"external request blocked (needs internet): {url}")
-            route.abort("blockedbyclient")
-
-    def _console(self, msg: Any) -> None:
-        if msg.type == "error":
-            self.problems.append(f"console error: {msg.text} ({msg.location.get('url', '')})")
-
-    def _failed(self, request: Any) -> None:
-        if request.url.startswith(self.origin):  # external ones are reported by _route
-            self.problems.append(f"request failed: {request.url} ({request.failure})")
-
-    def _response(self, response: Any) -> None:
-        if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
-
-    def take(self) -> list[str]:
-        problems, self.problems = self.problems, []
-        return problems
+    return take

@@ -33,8 +33,8 @@ import numpy as np
 
 from .. import datasets as _datasets
 from ..mlp import MLP
-from ..serialization import parse_json_limited
 from ..training import TrainingDiverged, sgd_step
+from ..validation import parse_json_limited
 
 #: data sets offered by the playground, in menu order: name → label
 DATASET_LABELS = {

@@ -19,15 +19,17 @@ Every page of the table of contents is served from ``_build/html`` by a local HT
 * the "Proof by machine" sections and the errata take at most 25 % of the page's height with
   their folds closed (the share of every chapter is printed and saved in the summary).
 
-A full-page screenshot of every page goes to ``_build/screenshots/``, plus a phone-width
-screenshot of every page (``narrow-*.png``) and one dark-mode screenshot. A summary line (pages, equations, widgets, animations) is printed at
-the end and saved as ``_build/screenshots/summary.txt``.
+With ``pytest --screenshots``, a full-page screenshot of every page goes to ``_build/screenshots/``,
+plus a phone-width screenshot of every page (``narrow-*.png``) and one dark-mode screenshot. A summary
+line (pages, equations, widgets, animations) is printed at the end of each worker's share of the pages
+and saved as ``_build/screenshots/summary[-<worker>].txt``.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from conftest import HTML_DIR, ROOT, Watch
+from helpers import HTML_DIR, ROOT, Watch
 
 pytestmark = pytest.mark.browser
 
@@ -108,8 +110,7 @@ class Stats:
         return (
             f"browser check: {self.pages} pages, {self.equations} equations typeset "
             f"(mjx-container; {self.numbered} numbered), {self.widgets} widgets rendered, "
-            f"{self.animations} animations, {self.images} images, {self.links} internal links; "
-            f"screenshots in {SCREENSHOTS.relative_to(ROOT)}/"
+            f"{self.animations} animations, {self.images} images, {self.links} internal links"
         )
 
     def report(self) -> str:
@@ -141,7 +142,8 @@ def stats(request: pytest.FixtureRequest) -> Iterator[Stats]:
     yield totals
     if totals.pages or totals.overflow_phone:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        (SCREENSHOTS / "summary.txt").write_text(totals.report() + "\n")
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        (SCREENSHOTS / f"summary{'-' + worker if worker else ''}.txt").write_text(totals.report() + "\n")
         reporter = request.config.pluginmanager.get_plugin("terminalreporter")
         capture = request.config.pluginmanager.get_plugin("capturemanager")
         if reporter is not None and capture is not None:
@@ -177,8 +179,8 @@ def _html_file(docname: str) -> Path:
     return HTML_DIR / f"{docname}.html"
 
 
-def _shot_name(docname: str, prefix: str = "") -> Path:
-    return SCREENSHOTS / f"{prefix}{docname.replace('/', '__')}.png"
+def _shot_name(docname: str, prefix: str = "") -> str:
+    return f"{prefix}{docname.replace('/', '__')}.png"
 
 
 @functools.cache
@@ -414,7 +416,7 @@ def _jupyterlite_launch(page: Any, docname: str) -> list[str]:
 
 
 @pytest.mark.parametrize("docname", PAGES)
-def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats) -> None:
+def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats, screenshot: Any) -> None:
     """One page of the table of contents, as a reader sees it (see the module docstring)."""
     page, watch = desktop
     html_file = _html_file(docname)
@@ -516,8 +518,7 @@ def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats)
         problems += nb_problems
         problems += _jupyterlite_launch(page, docname)
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=_shot_name(docname), full_page=True)
+    screenshot(page, _shot_name(docname), full_page=True)
     problems += watch.take()
 
     stats.pages += 1
@@ -578,7 +579,7 @@ SMALL_FIGURE_TEXT_JS = """() => {
 
 
 @pytest.mark.parametrize("docname", PAGES)
-def test_phone_width(docname: str, browser: Any, site: str, stats: Stats) -> None:
+def test_phone_width(docname: str, browser: Any, site: str, stats: Stats, screenshot: Any) -> None:
     """Every page is readable 390 px wide: no sideways scrolling of the page; network figures' text ≥ 9 px."""
     html_file = _html_file(docname)
     assert html_file.is_file(), f"expected {html_file.relative_to(ROOT)} in the built site, got nothing"
@@ -591,8 +592,7 @@ def test_phone_width(docname: str, browser: Any, site: str, stats: Stats) -> Non
         _wait_for_mathjax(page)
         if WIDGET_STATE in html_file.read_text(errors="replace"):
             _wait_for_widgets(page)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=_shot_name(docname, "narrow-"), full_page=False)
+        screenshot(page, _shot_name(docname, "narrow-"), full_page=False)
         scrolling = page.evaluate(PAGE_SCROLL_JS)
         problems = watch.take()
         small = page.evaluate(SMALL_FIGURE_TEXT_JS)
@@ -604,7 +604,7 @@ def test_phone_width(docname: str, browser: Any, site: str, stats: Stats) -> Non
     assert not problems, f"{docname}.html at phone width:\n  " + "\n  ".join(problems)
 
 
-def test_dark_mode(browser: Any, site: str) -> None:
+def test_dark_mode(browser: Any, site: str, screenshot: Any) -> None:
     """Dark mode switches on (the theme's saved choice) and math is drawn in a light colour."""
     docname = _first_page_with(WIDGET_STATE)
     context = browser.new_context(viewport=DESKTOP, color_scheme="dark")
@@ -617,8 +617,7 @@ def test_dark_mode(browser: Any, site: str) -> None:
         _wait_for_mathjax(page)
         _wait_for_widgets(page)
         theme = page.evaluate("() => document.documentElement.dataset.theme")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=_shot_name(docname, "dark-"), full_page=True)
+        screenshot(page, _shot_name(docname, "dark-"), full_page=True)
         math_rgb = page.evaluate(
             """() => { const m = document.querySelector('mjx-container');
                        return m ? getComputedStyle(m).color : null; }"""

@@ -7,7 +7,7 @@
 
 What the live playground does with them in the page (the Config box's message, a refused control
 put back, one training loop at most, the Classes control) is tested in a real browser:
-tests/test_browser_playground.py.
+tests/site/test_browser_playground.py.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ HOSTILE_TEXTS = [
 def test_any_config_text_gives_a_clear_error_and_keeps_the_session(text, message):
     """The text is refused while it is read or while its run is built ("expected …"), never with a
     RecursionError, and a session given it by update keeps its state; the live playground refuses it
-    from Python too (the page's own refusal: tests/test_browser_playground.py)."""
+    from Python too (the page's own refusal: tests/site/test_browser_playground.py)."""
     s = Session(dict(dataset="xor", hidden_layers=1, units=4))
     s.train_steps(5)
     before = snapshot(s)

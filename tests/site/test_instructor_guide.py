@@ -9,7 +9,7 @@ import pytest
 
 from mlp_lib.widgets.session import PlaygroundConfig, Session
 
-GUIDE = Path(__file__).resolve().parent.parent / "instructor-guide.md"
+GUIDE = Path(__file__).resolve().parents[2] / "instructor-guide.md"
 CHAPTERS = [
     "notation",
     "forward-pass",

@@ -1,7 +1,7 @@
 """The browser engine (mlp_lib/widgets/web/engine.js) against mlp_lib.
 
 The engine is a second implementation of the book's MLP in JavaScript, so it is verified here,
-never trusted. Every test sends one JSON job to ``node tests/web_engine_driver.mjs`` (all cases of
+never trusted. Every test sends one JSON job to ``node tests/widgets/web_engine_driver.mjs`` (all cases of
 a test in one invocation) and compares the answers with mlp_lib's.
 
 Relative error of two arrays (per array, the one this file reports)::
@@ -26,11 +26,11 @@ import pytest
 from mlp_lib import MLP, datasets
 from mlp_lib.training import TrainingDiverged, sgd_step
 
-from conftest import NODE, run_node
+from helpers import NODE, run_node
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ROOT / "mlp_lib" / "widgets" / "web" / "engine.js"
-DRIVER = ROOT / "tests" / "web_engine_driver.mjs"
+DRIVER = Path(__file__).resolve().parent / "web_engine_driver.mjs"
 
 pytestmark = pytest.mark.skipif(
     NODE is None, reason="node is not installed (Debian package nodejs): the browser engine cannot be run"

@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from helpers import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -90,9 +90,6 @@ def step_of(text: str) -> int:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A JupyterLab server with the Makefile's overrides.json, on a copy of the book's chapter: (url, root)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's Chromium at {CHROMIUM}")
-    pytest.importorskip("playwright.sync_api")
     if not JUPYTER.exists():
         pytest.skip(f"needs jupyter next to the interpreter ({JUPYTER})")
     tmp_path = tmp_path_factory.mktemp("lab")
@@ -144,17 +141,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture
-def lab_page(lab: tuple[str, Path]) -> Iterator[Any]:
-    """A fresh headless Chromium page at JupyterLab's size."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            yield page
-        finally:
-            browser.close()
+def lab_page(lab: tuple[str, Path], browser: Any) -> Iterator[Any]:
+    """A fresh page of the session's headless Chromium at JupyterLab's size."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def open_and_run_all(page: Any, base: str, folder: str, name: str, n_code: int) -> None:

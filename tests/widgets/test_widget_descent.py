@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mlp_lib.widgets.descent import START, Descent, DescentView, compare_learning_rates
 
@@ -44,6 +45,7 @@ def test_reset_returns_to_start():
     assert s.path == [START] and len(s.losses) == 1 and not s.diverged
 
 
+@pytest.mark.slow  # SymPy or a subprocess per case: seconds each; not in the fast loop
 def test_explorer_controls():
     ex = DescentView(learning_rate=0.1, warmup=0)
     assert ex.lr.description and all(b.description for b in (ex.step_button, ex.ten_button, ex.reset_button))

@@ -10,7 +10,7 @@ import pytest
 
 from mlp_lib.widgets import network_diagram as nd
 
-from conftest import tiny_sigmoid_model
+from helpers import tiny_sigmoid_model
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 RAW_MARKUP = ("^{", "_(", "_{", "\\frac", "$", "\\(", "\\[")

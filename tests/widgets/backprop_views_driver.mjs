@@ -2,7 +2,7 @@
 // (backwardSteps, nudgeData, lossChange of mlp_lib/widgets/web/backprop_views.js, on top of
 // engine.js) for a list of cases.
 //
-//   node tests/backprop_views_driver.mjs path/to/module.js < job.json > results.json
+//   node tests/widgets/backprop_views_driver.mjs path/to/module.js < job.json > results.json
 //
 // module.js is the widget's ES module as Python sends it (engine.js + backprop_views.js,
 // written to a file by the test). The job is {"tasks": [{kind, network: {config, params},

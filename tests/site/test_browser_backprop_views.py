@@ -4,7 +4,7 @@ No Python runs behind the page: what the reader types, clicks and drags is compu
 page's engine. Every number the page then holds is compared with mlp_lib's
 (``backward_steps``, ``nudge_data``, ``MLP.loss_value``) for the network and sample the page
 reports — which must be the ones the reader set. Bad input gets a message and keeps the last
-numbers. Offline: every request that leaves the site fails the test (conftest's ``Watch``).
+numbers. Offline: every request that leaves the site fails the test (``helpers.Watch``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ import pytest
 from mlp_lib.widgets.backprop_views import backward_steps, nudge_data
 from mlp_lib.widgets.page_weights import model_from_page
 
-from conftest import ROOT, Watch
+from helpers import Watch
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = ROOT / "_build" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 TIMEOUT_MS = 30_000
 #: the page's engine and mlp_lib do the same float64 sums: they agree to rounding
@@ -91,7 +90,7 @@ def caption(page: Any) -> str:
     return page.locator(f"{STEPPER} .bv-caption").inner_text()
 
 
-def test_step_through_steps_and_recomputes_what_the_reader_sets(open_page: Any) -> None:
+def test_step_through_steps_and_recomputes_what_the_reader_sets(open_page: Any, screenshot: Any) -> None:
     page, watch = open_page("chapters/eq2-recursion.html", STEPPER)
     assert page.locator(f"{STEPPER} .bv-counter").inner_text() == "Step 1 of 10"
     assert page_sample(page, STEPPER) == ([0.5, -1.0], [1.0, 0.0]), "expected the book's sample"
@@ -110,8 +109,7 @@ def test_step_through_steps_and_recomputes_what_the_reader_sets(open_page: Any) 
     page.locator(STEPPER).focus()
     page.keyboard.press("ArrowLeft")
     assert page.locator(f"{STEPPER} .bv-counter").inner_text() == "Step 9 of 10"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(STEPPER).screenshot(path=str(SCREENSHOTS / "live-step-through-eq2.png"))
+    screenshot(page.locator(STEPPER), "live-step-through-eq2.png")
 
     # the reader types another sample: the numbers are recomputed, and are mlp_lib's for that sample
     before = caption(page)
@@ -172,7 +170,7 @@ def assert_nudge_is_mlp_libs(page: Any) -> dict:
     return s
 
 
-def test_nudge_view_follows_the_slider_the_clicked_edge_and_the_sample(open_page: Any) -> None:
+def test_nudge_view_follows_the_slider_the_clicked_edge_and_the_sample(open_page: Any, screenshot: Any) -> None:
     page, watch = open_page("chapters/eq3-weight-gradient.html", NUDGE)
     s = assert_nudge_is_mlp_libs(page)
     assert s["edge"] == [1, 2, 1] and s["eps"] == 2.25
@@ -219,8 +217,7 @@ def test_nudge_view_follows_the_slider_the_clicked_edge_and_the_sample(open_page
     type_into(page, f"{NUDGE} input.bv-y >> nth=0", "")
     assert "expected a number for y1" in page.locator(f"{NUDGE} .bv-message").inner_text()
     assert page_sample(page, NUDGE)[1] == [1.0, 0.0]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator(NUDGE).screenshot(path=str(SCREENSHOTS / "live-nudge-eq3.png"))
+    screenshot(page.locator(NUDGE), "live-nudge-eq3.png")
     assert not watch.take()
 
 

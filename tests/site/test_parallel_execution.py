@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import JUPYTER_BOOK, ROOT
+from helpers import JUPYTER_BOOK, ROOT
 
 pytestmark = pytest.mark.book
 

@@ -1,8 +1,8 @@
 """The student edition (`make book-student`) publishes no solution; the handouts are on the site.
 
-The student edition is built once for this module into a temporary folder with
-``assets/student_edition.py`` (what ``make book-student`` runs); the full site is the shared
-strict build of ``conftest.built_book``.
+The student edition is built once per run into a temporary folder with ``assets/student_edition.py``
+(what ``make book-student`` runs; the ``student_site`` fixture); the full site is the shared strict
+build of the ``built_book`` fixture.
 
 Solution text is found by *probes*: runs of six or more plain words (no math, code or markup,
 which rendering would change) taken from the chapters' ``{solution}`` blocks and found nowhere
@@ -13,14 +13,12 @@ solutions when they are there); the student edition must contain none, in any pu
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from make_handouts import split_blocks  # tools/ (pytest's pythonpath)
 
 pytestmark = pytest.mark.book
@@ -55,20 +53,6 @@ def _solution_probes() -> dict:
 
 
 PROBES = _solution_probes()
-
-
-@pytest.fixture(scope="module")
-def student_site(tmp_path_factory) -> Path:
-    """Build the student edition into a temporary folder (strict, like `make book-student`)."""
-    subprocess.run(["bash", str(ROOT / "assets" / "build_assets.sh"), sys.executable], cwd=ROOT, check=True)
-    out = tmp_path_factory.mktemp("student")
-    run = subprocess.run(
-        [sys.executable, "assets/student_edition.py", str(out)], cwd=ROOT, capture_output=True, text=True
-    )
-    assert run.returncode == 0, f"student edition build failed\n{run.stdout[-6000:]}\n{run.stderr[-6000:]}"
-    site = out / "html"
-    assert (site / "index.html").is_file()
-    return site
 
 
 def _published_texts(site: Path):

@@ -137,7 +137,7 @@ def test_width_of_any_latex_is_defined():
 # What show() displays must fit a code cell's output at 1280 px (OUTPUT_WIDTH_PX = 688 px): the
 # widest line is at most MAX_WIDTH glyphs of _width, and a glyph renders at most PX_PER_GLYPH
 # pixels (measured with MathJax in Chromium over the book's displays: at most 13.1). The browser
-# test (tests/test_browser.py) checks the rendered pages themselves.
+# test (tests/site/test_browser.py) checks the rendered pages themselves.
 
 
 def test_the_width_limit_renders_inside_the_output_column():

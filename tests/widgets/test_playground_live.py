@@ -4,7 +4,7 @@ Its front end is one ES module, the browser engine followed by web/playground.js
 sends as ``_esm``. Here node checks that the module parses and runs its setup code (validation,
 JSON, the page address), and Python checks the traits: the config round-trips, ``set_config``
 refuses bad setups and keeps the state, and ``model()`` gives an ``mlp_lib.MLP`` whose gradients
-are mlp_lib's on the weights the page reports. The browser itself: tests/test_browser_playground.py.
+are mlp_lib's on the weights the page reports. The browser itself: tests/site/test_browser_playground.py.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The playground's Python side: its setup, its training session, its figure and the recordings.
 
 The playground itself (:class:`mlp_lib.widgets.Playground`) trains in the page; what its controls,
-buttons, Config box and panels do is tested in a real browser (tests/test_browser_playground.py).
+buttons, Config box and panels do is tested in a real browser (tests/site/test_browser_playground.py).
 Here :class:`PlaygroundConfig`, :class:`Session` (the same setup trained with mlp_lib: the chapters'
 numbers and the recorded runs) and :class:`PlaygroundFigure` are driven directly.
 """

@@ -11,7 +11,7 @@ import pytest
 
 from make_handouts import make_handouts, read_chapter, split_blocks  # tools/ (pytest's pythonpath)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 FAKE = """---
 jupytext:

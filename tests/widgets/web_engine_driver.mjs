@@ -1,6 +1,6 @@
 // Node driver for tests/test_web_engine.py: runs jobs on mlp_lib/widgets/web/engine.js.
 //
-//   node tests/web_engine_driver.mjs [path/to/engine.js] < job.json > results.json
+//   node tests/widgets/web_engine_driver.mjs [path/to/engine.js] < job.json > results.json
 //
 // The engine is loaded from its source text as a data: URL, i.e. as the self-contained
 // module it must be (no relative imports, no package.json needed). The job is

@@ -24,7 +24,7 @@ from mlp_lib.widgets.backprop_views import backward_steps, esm_source, nudge_dat
 from mlp_lib.widgets.network_diagram import _fmt
 from mlp_lib.widgets.page_weights import model_from_page, page_network
 
-from conftest import NODE, run_node, tiny_sigmoid_model
+from helpers import NODE, run_node, tiny_sigmoid_model
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "backprop_views_driver.mjs"
