@@ -30,6 +30,10 @@ CHROMIUM_ARGS = [
 # `jupyter-book` of the interpreter running the tests (the project's .venv under `make test`).
 # sys.executable is not resolved: in a venv it is a symlink whose folder holds the scripts.
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+# The screens the browser tests use, and how long a wait may take before it fails.
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 30_000
 BUILD_CMD = [str(JUPYTER_BOOK), "build", ".", "-W", "-n", "--keep-going", "--all"]
 # node runs the browser engine (mlp_lib/widgets/web/*.js) outside the browser for the tests that
 # compare its numbers with mlp_lib's (Debian package nodejs).

@@ -40,14 +40,11 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from helpers import HTML_DIR, ROOT, Watch
+from helpers import DESKTOP, HTML_DIR, PHONE, ROOT, TIMEOUT_MS, Watch
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 30_000
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # A page with math in it: Sphinx wraps every formula in an element of class "math".
@@ -579,25 +576,19 @@ SMALL_FIGURE_TEXT_JS = """() => {
 
 
 @pytest.mark.parametrize("docname", PAGES)
-def test_phone_width(docname: str, browser: Any, site: str, stats: Stats, screenshot: Any) -> None:
+def test_phone_width(docname: str, new_page: Any, site: str, stats: Stats, screenshot: Any) -> None:
     """Every page is readable 390 px wide: no sideways scrolling of the page; network figures' text ≥ 9 px."""
     html_file = _html_file(docname)
     assert html_file.is_file(), f"expected {html_file.relative_to(ROOT)} in the built site, got nothing"
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    watch = Watch(context, site)
-    page = context.new_page()
-    try:
-        page.goto(site + f"{docname}.html", wait_until="load")
-        _wait_for_mathjax(page)
-        if WIDGET_STATE in html_file.read_text(errors="replace"):
-            _wait_for_widgets(page)
-        screenshot(page, _shot_name(docname, "narrow-"), full_page=False)
-        scrolling = page.evaluate(PAGE_SCROLL_JS)
-        problems = watch.take()
-        small = page.evaluate(SMALL_FIGURE_TEXT_JS)
-    finally:
-        context.close()
+    page, watch = new_page("phone")
+    page.goto(site + f"{docname}.html", wait_until="load")
+    _wait_for_mathjax(page)
+    if WIDGET_STATE in html_file.read_text(errors="replace"):
+        _wait_for_widgets(page)
+    screenshot(page, _shot_name(docname, "narrow-"), full_page=False)
+    scrolling = page.evaluate(PAGE_SCROLL_JS)
+    problems = watch.take()
+    small = page.evaluate(SMALL_FIGURE_TEXT_JS)
     problems += [f"network figure text {size:.1f} px < 9 px on a phone: {text!r}" for size, text in small]
     stats.overflow_phone[docname] = sum(1 for line in scrolling if not line.startswith("  "))
     assert not scrolling, f"{docname}.html at {PHONE['width']} px scrolls sideways:\n  " + "\n  ".join(scrolling)

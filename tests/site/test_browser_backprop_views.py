@@ -9,7 +9,6 @@ numbers. Offline: every request that leaves the site fails the test (``helpers.W
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,30 +21,22 @@ from helpers import Watch
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 900}
-TIMEOUT_MS = 30_000
 #: the page's engine and mlp_lib do the same float64 sums: they agree to rounding
 TOL = 1e-12
 STEPPER, NUDGE = ".bv-root.bv-stepper", ".bv-root.bv-nudge"
 
 
 @pytest.fixture
-def open_page(browser: Any, site: str) -> Iterator[Any]:
-    contexts = []
+def open_page(new_page: Any, site: str) -> Any:
+    """open_page(path, root) → (page, watch): a new tab of the shared desktop context, once the view has drawn."""
 
     def _open(path: str, root: str) -> tuple[Any, Watch]:
-        context = browser.new_context(viewport=DESKTOP)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        watch = Watch(context, site)
-        page = context.new_page()
+        page, watch = new_page("desktop")
         page.goto(site + path, wait_until="load")
         page.wait_for_selector(f"{root} svg")
         return page, watch
 
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
 def rel(a, b) -> float:
@@ -282,7 +273,7 @@ HARNESS_JS = """async ([source, cases]) => {
 }"""
 
 
-def test_views_draw_every_small_architecture_inside_their_pictures(browser: Any) -> None:
+def test_views_draw_every_small_architecture_inside_their_pictures(new_page: Any) -> None:
     """Both views, on 1–4 layers of 1–6 units with long numbers, in the book's column and on a phone
     (the compact pictures): no error, no text cut off."""
     import mlp_lib
@@ -303,13 +294,9 @@ def test_views_draw_every_small_architecture_inside_their_pictures(browser: Any)
         for width in (720, 340):  # the book's column; a phone's (compact pictures)
             cases.append({"view": "stepper", "step": 0, "width": width, **common})
             cases.append({"view": "nudge", "edge": edge, "eps": 0.5, "eps_max": 1.0, "width": width, **common})
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        page = context.new_page()
-        page.set_content("<!doctype html><html><body></body></html>")
-        report = page.evaluate(HARNESS_JS, [esm_source(), cases])
-    finally:
-        context.close()
+    page, _ = new_page("desktop")
+    page.set_content("<!doctype html><html><body></body></html>")
+    report = page.evaluate(HARNESS_JS, [esm_source(), cases])
     problems = [f"{c['view']} {c['network']['config']['layer_sizes']}: {p}" for c, ps in zip(cases, report) for p in ps]
     assert not problems, "\n".join(problems[:30])
 
@@ -333,22 +320,18 @@ SMALLEST_TEXT_JS = """root => {
     [("chapters/eq2-recursion.html", STEPPER), ("chapters/eq3-weight-gradient.html", NUDGE)],
     ids=["step-through", "nudge"],
 )
-def test_views_are_legible_on_a_phone_and_in_the_column(browser: Any, site: str, path: str, root: str) -> None:
+def test_views_are_legible_on_a_phone_and_in_the_column(new_page: Any, site: str, path: str, root: str) -> None:
     """At 390 px the views switch to their compact pictures; text ≥ 9 px there and at 1280 px (indices ≥ 7.5 px)."""
     sizes = {}
     for width in (1280, 390):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        try:
-            page = context.new_page()
-            page.goto(site + path, wait_until="load")
-            page.wait_for_selector(f"{root} svg")
-            view_box = page.locator(f"{root} svg").first.get_attribute("viewBox").split()
-            text, index = page.locator(root).evaluate(SMALLEST_TEXT_JS)
-            sizes[width] = (int(view_box[2]), round(text, 1), round(index, 1))
-            page_width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert page_width <= width, f"the page scrolls sideways at {width} px ({page_width} px wide)"
-        finally:
-            context.close()
+        page, _ = new_page("desktop", {"width": width, "height": 900})
+        page.goto(site + path, wait_until="load")
+        page.wait_for_selector(f"{root} svg")
+        view_box = page.locator(f"{root} svg").first.get_attribute("viewBox").split()
+        text, index = page.locator(root).evaluate(SMALLEST_TEXT_JS)
+        sizes[width] = (int(view_box[2]), round(text, 1), round(index, 1))
+        page_width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert page_width <= width, f"the page scrolls sideways at {width} px ({page_width} px wide)"
     print(f"\n{path}: (viewBox width, smallest text px, smallest index px) by viewport: {sizes}")
     assert sizes[1280][0] == 720 and sizes[390][0] == 440, f"expected the compact picture on a phone only: {sizes}"
     for width, (_, text, index) in sizes.items():

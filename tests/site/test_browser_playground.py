@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -37,13 +36,10 @@ import pytest
 
 from mlp_lib.widgets.session import PlaygroundConfig
 
-from helpers import ROOT, Watch
+from helpers import DESKTOP, PHONE, ROOT, Watch
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 30_000
 PAGE = "chapters/playground.html"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 ROOT_SEL = ".pg-root"
@@ -53,25 +49,18 @@ ROOT_SEL = ".pg-root"
 
 
 @pytest.fixture
-def open_page(browser: Any, site: str) -> Iterator[Any]:
-    """open_page(fragment="", viewport=DESKTOP) → (page, watch); a fresh context each time."""
-    contexts = []
+def open_page(new_page: Any, site: str) -> Any:
+    """open_page(fragment="", viewport=DESKTOP, path=PAGE) → (page, watch): a new tab of the shared desktop context."""
 
     def _open(fragment: str = "", viewport: dict = DESKTOP, path: str = PAGE) -> tuple[Any, Watch]:
-        context = browser.new_context(viewport=viewport)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        watch = Watch(context, site)
-        page = context.new_page()
+        page, watch = new_page("desktop", viewport)
         page.goto(site + path + fragment, wait_until="load")
         if path == PAGE:
             page.wait_for_selector(f"{ROOT_SEL} canvas.pg-boundary")
             page.wait_for_function("() => document.querySelector('.pg-root').__playground !== undefined")
         return page, watch
 
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
 # --------------------------------------------------------------------------- helpers
