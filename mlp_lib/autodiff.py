@@ -35,6 +35,10 @@ class Value:
         return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __pow__(self, k: float):
+        if self.data == 0 and k < 0:
+            raise ZeroDivisionError(f"expected a non-zero divisor, got {self.data!r} (in {self.data!r} ** {k!r})")
+        if self.data < 0 and k != int(k):
+            raise ValueError(f"expected a real power, got {self.data!r} ** {k!r} (a negative base, a fractional power)")
         return Value(self.data**k, (self,), (k * self.data ** (k - 1),), f"**{k}")
 
     def exp(self):
@@ -62,7 +66,10 @@ class Value:
         return self + (-as_value(other))
 
     def __truediv__(self, other):
-        return self * as_value(other) ** -1.0
+        other = as_value(other)
+        if other.data == 0:
+            raise ZeroDivisionError(f"expected a non-zero divisor, got {other.data!r} (in {self.data!r} / 0)")
+        return self * other**-1.0
 
     __radd__ = __add__
     __rmul__ = __mul__

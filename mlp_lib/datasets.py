@@ -103,16 +103,13 @@ class Dataset:
             raise TypeError(f"expected n_classes to be an int (0 for regression), got {self.n_classes!r}")
         if self.n_classes < 0 or self.n_classes == 1:
             raise ValueError(f"expected n_classes ≥ 2 (or 0 for regression), got {self.n_classes}")
-        try:
-            x = np.array(self.x, dtype=np.float64, copy=True)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"expected x to be a numeric array, got {type(self.x).__name__}") from exc
+        x = _real_array(self.x, "x").astype(np.float64)
         if x.ndim != 2 or x.shape[1] == 0:
             raise ValueError(f"expected x of shape (n_features, m) with m ≥ 1, got shape {x.shape}")
         if not np.all(np.isfinite(x)):
             raise ValueError("expected x to be finite, got NaN or inf values")
         m = x.shape[1]
-        y = np.array(self.y, copy=True)
+        y = _real_array(self.y, "y")
         if self.n_classes:
             if y.shape != (m,):
                 raise ValueError(f"expected class labels y of shape ({m},), got shape {y.shape}")
@@ -468,12 +465,24 @@ def _sklearn_digits_file() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
             "expected scikit-learn to be installed (its digits file is the data), got no 'sklearn' "
-            "package: run `pip install -r requirements.txt`"
+            "package: run `pip install 'mlp-lib[book]'` (or `pip install -r requirements.txt` for the book)"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
     if not path.is_file():
         raise FileNotFoundError(f"expected scikit-learn's digits at {path}, got no such file")
     return path
+
+
+def _real_array(values, name: str) -> np.ndarray:
+    """A copy of ``values`` as an array of real numbers (bool, int or float); anything else is refused,
+    a complex array included (NumPy would drop its imaginary part when making it float)."""
+    try:
+        arr = np.array(values, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"expected {name} to be a numeric array, got {type(values).__name__}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"expected {name} to be an array of real numbers, got dtype {arr.dtype}")
+    return arr
 
 
 DATASETS = {

@@ -120,7 +120,9 @@ class MLP:
         self.activations: list = [None, *hidden_acts, get_activation(output)]
         self.loss: Loss = get_loss(loss)
         self._check_output_pairing()
-        self.fused = bool(fused)
+        if not isinstance(fused, bool):  # bool("no") is True: a string or a number must not switch it on
+            raise TypeError(f"expected fused to be True or False, got {fused!r}")
+        self.fused = fused
 
         if not isinstance(initialization, str) or initialization not in SCHEMES:
             raise ValueError(f"expected initialization to be one of {list(SCHEMES)}, got {initialization!r}")

@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import non_negative_float
+
 
 def penalty(W: list, weight_decay: float = 0.0, l1: float = 0.0) -> float:
-    """(λ/2) Σ_j ‖w^j‖² + λ₁ Σ_j Σ |w_{i,k}^j| for the weights ``W = [None, w^1, …, w^J]``."""
+    """(λ/2) Σ_j ‖w^j‖² + λ₁ Σ_j Σ |w_{i,k}^j| for the weights ``W = [None, w^1, …, w^J]`` (λ, λ₁ ≥ 0)."""
+    weight_decay, l1 = non_negative_float(weight_decay, "weight_decay"), non_negative_float(l1, "l1")
     squares = sum(float(np.sum(w * w)) for w in W[1:])
     absolutes = sum(float(np.sum(np.abs(w))) for w in W[1:])
     return 0.5 * weight_decay * squares + l1 * absolutes
 
 
 def penalty_gradient(w: np.ndarray, weight_decay: float = 0.0, l1: float = 0.0) -> np.ndarray:
-    """The penalty's term in Eq. (3): λ w^j + λ₁ sign(w^j), shape of ``w`` (sign(0) = 0)."""
+    """The penalty's term in Eq. (3): λ w^j + λ₁ sign(w^j), shape of ``w`` (sign(0) = 0; λ, λ₁ ≥ 0)."""
+    weight_decay, l1 = non_negative_float(weight_decay, "weight_decay"), non_negative_float(l1, "l1")
     return weight_decay * w + l1 * np.sign(w)

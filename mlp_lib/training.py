@@ -62,10 +62,11 @@ def sgd_step(
     epoch: int = 0,
     step: int = 0,
 ) -> Gradients:
-    """One gradient-descent step on a validated batch; returns the gradients it used (with the loss).
+    """One gradient-descent step on the batch ``(x, y)``; returns the gradients it used (with the loss).
 
-    ``x`` is ``(n_0, m)`` and ``y`` the target matrix ``(n_J, m)`` as
-    ``model.check_targets`` returns them. The loss and the output in the returned
+    ``x`` is ``(n_0, m)``; ``y`` the targets ``(n_J, m)`` or, for a classifier, the class labels
+    ``(m,)``, read as :func:`train` reads them (``model.check_targets``); ``learning_rate`` η > 0.
+    The loss and the output in the returned
     :class:`~mlp_lib.Gradients` are those of the weights *before* the step.
     ``weight_decay`` (λ) and ``l1`` (λ₁) add the penalty's term λ w^j + λ₁ sign(w^j) to
     Eq. (3) (:mod:`mlp_lib.regularization`); the returned ``dW`` include it, while
@@ -74,7 +75,16 @@ def sgd_step(
     loss is not finite or the step would make a weight infinite or NaN. Afterwards
     ``model.W`` and ``model.b`` are new arrays; the old ones are not changed.
     """
+    if not isinstance(model, MLP):
+        raise TypeError(f"expected an mlp_lib.MLP, got {type(model).__name__}")
+    x, y = model.check_targets(x, y)
+    learning_rate = positive_float(learning_rate, "learning_rate")
     weight_decay, l1 = non_negative_float(weight_decay, "weight_decay"), non_negative_float(l1, "l1")
+    return _sgd_step(model, x, y, learning_rate, weight_decay, l1, epoch, step)
+
+
+def _sgd_step(model: MLP, x, y, learning_rate, weight_decay, l1, epoch, step) -> Gradients:
+    """:func:`sgd_step` on arguments already checked (:func:`train` checks them once, not per batch)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below instead
         grads = model._gradients(x, y)
         if weight_decay or l1:  # Eq. (3) gains the penalty's term
@@ -88,6 +98,15 @@ def sgd_step(
             f"training diverged in epoch {epoch}: the loss became infinite or NaN at step {step} "
             f"with learning rate {learning_rate:g}; lower the learning rate "
             f"(the weights from before epoch {epoch}, step {step} are kept)",
+            epoch=epoch,
+            step=step,
+        )
+    saturated = model.loss.fused_activation is not None and not model.uses_fused_form
+    if saturated and not all(np.isfinite(g).all() for g in grads.dW[1:] + grads.db[1:]):
+        raise TrainingDiverged(
+            f"the gradient became NaN at epoch {epoch}, step {step} while the loss is finite: the outputs are "
+            f"saturated (a = 0 or 1 exactly), where the unfused {model.loss.name} gradient divides by zero; "
+            "use fused=True, which computes ϕ^J from the logits (the weights from before this step are kept)",
             epoch=epoch,
             step=step,
         )
@@ -158,7 +177,7 @@ def train(
         for step, start in enumerate(range(0, m, batch_size), start=1):
             batch = order[start : start + batch_size]
             xb, yb = x[:, batch], y[:, batch]
-            grads = sgd_step(model, xb, yb, learning_rate, weight_decay=weight_decay, l1=l1, epoch=epoch, step=step)
+            grads = _sgd_step(model, xb, yb, learning_rate, weight_decay, l1, epoch, step)
             # Like Keras and scikit-learn, the epoch's loss and accuracy are those of its
             # batches, each measured by its own forward pass just before its step.
             total_loss += grads.loss * xb.shape[1]

@@ -1,0 +1,162 @@
+"""Activation functions σ: value, derivative σ', and Jacobian-vector product.
+
+All functions act on a matrix ``z`` of shape ``(n_j, m)`` whose columns are
+samples. Elementwise activations (identity, ReLU, sigmoid, tanh) give
+``value(z)`` and ``derivative(z)``, both of shape ``(n_j, m)``. Softmax acts on
+each column as a whole, so it has no elementwise derivative; it gives
+``jvp(z, v)``, the product of its Jacobian with ``v`` column by column.
+
+``jvp`` exists for every activation, which is what lets Eq. (1) be written once
+for all of them (see :func:`mlp_lib.backprop.output_layer_error`)::
+
+    ϕ^J = (∂a^J/∂z^J)^T ∇_{a^J} L          # general form
+        = ∇_{a^J} L ∘ σ'(z^J)              # when σ is elementwise (Jacobian diagonal)
+
+The Jacobians here are symmetric (diagonal for elementwise σ, ``diag(s) - s sᵀ``
+for softmax), so the Jacobian-vector and vector-Jacobian products coincide.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Activation:
+    """Base class. Subclasses set ``name`` and ``elementwise``."""
+
+    name: str = ""
+    elementwise: bool = True
+    #: whether the source allows this activation in a hidden layer
+    hidden_ok: bool = True
+
+    def value(self, z: np.ndarray) -> np.ndarray:
+        """σ(z), shape ``(n, m)``."""
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray) -> np.ndarray:
+        """σ'(z) elementwise, shape ``(n, m)``."""
+        raise NotImplementedError
+
+    def jvp(self, z: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Jacobian of σ at each column of ``z`` times that column of ``v``; shape ``(n, m)``.
+
+        For an elementwise σ the Jacobian is ``diag(σ'(z))`` so this is ``v ∘ σ'(z)``.
+        """
+        return v * self.derivative(z)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Identity(Activation):
+    """σ(x) = x, σ'(x) = 1."""
+
+    name = "identity"
+
+    def value(self, z):
+        return np.array(z, dtype=np.float64, copy=True)
+
+    def derivative(self, z):
+        return np.ones_like(z, dtype=np.float64)
+
+
+class ReLU(Activation):
+    """σ(x) = x for x > 0 else 0; σ'(x) = 1 for x > 0 else 0.
+
+    ReLU has no derivative at 0; like the source we *choose* σ'(0) = 0.
+    """
+
+    name = "relu"
+
+    def value(self, z):
+        return np.maximum(z, 0.0)
+
+    def derivative(self, z):
+        return np.heaviside(z, 0.0)  # the step function: 1 where z > 0, 0 where z ≤ 0 (σ'(0) = 0)
+
+
+class Sigmoid(Activation):
+    """σ(x) = 1 / (1 + e^{-x}); σ'(x) = σ(x)(1 − σ(x)).
+
+    Computed in two branches so that ``exp`` never sees a large positive
+    argument: for x ≥ 0 use 1/(1+e^{-x}), for x < 0 use e^{x}/(1+e^{x}).
+    Logits of ±1e4 give 1.0 and 0.0 without overflow warnings.
+    """
+
+    name = "sigmoid"
+
+    def value(self, z):
+        z = np.asarray(z, dtype=np.float64)
+        e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def derivative(self, z):
+        s = self.value(z)
+        return s * (1.0 - s)
+
+
+class Tanh(Activation):
+    """σ(x) = tanh(x); σ'(x) = 1 − tanh(x)²."""
+
+    name = "tanh"
+
+    def value(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z):
+        t = np.tanh(z)
+        return 1.0 - t * t
+
+
+class Softmax(Activation):
+    """σ(x)_i = e^{x_i} / Σ_k e^{x_k}, applied to each column.
+
+    The maximum of each column is subtracted before ``exp`` (this does not
+    change the result, since e^{x−c}/Σe^{x_k−c} = e^x/Σe^{x_k}) so logits of
+    ±1e4 do not overflow.
+
+    Its Jacobian at one column s = σ(x) is ``diag(s) − s sᵀ``; we never build it
+    for a batch: ``jvp(z, v) = s ∘ (v − sᵀv)``.
+
+    The source uses softmax only in the output layer; :class:`mlp_lib.MLP`
+    refuses it in a hidden layer.
+    """
+
+    name = "softmax"
+    elementwise = False
+    hidden_ok = False
+
+    def value(self, z):
+        z = np.asarray(z, dtype=np.float64)
+        e = np.exp(z - z.max(axis=0, keepdims=True))  # minus the column's max: every e ≤ 1, no overflow
+        return e / e.sum(axis=0, keepdims=True)
+
+    def derivative(self, z):
+        raise TypeError(
+            "softmax is not elementwise, so it has no elementwise derivative σ'(z); "
+            "use jvp(z, v) or jacobian(z_column) instead"
+        )
+
+    def jvp(self, z, v):
+        s = self.value(z)
+        return s * (v - np.sum(s * v, axis=0, keepdims=True))
+
+    def jacobian(self, z_column: np.ndarray) -> np.ndarray:
+        """Full Jacobian ``∂σ_i/∂z_k = s_i(δ_ik − s_k)`` for one sample; shape ``(n, n)``."""
+        s = self.value(np.reshape(z_column, (-1, 1)))[:, 0]
+        return np.diag(s) - np.outer(s, s)
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {cls.name: cls for cls in (Identity, ReLU, Sigmoid, Tanh, Softmax)}
+
+
+def get_activation(name_or_activation) -> Activation:
+    """Return an :class:`Activation` from its name (``"relu"``, …) or pass one through."""
+    if isinstance(name_or_activation, Activation):
+        return name_or_activation
+    if not isinstance(name_or_activation, str):
+        raise TypeError(f"expected an activation name (one of {sorted(ACTIVATIONS)}), got {name_or_activation!r}")
+    key = name_or_activation.lower()
+    if key not in ACTIVATIONS:
+        raise ValueError(f"expected an activation name, one of {sorted(ACTIVATIONS)}, got {name_or_activation!r}")
+    return ACTIVATIONS[key]()
