@@ -41,7 +41,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 # MathJax, require.js and the widget manager, so the site works without internet.
 assets: venv
-	bash assets/build_assets.sh $(BIN)/python
+	bash tools/build_assets.sh $(BIN)/python
 
 # Browser tests use Debian's chromium (playwright's own browser download is not possible here).
 browser:
@@ -59,10 +59,10 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 # The student edition: the same site with every solution left out (sphinx-exercise's hide_solutions),
-# also in its chapter downloads and handouts, into _build/student/html/ (see assets/student_edition.py).
+# also in its chapter downloads and handouts, into _build/student/html/ (see tools/student_edition.py).
 .PHONY: book-student
 book-student: venv assets
-	$(BIN)/python assets/student_edition.py _build/student
+	$(BIN)/python tools/student_edition.py _build/student
 
 # Student notebooks (solutions removed) and instructor notebooks (solutions kept) from the
 # chapters, in handouts/student/ and handouts/instructor/. Options: HANDOUT_ARGS="--execute".

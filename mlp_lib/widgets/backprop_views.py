@@ -15,7 +15,7 @@ weight by clicking an edge, and move ε: the page recomputes everything with the
 
 The engine's numbers are not trusted: :func:`backward_steps` and :func:`nudge_data` compute
 the same numbers with mlp_lib (``MLP.forward``, ``MLP.gradients``, ``MLP.loss_value``), and
-``tests/test_backprop_views.py`` compares the page's with them on random networks.
+``tests/widgets/test_backprop_views.py`` compares the page's with them on random networks.
 
 Python and the page share the traits ``network`` ({config, params}, as
 :func:`~mlp_lib.widgets.page_weights.page_network` writes it), ``x`` and ``y`` (the sample),

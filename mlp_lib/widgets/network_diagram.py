@@ -50,7 +50,7 @@ def _fmt(v: float, digits: int = 3) -> str:
     if v == 0:
         return "0"
     text = f"{v:.{digits}g}"
-    if "e" in text:  # below 1e-4 or from 1e3 (the page script of nudge_html switches at 1e-4 and 1e5)
+    if "e" in text:  # below 1e-4 or from 1e3, as the live views' script (web/backprop_views.js) writes them
         mant, exp = text.split("e")
         text = f"{mant}·10{_sup_digits(int(exp))}"
     return text.replace("-", "−")

@@ -2,7 +2,7 @@
 
 :class:`Playground` has no Python training loop at all. Its front end
 (``web/engine.js`` — the book's MLP in JavaScript, verified against mlp_lib by
-``tests/test_web_engine.py`` — followed by ``web/playground.js``) builds the data,
+``tests/widgets/test_web_engine.py`` — followed by ``web/playground.js``) builds the data,
 the network and the batches from the setup and trains with ``requestAnimationFrame``,
 so the same widget runs in JupyterLab, VS Code, Colab and on the static website,
 offline and with no Python behind the page.

@@ -5,9 +5,11 @@ JSON-able record (the classroom's way to share a setup: paste the JSON, get
 exactly the same data, the same initial weights and the same batches).
 :class:`Session` holds what a run needs — the data split, the :class:`~mlp_lib.MLP`,
 the batch order and the history — and does the work: :meth:`Session.step`,
-:meth:`Session.train_steps`, :meth:`Session.reset`. The ipywidgets view in
-:mod:`mlp_lib.widgets.playground` only draws what a session holds, so tests and
-benchmarks drive a session directly.
+:meth:`Session.train_steps`, :meth:`Session.reset`. It is the Python twin of the page's
+engine: the playground on the page (:mod:`mlp_lib.widgets.playground`, an anywidget) trains
+in the reader's browser with ``web/engine.js`` and takes its setup from
+:class:`PlaygroundConfig`; a :class:`Session` trains the same setup in NumPy (its own random
+numbers, so not the page's exact run), for recorded animations, tests and benchmarks.
 
 Where the randomness comes from (everything from ``config.seed``)::
 

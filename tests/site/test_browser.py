@@ -12,7 +12,7 @@ Every page of the table of contents is served from ``_build/html`` by a local HT
   bug: the classroom and CI have no internet);
 * every internal link resolves to a file of the site, and its ``#fragment`` to an element id;
 * the chapter's executed notebook (``.ipynb``) can be downloaded from the page;
-* the page fits the screen (issue 14): at 1280 px no widget, picture, display equation, output or
+* the page fits the screen: at 1280 px no widget, picture, display equation, output or
   table reaches past the text column (under the table of contents) or needs sideways scrolling
   (code inputs may scroll), and at 390 px no page scrolls sideways;
 * no TeX-like raw text (``^{``, ``_{``, ``_(``, ``\\frac``) outside math;

@@ -1,4 +1,4 @@
-"""The book's parallel execution (assets/parallel_execution.py) on a two-page book of its own.
+"""The book's parallel execution (_ext/parallel_execution.py) on a two-page book of its own.
 
 It must keep what ``execute_notebooks: force`` promised: every page read is executed on this
 build, exactly once, a failing cell fails the strict build (also when an older build cached the
@@ -34,7 +34,7 @@ def _book(folder: Path) -> Path:
         "title: t\n"
         "only_build_toc_files: true\n"
         "execute:\n  execute_notebooks: cache\n"
-        f"sphinx:\n  local_extensions:\n    parallel_execution: {ROOT / 'assets'}\n"
+        f"sphinx:\n  local_extensions:\n    parallel_execution: {ROOT / '_ext'}\n"
     )
     (folder / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: good\n- file: flagged\n")
     (folder / "intro.md").write_text("# Intro\n\nA page without code.\n")

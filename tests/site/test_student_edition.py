@@ -1,6 +1,6 @@
 """The student edition (`make book-student`) publishes no solution; the handouts are on the site.
 
-The student edition is built once per run into a temporary folder with ``assets/student_edition.py``
+The student edition is built once per run into a temporary folder with ``tools/student_edition.py``
 (what ``make book-student`` runs; the ``student_site`` fixture); the full site is the shared strict
 build of the ``built_book`` fixture.
 

@@ -18,7 +18,7 @@ import pytest
 from helpers import ROOT
 
 RUFF = Path(sys.executable).parent / "ruff"
-CODE = ["mlp_lib", "tests", "benchmarks", "tools", "assets"]
+CODE = ["mlp_lib", "tests", "benchmarks", "tools", "_ext"]
 
 
 def _ruff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,4 @@
-"""Issue 12, the derivation checker: one test per class of failure, each with the issue's examples.
+"""The derivation checker under hostile answers: one test per class of failure, each with an example answer.
 
 Classes: the time limit covers the whole job (and holds under any hash seed); undefined answers
 are never accepted; unequal answers are never accepted (relative tolerance, well-spread points,
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SLACK = 1.0
 
 TOWERS = [
-    "relu(e**e**e**e**3 - e**e**e**e**3.01)",  # the issue's example: hung for minutes at 350 MB
+    "relu(e**e**e**e**3 - e**e**e**e**3.01)",  # an answer that once hung the checker for minutes at 350 MB
     "relu(e**e**e**e**e**2 - 1)",  # OverflowError
     "relu(e**e**e**e**4 - e**e**e**e**4.001) + a - y",
     "sigmoid(e**e**e**e**3.5) - y",

@@ -1,4 +1,4 @@
-// Node driver for tests/test_backprop_views.py: runs the live backward-pass views' numbers
+// Node driver for tests/widgets/test_backprop_views.py: runs the live backward-pass views' numbers
 // (backwardSteps, nudgeData, lossChange of mlp_lib/widgets/web/backprop_views.js, on top of
 // engine.js) for a list of cases.
 //

@@ -2,7 +2,7 @@
 
 A widget's picture is a PNG shown PICTURE_WIDTH_PX (680 px) wide, the output column of the
 book at 1280 px. A text of s points in a figure of width W inches is then s · 680 / (72 · W)
-pixels, whatever the dpi (:func:`mlp_lib.widgets.rendering.smallest_text_px`). Issue 14, point 4.
+pixels, whatever the dpi (:func:`mlp_lib.widgets.rendering.smallest_text_px`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-// Node driver for tests/test_web_engine.py: runs jobs on mlp_lib/widgets/web/engine.js.
+// Node driver for tests/widgets/test_web_engine.py: runs jobs on mlp_lib/widgets/web/engine.js.
 //
 //   node tests/widgets/web_engine_driver.mjs [path/to/engine.js] < job.json > results.json
 //

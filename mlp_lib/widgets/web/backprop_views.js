@@ -4,7 +4,7 @@
 //
 // Python (mlp_lib/widgets/backprop_views.py) pastes engine.js in front of this file and sends
 // the whole text as the widget's ES module, so forward, gradients, lossValue, createNetwork, …
-// are in scope. The numbers are never trusted: tests/test_backprop_views.py runs
+// are in scope. The numbers are never trusted: tests/widgets/test_backprop_views.py runs
 // backwardSteps and nudgeData under node on random networks and compares them with mlp_lib's
 // (mlp_lib.widgets.backprop_views.backward_steps and nudge_data).
 //

@@ -3,7 +3,7 @@
 // A second implementation of mlp_lib (mlp.py, backprop.py, losses.py, activations.py,
 // training.py, initialization.py, datasets.py) so that the playground can train in the
 // reader's browser, offline, with no Python. It is verified against mlp_lib, never trusted:
-// tests/test_web_engine.py compares the gradients and loss values of hundreds of random
+// tests/widgets/test_web_engine.py compares the gradients and loss values of hundreds of random
 // networks, and 50 training steps, with mlp_lib's.
 //
 // One self-contained ES module: no imports, no dependencies, no build step. It can be

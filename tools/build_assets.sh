@@ -4,11 +4,12 @@
 # _offline_assets/offline/.  _config.yml publishes _offline_assets/ with
 # html_extra_path, so they end up at _build/html/offline/ and every page
 # renders math (MathJax) and widgets (require.js + html-manager) without
-# internet.  Nothing here is committed except this script and the package files.
+# internet.  Nothing fetched is committed: only this script and assets/ (package files, page script).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# assets/ holds the npm package, its lock and the page script the site needs offline.
+here="$root/assets"
 out="$root/_offline_assets/offline"
 stamp="$root/_offline_assets/.stamp"
 

@@ -34,6 +34,7 @@ Nothing here touches the network.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,15 @@ def write_executed_notebook(app: Any, doctree: Any) -> None:
     path.write_text(nbformat.writes(cache.get_cache_bundle(record.pk).nb), encoding="utf-8")
 
 
+#: One BLAS thread in every kernel of the build: the chapters' matrices are small (threads only add
+#: overhead) and the chapters already run in parallel, one per core. Set for the build's processes,
+#: which the kernels inherit; a chapter run by a reader keeps the reader's settings.
+BLAS_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def setup(app: Any) -> dict[str, Any]:
+    for name, value in BLAS_THREADS.items():
+        os.environ.setdefault(name, value)
     # Before myst-nb reads anything; after sphinx-thebe and the other env-before-read-docs handlers.
     app.add_config_value("execution_reuse_cache", False, "env", [bool])
     app.connect("env-before-read-docs", execute_before_reading, priority=950)

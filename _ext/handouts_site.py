@@ -6,7 +6,7 @@
   is zipped: ``handouts/student-handouts.zip`` and ``handouts/instructor-handouts.zip``. The
   "For teachers" page (``instructor-guide.md``) links to them with plain relative links.
 * **Student edition.** sphinx-exercise's own option ``hide_solutions: true`` (set by
-  ``assets/student_edition.py``, i.e. ``make book-student``) leaves every ``{solution}`` out of the
+  ``tools/student_edition.py``, i.e. ``make book-student``) leaves every ``{solution}`` out of the
   pages. This extension follows the same switch for everything else the site publishes: it adds
   the Sphinx tag ``student_edition`` (so ``{only} not student_edition`` blocks, such as the link to
   the instructor handouts, drop out), makes only the student handouts, and removes the solution
