@@ -9,7 +9,7 @@
 //
 // Widgets built with anywidget (the training playground) compute in the page itself and are
 // left alone. Loaded by myst-nb after the html manager (_config.yml, nb_ipywidgets_js); copied
-// next to widgets-config.js by assets/build_assets.sh. Plain ES5, no dependencies.
+// next to widgets-config.js by tools/build_assets.sh. Plain ES5, no dependencies.
 (function () {
   "use strict";
   var STATE = 'script[type="application/vnd.jupyter.widget-state+json"]';
