@@ -167,6 +167,7 @@ def _sklearn_seed(seed):
     return int(np.random.default_rng(seed).integers(0, 2**31 - 1))
 
 
+@pytest.mark.slow  # imports scikit-learn to compare (seconds)
 @pytest.mark.parametrize("n, noise, seed", [(500, 0.2, 0), (7, 0.0, 3), (2, 0.5, 11), (1001, 0.05, 42)])
 def test_moons_and_circles_are_exactly_sklearns(n, noise, seed):
     """The NumPy copies give scikit-learn's very points (bit for bit) for the same random_state."""

@@ -57,6 +57,7 @@ def _timed(fn, *args, **kwargs):
 # ---------------------------------------------------------------------------
 # 1. the time limit covers parsing, building, simplifying and sampling
 # ---------------------------------------------------------------------------
+@pytest.mark.slow  # a time-limit test: waits for the limit
 def test_issue_example_tower_answers_within_the_limit():
     r, elapsed = _timed(check, "sigmoid-bce-phi", "relu(e**e**e**e**3 - e**e**e**e**3.01)", timeout=2)
     assert elapsed < 2 + SLACK, f"took {elapsed:.1f} s"
@@ -64,6 +65,7 @@ def test_issue_example_tower_answers_within_the_limit():
     assert "could not decide" in r.message
 
 
+@pytest.mark.slow  # time-limit tests: each waits for the limit
 @pytest.mark.parametrize("text", TOWERS)
 def test_towers_of_exponents_answer_within_the_limit(text):
     r, elapsed = _timed(check, "sigmoid-bce-phi", text, timeout=1)

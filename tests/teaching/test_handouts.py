@@ -197,6 +197,7 @@ def test_checker_cells_for_chapters_with_catalogue_entries(tmp_path):
             assert ex.expected in i
 
 
+@pytest.mark.slow  # runs the script in a subprocess
 def test_command_line(tmp_path):
     chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
     if not chapters:
@@ -220,6 +221,7 @@ def test_command_line(tmp_path):
     assert bad.returncode != 0 and "expected chapters among" in bad.stderr
 
 
+@pytest.mark.slow  # executes a notebook in a kernel
 def test_execute_option_runs_the_student_notebook(tmp_path):
     src = tmp_path / "chapters"
     src.mkdir()
