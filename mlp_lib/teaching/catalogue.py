@@ -238,8 +238,8 @@ _CATALOGUE = [
         "eq4",
         "eq4-bias-gradient",
         "Eq. (4): the bias gradient",
-        "With phi = ϕ^j (3×1), write ∇_{b^j} L for one sample. You may use I (the 3×3 identity, which is "
-        "∂z^j/∂b^j) and O (the 3×3 matrix of ones) if you need them.",
+        "With phi = ϕ^j (3×1), write ∇_{b^j} L for one sample. You may use I (the 3×3 identity) and "
+        "O (the 3×3 matrix of ones) if you need them.",
         "phi",
         matrix_shapes={"phi": (3, 1)},
         fixed={"I": sp.eye(3), "O": sp.ones(3, 3)},
@@ -449,8 +449,8 @@ _CATALOGUE = [
         "initialization",
         "The He variance",
         "Eq. (2) gives Var(ϕ^j) = n Var(w) E[σ'(z)²] Var(ϕ^{j+1}) for a layer w^{j+1} with n rows. For ReLU, "
-        "σ'(z) is 1 for half of the inputs and 0 for the other half. Write the variance Var(w) that keeps "
-        "Var(ϕ^j) = Var(ϕ^{j+1}), using n.",
+        "with z spread symmetrically around 0, write the variance Var(w) that keeps Var(ϕ^j) = Var(ϕ^{j+1}), "
+        "using n.",
         "2/n",
         variables=("n",),
         accepted=("1/(n/2)", "2*n**-1"),
