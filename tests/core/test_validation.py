@@ -1,9 +1,14 @@
-"""The argument checks shared by the library (mlp_lib.validation)."""
+"""The argument checks shared by the library (mlp_lib.validation), and what every public entry point refuses."""
 
 import json
 
+import numpy as np
 import pytest
 
+from mlp_lib import MLP, TrainingDiverged, one_hot, sgd_step
+from mlp_lib.autodiff import Value
+from mlp_lib.datasets import Dataset
+from mlp_lib.regularization import penalty, penalty_gradient
 from mlp_lib.validation import parse_json_limited
 
 
@@ -17,10 +22,6 @@ def test_parse_json_limited_ignores_brackets_inside_strings():
 # ----------------------------------------------------------------------
 # every public entry point checks what it is given (one case each, found by trying as a user would)
 def _classifier():
-    import numpy as np
-
-    from mlp_lib import MLP
-
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2, 12))
     labels = rng.integers(0, 3, size=12)
@@ -29,8 +30,6 @@ def _classifier():
 
 def test_sgd_step_reads_integer_labels_as_train_does():
     """Class labels 0 … K−1 are one-hot targets in sgd_step as in train: the same step, the same loss."""
-    from mlp_lib import one_hot, sgd_step
-
     model, x, labels = _classifier()
     twin = model.copy()
     from_labels = sgd_step(model, x, labels, 0.1)
@@ -44,8 +43,6 @@ def test_sgd_step_reads_integer_labels_as_train_does():
     "lr, exc", [(-0.1, ValueError), (0.0, ValueError), (float("nan"), ValueError), ("0.1", TypeError)]
 )
 def test_sgd_step_refuses_a_learning_rate_train_refuses(lr, exc):
-    from mlp_lib import sgd_step
-
     model, x, labels = _classifier()
     before = model.W[1].copy()
     with pytest.raises(exc, match="expected learning_rate"):
@@ -54,8 +51,6 @@ def test_sgd_step_refuses_a_learning_rate_train_refuses(lr, exc):
 
 
 def test_sgd_step_refuses_a_batch_of_the_wrong_shape():
-    from mlp_lib import sgd_step
-
     model, x, labels = _classifier()
     with pytest.raises(ValueError, match="expected"):
         sgd_step(model, x[:, :5], labels, 0.1)
@@ -66,10 +61,6 @@ def test_sgd_step_refuses_a_batch_of_the_wrong_shape():
     [(-1.0, 0.0, ValueError), (0.0, float("nan"), ValueError), (float("inf"), 0.0, ValueError), ("1", 0.0, TypeError)],
 )
 def test_penalty_and_its_gradient_refuse_negative_or_non_finite_strengths(weight_decay, l1, exc):
-    import numpy as np
-
-    from mlp_lib.regularization import penalty, penalty_gradient
-
     W = [None, np.ones((2, 2))]
     with pytest.raises(exc, match="expected (weight_decay|l1)"):
         penalty(W, weight_decay, l1)
@@ -79,17 +70,11 @@ def test_penalty_and_its_gradient_refuse_negative_or_non_finite_strengths(weight
 
 @pytest.mark.parametrize("fused", ["no", 0, 1, None, "True"])
 def test_fused_must_be_a_bool(fused):
-    from mlp_lib import MLP
-
     with pytest.raises(TypeError, match="expected fused to be True or False"):
         MLP([2, 1], output="sigmoid", loss="bce", fused=fused)
 
 
 def test_a_dataset_refuses_complex_inputs_instead_of_dropping_their_imaginary_part():
-    import numpy as np
-
-    from mlp_lib.datasets import Dataset
-
     with pytest.raises(TypeError, match="expected x to be an array of real numbers, got dtype complex128"):
         Dataset("c", np.array([[1 + 2j, 3.0]]), np.array([0, 1]), n_classes=2)
     with pytest.raises(TypeError, match="expected y to be an array of real numbers, got dtype complex128"):
@@ -97,8 +82,6 @@ def test_a_dataset_refuses_complex_inputs_instead_of_dropping_their_imaginary_pa
 
 
 def test_autodiff_division_by_zero_and_powers_without_a_real_value_are_clear_errors():
-    from mlp_lib.autodiff import Value
-
     with pytest.raises(ZeroDivisionError, match="expected a non-zero divisor, got 0"):
         Value(1.0) / 0
     with pytest.raises(ZeroDivisionError, match="expected a non-zero divisor"):
@@ -111,9 +94,6 @@ def test_autodiff_division_by_zero_and_powers_without_a_real_value_are_clear_err
 def test_unfused_sigmoid_bce_at_saturation_names_the_cause_and_the_fused_form():
     """Saturated outputs make the unfused −y/a + (1−y)/(1−a) divide by zero: a finite loss with NaN
     gradients. The error says so and points to fused=True, not to the learning rate."""
-    import numpy as np
-
-    from mlp_lib import MLP, TrainingDiverged, sgd_step
 
     model = MLP([1, 1], output="sigmoid", loss="bce", fused=False, seed=0)
     model.W[1][:] = 60.0  # σ(60 · 1) rounds to 1.0 exactly in float64
