@@ -9,24 +9,40 @@ one sample:
 
 :class:`Saturation` (the logic, no display) trains the logit itself (think of it as the output
 bias b^J with everything else frozen: by Eq. (4) its gradient is ϕ^J) from the same starting
-point with both losses and records |ŷ − y|. :class:`SaturationView` is its ipywidgets view
-(starting logit, target and learning-rate controls, Step / Train / Reset, one PNG figure).
-Tests drive both without a browser.
+point with both losses and records |ŷ − y|. It is mlp_lib's reference for the page.
+
+:class:`SaturationView` is the explorer, an anywidget whose front end (``web/engine.js`` +
+``web/ui.js`` + ``web/saturation.js``) trains the two runs in the reader's browser: controls
+*Start logit*, *Target y*, *Learning rate η*; buttons *Step*, *Train*, *Reset*; a status line and
+three charts. Python and the page share the setup (``logit``, ``target``, ``learning_rate``,
+``train_steps``) and the number of steps taken (``steps``). The runs are deterministic, so
+:attr:`SaturationView.race` rebuilds them in mlp_lib by taking the same steps from the same
+start; ``tests/widgets/test_widget_saturation.py`` checks the page's numbers against it.
 """
 
 from __future__ import annotations
 
-import ipywidgets as W
+import math
+import numbers
+
+import anywidget
 import numpy as np
-from matplotlib.figure import Figure
+import traitlets
 
 from ..activations import Sigmoid
 from ..backprop import output_layer_error
 from ..losses import BinaryCrossEntropy, MeanSquaredError
-from ..validation import one_of, positive_float
-from .controls import Controls, TrainerPanel
+from ..validation import one_of, positive_float, positive_int
+from .esm import assemble
 
 _sigmoid, _mse, _bce = Sigmoid(), MeanSquaredError(), BinaryCrossEntropy()
+
+#: the controls' ranges: the start logit's slider and the learning rate's (log) slider, 10^−2 … 10^1.5
+#: to the 12 significant digits the page's slider gives
+LOGIT_RANGE = (-10.0, 10.0)
+LEARNING_RATE_RANGE = (1e-2, float(f"{10**1.5:.12g}"))
+#: the page stops training there (its history is drawn point by point); the same in saturation.js
+MAX_STEPS = 10_000
 
 
 def output_errors(z, y) -> dict:
@@ -76,7 +92,7 @@ class Saturation:
     def __init__(self, logit=-6.0, target=1, learning_rate=1.0):
         self.target = int(one_of(target, "target", (0, 1)))
         self.learning_rate = positive_float(learning_rate, "learning_rate")
-        self.logit = float(logit)
+        self.logit = _finite_float(logit, "logit")
         self.reset()
 
     def reset(self) -> None:
@@ -101,84 +117,118 @@ class Saturation:
                 self.history[name].append(self.error(name))
 
 
-class SaturationView(TrainerPanel):
-    """ipywidgets view of a :class:`Saturation`.
+def _finite_float(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"expected {name} to be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"expected {name} to be a finite number, got {value}")
+    return float(value)
 
-    Controls: *Start logit*, *Target y*, *Learning rate* (changing one restarts
-    both runs); buttons *Step* (1 step), *Train* (``train_steps`` steps), *Reset*.
+
+def _in_range(value, name: str, lo: float, hi: float) -> float:
+    value = _finite_float(value, name)
+    if not lo <= value <= hi:
+        raise ValueError(f"expected {name} in {lo:g} … {hi:.3g} (the range of its slider), got {value:g}")
+    return value
+
+
+def _target(value) -> int:
+    if isinstance(value, bool) or value not in (0, 1):
+        raise ValueError(f"expected target 0 or 1, got {value!r}")
+    return int(value)
+
+
+def _whole(value, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
+        raise ValueError(f"expected {name} to be a whole number in {lo} … {hi}, got {value!r}")
+    return int(value)
+
+
+class SaturationView(anywidget.AnyWidget):
+    """The saturation explorer, trained in the page: MSE and BCE runs of one logit side by side.
+
+    Parameters
+    ----------
+    logit : float
+        Start logit z, in −10 … 10.
+    target : 0 or 1
+        Target y.
+    learning_rate : float
+        η, in 0.01 … 31.6 (10^−2 … 10^1.5, the slider's range).
+    train_steps : int
+        Steps per click on *Train* (≥ 1).
+
+    Changing the start logit, the target or the learning rate (in the page or here) restarts
+    both runs. :meth:`step`, :meth:`train` and :meth:`reset` do what the page's buttons do.
+
+    Attributes
+    ----------
+    steps : int
+        Gradient steps the runs have taken (0 … ``MAX_STEPS``); the page writes it back.
+    race : Saturation
+        The two runs the page shows, rebuilt in mlp_lib.
     """
 
-    COLORS = {"mse": "C3", "bce": "C2"}
+    _esm = assemble("ui.js", "saturation.js")
+
+    logit = traitlets.Float(-6.0).tag(sync=True)
+    target = traitlets.Int(1).tag(sync=True)
+    learning_rate = traitlets.Float(1.0).tag(sync=True)
+    train_steps = traitlets.Int(50).tag(sync=True)
+    steps = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, logit=-6.0, target=1, learning_rate=1.0, *, train_steps: int = 50):
-        self.train_steps = int(train_steps)
-        self.logic = Saturation(logit, target, learning_rate)
-        make = Controls(label_width="95px")
-        self.logit = make(W.FloatSlider, "Start logit", value=logit, min=-10, max=10, step=0.5)
-        self.target = make(W.Dropdown, "Target y", options=[("1", 1), ("0", 0)], value=target)
-        self.learning_rate = make.learning_rate(learning_rate, lo=-2, hi=1.5)
-        self._build(
-            (self.logit, self.target, self.learning_rate),
-            self.trainer_buttons(
-                step_tip="one gradient step",
-                train_tip=f"{self.train_steps} gradient steps",
-                reset_tip="back to the start logit",
-            ),
+        super().__init__(
+            logit=_in_range(logit, "logit", *LOGIT_RANGE),
+            target=_target(target),
+            learning_rate=_in_range(learning_rate, "learning_rate", *LEARNING_RATE_RANGE),
+            train_steps=_whole(train_steps, "train_steps", 1, MAX_STEPS),
         )
-        self.refresh()
+
+    @traitlets.validate("logit", "learning_rate")
+    def _valid_setup(self, proposal):
+        name = proposal["trait"].name
+        lo, hi = LOGIT_RANGE if name == "logit" else LEARNING_RATE_RANGE
+        try:
+            return _in_range(proposal["value"], name, lo, hi)
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"could not set {name}: {exc}") from exc
+
+    @traitlets.validate("target")
+    def _valid_target(self, proposal):
+        try:
+            return _target(proposal["value"])
+        except ValueError as exc:
+            raise traitlets.TraitError(f"could not set target: {exc}") from exc
+
+    @traitlets.validate("steps", "train_steps")
+    def _valid_steps(self, proposal):
+        name = proposal["trait"].name
+        try:
+            return _whole(proposal["value"], name, 0 if name == "steps" else 1, MAX_STEPS)
+        except ValueError as exc:
+            raise traitlets.TraitError(f"could not set {name}: {exc}") from exc
+
+    @traitlets.observe("logit", "target", "learning_rate")
+    def _restart(self, _change) -> None:
+        self.steps = 0
 
     @property
     def race(self) -> Saturation:
-        """The two runs shown (:attr:`logic`; the name the chapter uses)."""
-        return self.logic
+        """The two runs shown: a :class:`Saturation` from the page's setup after its ``steps`` steps."""
+        race = Saturation(self.logit, self.target, self.learning_rate)
+        race.step(self.steps)
+        return race
 
-    def make_logic(self) -> Saturation:
-        return Saturation(self.logit.value, self.target.value, self.learning_rate.value)
+    def step(self) -> None:
+        """One gradient step of both runs (the *Step* button)."""
+        self.steps = min(self.steps + 1, MAX_STEPS)
 
-    def status_html(self) -> str:
-        r = self.logic
-        parts = [f"step {r.history['step'][-1]}"]
-        for name in r.LOSSES:
-            parts.append(
-                f"{name.upper()}: z = {r.z[name]:.2f}, ϕ<sup>J</sup> = {r.phi(name):.2e}, |ŷ − y| = {r.error(name):.3f}"
-            )
-        return " · ".join(parts)
+    def train(self, steps: int | None = None) -> None:
+        """``steps`` gradient steps (default ``train_steps``; the *Train* button), at most up to ``MAX_STEPS``."""
+        n = self.train_steps if steps is None else positive_int(steps, "steps")
+        self.steps = min(self.steps + n, MAX_STEPS)
 
-    def figure(self, dpi: int = 80) -> Figure:
-        """Three panels: σ and σ'; |ϕ^J| for MSE and BCE with each run's position; error over steps."""
-        r = self.logic
-        grid = np.linspace(-10, 10, 401)
-        curves = output_errors(grid, r.target)
-        fig = Figure(figsize=(9.0, 3.4), dpi=dpi)
-        axes = fig.subplots(1, 3)
-        ax = axes[0]
-        ax.plot(grid, curves["sigma"], label="σ(z)")
-        ax.plot(grid, curves["dsigma"], label="σ'(z) = σ(1 − σ)")
-        ax.axhline(0.25, color="0.7", ls=":", lw=1)
-        ax.set_xlabel("logit z")
-        ax.set_title("sigmoid and its derivative", fontsize=10)
-        ax.legend(loc="upper left", fontsize=9)
-
-        ax = axes[1]
-        labels = {"mse": "MSE: 2(σ − y)σ'", "bce": "BCE: σ − y"}
-        for name in r.LOSSES:
-            ax.plot(grid, np.abs(curves[f"phi_{name}"]) + 1e-12, color=self.COLORS[name], label=labels[name])
-            ax.plot([r.z[name]], [abs(r.phi(name)) + 1e-12], "o", color=self.COLORS[name], ms=8)
-        ax.set_yscale("log")
-        ax.set_ylim(1e-5, 2)
-        ax.set_yticks([1e-4, 1e-2, 1], ["1e-4", "0.01", "1"])
-        ax.minorticks_off()
-        ax.set_xlabel("logit z")
-        ax.set_title(rf"$|\phi^J|$ for target $y = {r.target}$ (dots: the runs)", fontsize=10)
-        ax.legend(loc="lower center", fontsize=9)
-
-        ax = axes[2]
-        for name in r.LOSSES:
-            ax.plot(r.history["step"], r.history[name], color=self.COLORS[name], label=name.upper())
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel("step")
-        ax.set_title("error |ŷ − y| while training", fontsize=10)
-        ax.legend(loc="upper right", fontsize=9)
-        # fixed margins: tight_layout costs more than the drawing itself
-        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.9, wspace=0.3)
-        return fig
+    def reset(self) -> None:
+        """Both runs back to the start logit (the *Reset* button)."""
+        self.steps = 0

@@ -5,31 +5,37 @@ give the probabilities a^J = softmax(z^J), the one-hot target y, the output-laye
 ϕ^J = a^J − y of softmax with categorical cross-entropy (one sample, so no 1/m) and the loss
 ℓ = log Σ_k e^{z_k} − z_γ. All of it comes from :mod:`mlp_lib` (the fused
 :meth:`~mlp_lib.losses.CategoricalCrossEntropy.output_error_from_logits` and
-:meth:`~mlp_lib.losses.CategoricalCrossEntropy.value_from_logits`), so the widget shows the
-library's numbers, not a second implementation. Classes are numbered from 0, as in the code
-(``true_class=1`` is the second class), and the widget says so.
+:meth:`~mlp_lib.losses.CategoricalCrossEntropy.value_from_logits`). Classes are numbered from 0,
+as in the code (``true_class=1`` is the second class), and the widget says so.
 
-:class:`SoftmaxOutputView` is the ipywidgets view: one slider per logit, a dropdown for the true
-class, the loss as its status line and three bar charts (probabilities, target, ϕ^J) drawn by
-:func:`draw_state` with matplotlib Agg into an ``ipywidgets.Image`` (core widgets only: the
-picture is saved in the notebook's widget state and shows on the static site).
+:class:`SoftmaxOutputView` is the explorer, an anywidget whose front end (``web/engine.js`` +
+``web/ui.js`` + ``web/softmax_view.js``) computes the same numbers in the reader's browser with
+the engine's softmax and fused cross-entropy: one slider per logit, a drop-down for the true
+class, the loss in the status line, three bar charts (a^J, y, ϕ^J) and a table of their numbers.
+Python and the page share ``logits``, ``true_class`` and ``limit``; :attr:`SoftmaxOutputView.logic`
+is the :class:`SoftmaxOutput` of what the page shows. ``tests/widgets/test_widget_softmax_view.py``
+compares the page's numbers with it.
 """
 
 from __future__ import annotations
 
-import ipywidgets as W
+import math
+import numbers
+
+import anywidget
 import numpy as np
-from matplotlib.figure import Figure
+import traitlets
 
 from ..activations import Softmax
 from ..losses import CategoricalCrossEntropy, one_hot
 from ..validation import as_float_matrix, int_in_range
-from .controls import Controls, Panel
-from .rendering import figure_png
+from .esm import assemble
 
 _cce = CategoricalCrossEntropy()
 _softmax = Softmax()
-_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+#: one slider and one bar colour per class
+MAX_CLASSES = 10
 
 
 class SoftmaxOutput:
@@ -63,80 +69,91 @@ class SoftmaxOutput:
         self.loss = _cce.value_from_logits(zc, y)
 
 
-def draw_state(state: SoftmaxOutput, dpi: int = 80) -> bytes:
-    """Three bar charts (a^J, y, ϕ^J) as PNG bytes."""
-    K = state.logits.size
-    labels = [f"class {k}" for k in range(K)]
-    colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-    fig = Figure(figsize=(9.0, 2.9), dpi=dpi)
-    axes = fig.subplots(1, 3)
-    panels = [
-        (state.probabilities, r"probabilities $a^J = \mathrm{softmax}(z^J)$", (0, 1.05)),
-        (state.target, r"one-hot target $y$", (0, 1.05)),
-        (state.phi, r"error $\phi^J = a^J - y$", (-1.2, 1.1)),
-    ]
-    for ax, (values, title, ylim) in zip(axes, panels):
-        bars = ax.bar(range(K), values, color=[colors[k % len(colors)] for k in range(K)])
-        bars[state.true_class].set_edgecolor("black")
-        bars[state.true_class].set_linewidth(2)
-        ax.set_xticks(range(K), labels, fontsize=9)
-        ax.set_ylim(*ylim)
-        ax.axhline(0, color="black", linewidth=0.6)
-        ax.set_title(title, fontsize=10)
-        for k, v in enumerate(values):
-            ax.text(k, v + (0.03 if v >= 0 else -0.09), f"{v:.3f}", ha="center", fontsize=9)
-    fig.suptitle(
-        rf"true class $\gamma = {state.true_class}$ (counting from 0)   ·   "
-        rf"loss $\ell = -\log a_\gamma = {state.loss:.4f}$   ·   sum of the $\phi^J$ bars = {state.phi.sum():+.1e}",
-        fontsize=10,
-    )
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.1, top=0.8, wspace=0.25)
-    return figure_png(fig)
+def _limit(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"expected limit to be a positive number, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"expected limit to be a positive finite number, got {value}")
+    return float(value)
 
 
-class SoftmaxOutputView(Panel):
-    """Sliders for the logits, a dropdown for the true class, the loss and three bar charts.
+def _logits(value, limit: float) -> list:
+    """``value`` as a list of 2 … MAX_CLASSES floats in [−limit, limit]."""
+    try:
+        z = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected logits, a sequence of numbers, got {value!r:.100}") from None
+    if z.ndim != 1 or not 2 <= z.size <= MAX_CLASSES:
+        raise ValueError(f"expected 2 … {MAX_CLASSES} logits in a flat sequence, got shape {z.shape}")
+    if not np.isfinite(z).all() or np.abs(z).max() > limit:
+        raise ValueError(f"expected logits between −{limit:g} and {limit:g} (the sliders' range), got {z.tolist()}")
+    return [float(v) for v in z]
+
+
+class SoftmaxOutputView(anywidget.AnyWidget):
+    """Sliders for the logits, a drop-down for the true class, the loss and three bar charts, live in the page.
 
     Parameters
     ----------
     logits : sequence of float
-        Initial logits z^J (their number K is the number of classes; 3 by default).
+        Initial logits z^J (their number K, 2 … 10, is the number of classes; 3 by default).
     true_class : int
         Initial true class γ (counting from 0).
     limit : float
-        The sliders run from −limit to +limit.
+        The sliders run from −limit to +limit (in steps of 0.1); every logit must lie in that range.
 
     Attributes
     ----------
-    sliders : list of ipywidgets.FloatSlider
-        The logits z₀ … z_{K−1}.
-    class_dropdown : ipywidgets.Dropdown
+    logits : list of float
+        z₀ … z_{K−1} as the page shows them (the page writes them back).
+    true_class : int
     logic : SoftmaxOutput
-        What is shown now.
+        What is shown now, computed by mlp_lib.
     """
 
+    _esm = assemble("ui.js", "softmax_view.js")
+
+    logits = traitlets.List(traitlets.Float()).tag(sync=True)
+    true_class = traitlets.Int(1).tag(sync=True)
+    limit = traitlets.Float(6.0).tag(sync=True)
+
     def __init__(self, logits=(2.0, 1.0, -1.0), true_class: int = 1, limit: float = 6.0):
-        logits = [float(v) for v in logits]
-        self.logic = SoftmaxOutput(logits, true_class)
-        make = Controls(width="300px")
-        self.sliders = [
-            make(W.FloatSlider, "logit z" + str(k).translate(_SUBSCRIPTS), value=v, min=-limit, max=limit, step=0.1)
-            for k, v in enumerate(logits)
-        ]
-        self.class_dropdown = Controls(width="220px")(
-            W.Dropdown, "true class", options=[(f"class {k}", k) for k in range(len(logits))], value=int(true_class)
-        )
-        self._build((self.sliders, self.class_dropdown), status_label="loss", width="680px")
-        self.refresh()
+        limit = _limit(limit)
+        logits = _logits(logits, limit)
+        true_class = int_in_range(true_class, "true_class", 0, len(logits) - 1)
+        super().__init__(limit=limit, logits=logits, true_class=true_class)
 
-    def logits(self) -> np.ndarray:
-        return np.array([s.value for s in self.sliders])
+    @traitlets.validate("logits")
+    def _valid_logits(self, proposal):
+        try:
+            logits = _logits(proposal["value"], self.limit)
+        except ValueError as exc:
+            raise traitlets.TraitError(f"could not set logits: {exc}") from exc
+        if self.true_class >= len(logits):
+            raise traitlets.TraitError(
+                f"could not set logits: the true class {self.true_class} is not one of {len(logits)} classes; "
+                "set true_class first"
+            )
+        return logits
 
-    def make_logic(self) -> SoftmaxOutput:
-        return SoftmaxOutput(self.logits(), self.class_dropdown.value)
+    @traitlets.validate("true_class")
+    def _valid_true_class(self, proposal):
+        try:
+            return int_in_range(proposal["value"], "true_class", 0, max(len(self.logits), 2) - 1)
+        except ValueError as exc:
+            raise traitlets.TraitError(f"could not set true_class: {exc}") from exc
 
-    def status_html(self) -> str:
-        return f"ℓ = log Σ<sub>k</sub> e<sup>z<sub>k</sub></sup> − z<sub>γ</sub> = <b>{self.logic.loss:.4f}</b>"
+    @traitlets.validate("limit")
+    def _valid_limit(self, proposal):
+        try:
+            limit = _limit(proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"could not set limit: {exc}") from exc
+        if self.logits and max(abs(v) for v in self.logits) > limit:
+            raise traitlets.TraitError(f"could not set limit: expected a limit ≥ every |logit|, got {limit:g}")
+        return limit
 
-    def picture(self) -> bytes:
-        return draw_state(self.logic)
+    @property
+    def logic(self) -> SoftmaxOutput:
+        """The probabilities, target, ϕ^J and loss of the page's logits and true class, by mlp_lib."""
+        return SoftmaxOutput(self.logits, self.true_class)
