@@ -36,7 +36,8 @@ Write ``exp(z)`` (or ``e**z``) for e to a symbolic power.
 
 Unicode: ``σ`` → ``sigma``, ``ϕ``/``φ`` → ``phi``, ``σ'``/``σ′``/``σ’`` → ``sigma_prime``
 (likewise ``relu'``, ``tanh'``, ``sigmoid'``), ``−`` → ``-``, ``·``/``×``/``∘`` → ``*``,
-``ᵀ`` → ``.T``, ``²``/``³`` → ``**2``/``**3``. Then the text is NFKC-normalised, so the
+``ᵀ`` → ``.T``, ``½`` → ``(1/2)`` (likewise ⅓ ⅔ ¼ ¾), and a run of superscripts is an exponent:
+``a²`` → ``a**(2)``, ``n⁻¹`` → ``n**(-1)``, ``e⁻ᶻ`` → ``e**(-z)``. Then the text is NFKC-normalised, so the
 mathematical alphabets (math-italic ``𝜎`` U+1D70E, bold ``𝝈``, ``𝜙``, fullwidth ``ａ``) read
 as their plain letters; the final sigma ``ς`` is σ too. Any other character outside ASCII is
 refused with its code point and name, and the letter it looks like (a Cyrillic ``а``
@@ -230,14 +231,22 @@ _UNICODE = [
     ("ϕ", "phi"),
     ("φ", "phi"),
     ("ᵀ", ".T"),
-    ("²", "**2"),
-    ("³", "**3"),
     ("√", "sqrt"),
+    ("½", "(1/2)"),
+    ("⅓", "(1/3)"),
+    ("⅔", "(2/3)"),
+    ("¼", "(1/4)"),
+    ("¾", "(3/4)"),
     ("’", "'"),
     ("ʹ", "'"),
     ("ʼ", "'"),
 ]
 _PRIME = re.compile(r"\b(sigma|relu|tanh|sigmoid)\s*['′]")
+#: superscript characters and what they stand for: a run of them is an exponent (n⁻¹ = n**(-1), e⁻ᶻ = e**(-z))
+_SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ", "0123456789+-()abcdefghijklmnoprstuvwxyz"))
+_SUPERSCRIPT_RUN = re.compile("[" + "".join(_SUPERSCRIPT) + "]+")
+#: a number written against a name or a bracket (2n, 2(a - y)): a product without its *
+_MISSING_TIMES = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?)(?![eE][+-]?\d)([A-Za-z_(])")
 
 #: characters that look like an ASCII letter or sign but are not (after NFKC): named in the refusal
 _LOOKALIKE = {
@@ -330,9 +339,12 @@ def _shape_text(v) -> str:
 def normalize(text: str) -> str:
     """The text as Python syntax: Unicode operators and names replaced, NFKC, ``^`` → ``**``.
 
-    The explicit replacements run before NFKC (which would turn ``²`` into ``2`` and ``ᵀ``
-    into ``T``) and again after it (NFKC turns the math-italic ``𝜎`` into ``σ``).
+    A run of superscripts is an exponent (``n⁻¹`` → ``n**(-1)``, ``e⁻ᶻ`` → ``e**(-z)``, ``a²`` →
+    ``a**(2)``). These and the explicit replacements run before NFKC (which would turn ``²`` into
+    ``2`` and ``ᵀ`` into ``T``); the replacements run again after it (NFKC turns the math-italic
+    ``𝜎`` into ``σ``).
     """
+    text = _SUPERSCRIPT_RUN.sub(lambda m: "**(" + "".join(_SUPERSCRIPT[c] for c in m[0]) + ")", text)
     for old, new in _UNICODE:
         text = text.replace(old, new)
     text = unicodedata.normalize("NFKC", text)
@@ -407,7 +419,11 @@ def parse_tree(text: str, names) -> ast.Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval")  # parse only: never compiled, never run
     except SyntaxError as exc:
-        raise ExpressionError(f"could not read the formula: {exc.msg} (at character {exc.offset})") from None
+        message = f"could not read the formula: {exc.msg} (at character {exc.offset})"
+        missing = _MISSING_TIMES.search(text)
+        if missing:
+            message += f" — write {missing[1]}*{missing[2]}…: a product needs *"
+        raise ExpressionError(message) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("not allowed: the formula is too complex to read") from None
     _check_limits(tree)
@@ -477,6 +493,11 @@ class _Whitelist(ast.NodeVisitor):
                 self.visit(node.right)  # e**x is exp(x): any exponent
                 return
             k = _constant_value(node.right)
+            if isinstance(node.right, ast.Name) and node.right.id == "T":
+                base = ast.unparse(node.left)
+                raise ExpressionError(
+                    f"not allowed: {base}^T is not a power — for the transpose write {base}.T (or {base}ᵀ)"
+                )
             if k is None:
                 raise ExpressionError(
                     f"not allowed: the exponent of {ast.unparse(node)} must be a number "
@@ -525,10 +546,19 @@ class _Whitelist(ast.NodeVisitor):
 
     def visit_Attribute(self, node):
         if node.attr != "T":
-            raise ExpressionError(f"not allowed: the attribute .{node.attr} (only .T, the transpose)")
+            message = f"not allowed: the attribute .{node.attr} (only .T, the transpose)"
+            if node.attr.startswith("T"):
+                value = ast.unparse(node.value)
+                message += f" — write {value}.T @ {node.attr[1:]} (@ between the transpose and the next factor)"
+            raise ExpressionError(message)
         self.visit(node.value)
 
     def visit_Call(self, node):
+        if isinstance(node.func, ast.Constant):
+            number = ast.unparse(node.func)
+            raise ExpressionError(
+                f"not allowed: {ast.unparse(node)} reads as calling the number {number} — write {number}*(…): a product needs *"
+            )
         if not isinstance(node.func, ast.Name):
             raise ExpressionError(
                 f"not allowed: calling {ast.unparse(node.func)} (only the functions {_function_list()})"

@@ -1,0 +1,648 @@
+// checker_eval.js — the derivation checker's verdict, in the page: a read answer against a fingerprint.
+//
+// The fingerprint (mlp_lib/teaching/fingerprint.py, made with SymPy when the book is built) holds
+// the values of every name at 28 test points and the right answer's value at each, but not the
+// right formula. The page evaluates the reader's tree (checker_reader.js) at the same points, with
+// the same meaning of every operator and function as mlp_lib/teaching/parser.py, and decides:
+//
+//   wrong      the answer differs at a point (beyond the bound on its own rounding), has no real
+//              value where the right one has, or has the wrong shape;
+//   correct    it agrees at every point;
+//   undecided  the page cannot tell with 16-digit numbers: a term of the answer is lost in
+//              rounding at every point (a − y + 1e-30·z), a value under- or overflows, or fewer
+//              than CHK_MIN_POINTS points could be compared.
+//
+// Every number carries a bound on its rounding error (first-order running error analysis, each
+// operation adding its own rounding), so "agrees" means "equal up to this answer's rounding",
+// not "close": an answer off by 1e-12 is wrong, as it is for SymPy.
+
+const CHK_U = 2 ** -53;
+const CHK_MIN_POINTS = 20;
+const CHK_SAFETY = 4;
+const CHK_TINY = 1e-300;
+/** an added term smaller than this fraction of the sum is lost in float64 arithmetic */
+const CHK_LOST = 1e-13;
+const CHK_GREEK = { phi: "ϕ", sigma: "σ", eta: "η", lambda: "λ", alpha: "α", beta: "β", delta: "δ", pi: "π" };
+
+class ChkUnusable extends Error {}
+/** the node under which the generic σ's own sums are recorded (never a lost term of the answer) */
+const CHK_INSTANCE = { k: "instance" };
+
+function chkS(v, e = 0) {
+  return { v, e };
+}
+
+function chkIsMatrix(x) {
+  return x.rows !== undefined;
+}
+
+function chkMatrix(rows, cols, f) {
+  const d = new Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) d[i * cols + k] = f(i, k);
+  return { rows, cols, d };
+}
+
+function chkShapeText(x) {
+  return chkIsMatrix(x) ? `a ${x.rows}×${x.cols} matrix` : "a scalar";
+}
+
+function chkShapeWords(shape) {
+  return shape ? `a ${shape[0]}×${shape[1]} matrix` : "a scalar";
+}
+
+// ---------------------------------------------------------------------------------------
+// Scalars with a rounding bound: { v, e } means the exact value lies within v ± e
+// ---------------------------------------------------------------------------------------
+function chkCheckResult(v, e, ctx) {
+  if (Number.isNaN(v)) return chkS(NaN, 0);
+  if (!Number.isFinite(v)) throw new ChkUnusable("overflow");
+  if (!Number.isFinite(e)) throw new ChkUnusable("rounding bound");
+  return chkS(v, e);
+}
+
+function chkAdd(a, b, sign, ctx, node) {
+  const bv = sign * b.v;
+  const v = a.v + bv;
+  if (a.v !== 0 && bv !== 0 && Number.isFinite(v)) {
+    const small = Math.min(Math.abs(a.v), Math.abs(bv));
+    const big = Math.max(Math.abs(a.v), Math.abs(bv), Math.abs(v));
+    const seen = ctx.terms.get(node) || { nonzero: 0, lost: 0 };
+    seen.nonzero += 1;
+    if (small <= CHK_LOST * big) seen.lost += 1;
+    ctx.terms.set(node, seen);
+  }
+  return chkCheckResult(v, a.e + b.e + CHK_U * Math.abs(v), ctx);
+}
+
+function chkMul(a, b, ctx) {
+  const v = a.v * b.v;
+  return chkCheckResult(v, Math.abs(a.v) * b.e + Math.abs(b.v) * a.e + a.e * b.e + CHK_U * Math.abs(v), ctx);
+}
+
+function chkDiv(a, b, ctx) {
+  if (b.v === 0 && b.e > 0) throw new ChkUnusable("division by a number lost in rounding");
+  if (b.v === 0) return chkS(NaN);
+  if (b.e >= 0.5 * Math.abs(b.v)) throw new ChkUnusable("division by a number lost in rounding");
+  const v = a.v / b.v;
+  return chkCheckResult(v, (a.e + Math.abs(v) * b.e) / (Math.abs(b.v) - b.e) + CHK_U * Math.abs(v), ctx);
+}
+
+function chkUnderflow(v, exactNonzero, ctx) {
+  if (exactNonzero && Math.abs(v) < 2.3e-308) ctx.lost = "a value too small for 16-digit numbers (an underflow)";
+}
+
+function chkPow(a, k, ctx) {
+  if (a.v === 0) {
+    if (k === 0) return chkS(1);
+    if (k < 0) return chkS(NaN);
+    if (a.e > 0) throw new ChkUnusable("power of a number lost in rounding");
+    return chkS(0);
+  }
+  if (a.v < 0 && !Number.isInteger(k)) return chkS(NaN);
+  const r = a.e / Math.abs(a.v);
+  if (r > 1e-3) throw new ChkUnusable("power of an imprecise number");
+  const v = a.v ** k;
+  chkUnderflow(v, true, ctx);
+  const kErr = Number.isInteger(k) ? 0 : Math.abs(v * Math.log(Math.abs(a.v)) * k) * CHK_U;
+  return chkCheckResult(v, Math.abs(k) * Math.abs(v) * r * (1 + Math.abs(k) * r) + kErr + 4 * CHK_U * Math.abs(v), ctx);
+}
+
+function chkLogistic(t) {
+  return t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t));
+}
+
+/** The scalar functions: name → (x, ctx, point) → { v, e }. */
+const CHK_SCALAR = {
+  exp(x, ctx) {
+    const v = Math.exp(x.v);
+    chkUnderflow(v, true, ctx);
+    return chkCheckResult(v, v * x.e * (1 + x.e) + 2 * CHK_U * v, ctx);
+  },
+  log(x) {
+    if (x.v <= 0 && x.v + x.e > 0) throw new ChkUnusable("log of a number lost in rounding");
+    if (!(x.v > 0)) return chkS(NaN);
+    if (x.e >= 0.5 * x.v) throw new ChkUnusable("log of a number lost in rounding");
+    const v = Math.log(x.v);
+    return chkS(v, x.e / (x.v - x.e) + 2 * CHK_U * Math.abs(v));
+  },
+  sqrt(x) {
+    if (x.v < 0) return chkS(NaN);
+    const v = Math.sqrt(x.v);
+    if (x.v - x.e <= 0) return chkS(v, Math.sqrt(x.v + x.e));
+    return chkS(v, x.e / (2 * Math.sqrt(x.v - x.e)) + CHK_U * v);
+  },
+  tanh(x) {
+    const v = Math.tanh(x.v);
+    return chkS(v, (1 - v * v) * x.e + x.e * x.e + 2 * CHK_U * Math.abs(v));
+  },
+  cosh(x, ctx) {
+    const v = Math.cosh(x.v);
+    return chkCheckResult(v, Math.abs(Math.sinh(x.v)) * x.e + v * x.e * x.e + 2 * CHK_U * v, ctx);
+  },
+  sinh(x, ctx) {
+    const v = Math.sinh(x.v);
+    return chkCheckResult(v, Math.cosh(x.v) * x.e * (1 + x.e) + 2 * CHK_U * Math.abs(v), ctx);
+  },
+  sech(x, ctx) {
+    const v = 1 / Math.cosh(x.v);
+    chkUnderflow(v, true, ctx);
+    return chkS(v, Math.abs(v * Math.tanh(x.v)) * x.e + v * x.e * x.e + 3 * CHK_U * v);
+  },
+  sigmoid(x, ctx) {
+    const v = chkLogistic(x.v);
+    chkUnderflow(v, true, ctx);
+    return chkS(v, v * (1 - v) * x.e + x.e * x.e + 4 * CHK_U * v);
+  },
+  sigmoid_prime(x, ctx) {
+    const q = Math.exp(-Math.abs(x.v));
+    const v = q / ((1 + q) * (1 + q));
+    chkUnderflow(v, true, ctx);
+    return chkS(v, v * x.e * (1 + x.e) + 6 * CHK_U * v);
+  },
+  tanh_prime(x, ctx) {
+    const c = Math.cosh(x.v);
+    const v = 1 / (c * c);
+    chkUnderflow(v, true, ctx);
+    return chkS(v, 2 * v * x.e * (1 + x.e) + 4 * CHK_U * v);
+  },
+  relu(x) {
+    return chkS(Math.max(0, x.v), x.e);
+  },
+  relu_prime(x) {
+    if (x.e > 0 && Math.abs(x.v) <= x.e) throw new ChkUnusable("ReLU' at a kink lost in rounding");
+    return chkS(x.v > 0 ? 1 : 0);
+  },
+};
+CHK_SCALAR.ln = CHK_SCALAR.log;
+CHK_SCALAR.step = CHK_SCALAR.relu_prime;
+
+function chkAffine(x, slope, shift) {
+  const v = slope * x.v + shift;
+  return chkS(v, Math.abs(slope) * x.e + CHK_U * (Math.abs(slope * x.v) + 2 * Math.abs(v)));
+}
+
+/** σ and σ' of the exercise: the activation's, or (generic) this point's random instance. */
+function chkActivation(name, x, ctx) {
+  const act = ctx.activation;
+  const prime = name === "sigma_prime";
+  if (act === "generic") {
+    // the fingerprint's instance: σ(t) = 0.05 + 0.9 / (1 + e^−(αt + β)), σ'(t) = 0.05 + γ sech²(δt + ε)
+    const low = chkS(0.05, CHK_U * 0.05);
+    if (!prime) {
+      const [al, be] = ctx.point.sigma;
+      const s = CHK_SCALAR.sigmoid(chkAffine(x, al, be), ctx);
+      return chkAdd(low, chkMul(chkS(0.9, CHK_U * 0.9), s, ctx), 1, ctx, CHK_INSTANCE);
+    }
+    const [ga, de, ep] = ctx.point.sigma_prime;
+    const s = CHK_SCALAR.sech(chkAffine(x, de, ep), ctx);
+    return chkAdd(low, chkMul(chkS(ga), chkMul(s, s, ctx), ctx), 1, ctx, CHK_INSTANCE);
+  }
+  if (act === "identity") return prime ? chkS(1) : x;
+  const table = { sigmoid: ["sigmoid", "sigmoid_prime"], tanh: ["tanh", "tanh_prime"], relu: ["relu", "relu_prime"] }[act];
+  if (!table) throw new Error(`unknown activation ${act}`);
+  return CHK_SCALAR[table[prime ? 1 : 0]](x, ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// Values: scalars and matrices, combined as parser._Builder combines them
+// ---------------------------------------------------------------------------------------
+function chkInput(value, exact) {
+  const e = (v) => (exact ? 0 : CHK_U * Math.abs(v));
+  if (Array.isArray(value)) {
+    const rows = value.length;
+    const cols = value[0].length;
+    return chkMatrix(rows, cols, (i, k) => chkS(value[i][k], e(value[i][k])));
+  }
+  return chkS(value, e(value));
+}
+
+function chkMap(x, f) {
+  return chkIsMatrix(x) ? { rows: x.rows, cols: x.cols, d: x.d.map(f) } : f(x);
+}
+
+function chkTranspose(x) {
+  return chkIsMatrix(x) ? chkMatrix(x.cols, x.rows, (i, k) => x.d[k * x.cols + i]) : x;
+}
+
+function chkSpread(v, other) {
+  if (v.cols === 1 && v.rows === other.rows && other.cols > 1) return chkMatrix(other.rows, other.cols, (i) => v.d[i]);
+  if (v.rows === 1 && v.cols === other.cols && other.rows > 1) return chkMatrix(other.rows, other.cols, (i, k) => v.d[k]);
+  return v;
+}
+
+function chkBroadcast(l, r, f) {
+  const lm = chkIsMatrix(l);
+  const rm = chkIsMatrix(r);
+  if (lm && rm) return { rows: l.rows, cols: l.cols, d: l.d.map((x, n) => f(x, r.d[n])) };
+  if (lm) return chkMap(l, (x) => f(x, r));
+  if (rm) return chkMap(r, (x) => f(l, x));
+  return f(l, r);
+}
+
+function chkTransposeSuggestion(node, l, r) {
+  const lText = chkUnparse(node.l);
+  const rText = chkUnparse(node.r);
+  const lT = ["name", "call"].includes(node.l.k) ? lText : `(${lText})`;
+  const rT = ["name", "call"].includes(node.r.k) ? rText : `(${rText})`;
+  if (l.rows === r.rows) return `did you mean ${lT}.T @ ${rText}? (transpose)`;
+  if (l.cols === r.cols) return `did you mean ${lText} @ ${rT}.T? (transpose)`;
+  if (r.cols === l.rows) return `did you mean ${rText} @ ${lText}? (order of the product)`;
+  return null;
+}
+
+function chkMatmul(node, l, r, ctx) {
+  const where = chkUnparse(node);
+  if (!(chkIsMatrix(l) && chkIsMatrix(r))) {
+    throw new ChkRefused(`${where}: @ is the matrix product of two matrices, got ${chkShapeText(l)} and ${chkShapeText(r)}; use * with a scalar`);
+  }
+  if (l.cols !== r.rows) {
+    throw new ChkRefused(`${where}: shapes (${l.rows}, ${l.cols}) and (${r.rows}, ${r.cols}) don't match`, chkTransposeSuggestion(node, l, r));
+  }
+  return chkMatrix(l.rows, r.cols, (i, k) => {
+    let v = 0;
+    let e = 0;
+    let mag = 0;
+    for (let j = 0; j < l.cols; j++) {
+      const a = l.d[i * l.cols + j];
+      const b = r.d[j * r.cols + k];
+      v += a.v * b.v;
+      mag += Math.abs(a.v * b.v);
+      e += Math.abs(a.v) * b.e + Math.abs(b.v) * a.e + a.e * b.e;
+    }
+    return chkCheckResult(v, e + (l.cols + 1) * CHK_U * mag, ctx);
+  });
+}
+
+/** `l op r` for the operator of `node` (parser._Builder.combine). */
+function chkCombine(node, l, r, ctx) {
+  const op = node.op;
+  if (op === "@") return chkMatmul(node, l, r, ctx);
+  let lm = chkIsMatrix(l);
+  let rm = chkIsMatrix(r);
+  if (op === "**") {
+    if (rm) throw new ChkRefused(`${chkUnparse(node)}: the exponent must be a number`);
+    if (r.e > 0 || !Number.isFinite(r.v)) throw new ChkUnusable("an imprecise exponent");
+    return chkMap(l, (x) => chkPow(x, r.v, ctx));
+  }
+  if (lm && rm && (l.rows !== r.rows || l.cols !== r.cols)) {
+    if (l.rows === 1 && l.cols === 1) [l, lm] = [l.d[0], false];
+    else if (r.rows === 1 && r.cols === 1) [r, rm] = [r.d[0], false];
+  }
+  if (lm && rm && (l.rows !== r.rows || l.cols !== r.cols)) [l, r] = [chkSpread(l, r), chkSpread(r, l)];
+  if (lm && rm && (l.rows !== r.rows || l.cols !== r.cols)) {
+    const what = { "+": "add", "-": "subtract", "*": "multiply elementwise", "/": "divide elementwise" }[op];
+    let extra = "";
+    if (op === "*" && l.cols === r.rows) extra = " (for the matrix product write @)";
+    else if (l.rows === r.cols && l.cols === r.rows) extra = " (one of them transposed?)";
+    throw new ChkRefused(`${chkUnparse(node)}: cannot ${what} shapes (${l.rows}, ${l.cols}) and (${r.rows}, ${r.cols})${extra}`);
+  }
+  if (op === "+") return chkBroadcast(l, r, (a, b) => chkAdd(a, b, 1, ctx, node));
+  if (op === "-") return chkBroadcast(l, r, (a, b) => chkAdd(a, b, -1, ctx, node));
+  if (op === "*") return chkBroadcast(l, r, (a, b) => chkMul(a, b, ctx));
+  if (op === "/") return chkBroadcast(l, r, (a, b) => chkDiv(a, b, ctx));
+  throw new ChkRefused(`not allowed: the operator ${op}`);
+}
+
+function chkCall(name, x, ctx) {
+  if (name === "T" || name === "transpose") return chkTranspose(x);
+  if (name === "sum") {
+    if (!chkIsMatrix(x)) return x;
+    let v = 0;
+    let e = 0;
+    let mag = 0;
+    for (const t of x.d) {
+      v += t.v;
+      e += t.e;
+      mag += Math.abs(t.v);
+    }
+    return chkCheckResult(v, e + x.d.length * CHK_U * mag, ctx);
+  }
+  if (name === "softmax" || name === "diag") {
+    if (!chkIsMatrix(x) || x.cols !== 1) throw new ChkRefused(`${name} needs a column vector, got ${chkShapeText(x)}`);
+    if (name === "diag") return chkMatrix(x.rows, x.rows, (i, k) => (i === k ? x.d[i] : chkS(0)));
+    const top = Math.max(...x.d.map((t) => t.v));
+    const ex = x.d.map((t) => Math.exp(t.v - top));
+    const total = ex.reduce((s, t) => s + t, 0);
+    // each e^(z_i − max) is off by at most R relatively: the inputs' errors, the subtraction's
+    // rounding (relative to |z_i − max|) and exp's own; the quotient adds the sum's rounding
+    const spread = 2 * Math.max(...x.d.map((t) => t.e));
+    if (spread > 1e-3) throw new ChkUnusable("softmax of imprecise numbers");
+    const R = spread + CHK_U * (Math.max(...x.d.map((t) => Math.abs(t.v - top))) + 2);
+    return chkMatrix(x.rows, 1, (i) => {
+      const v = ex[i] / total;
+      chkUnderflow(v, true, ctx);
+      return chkS(v, v * (2.01 * R + (x.rows + 2) * CHK_U));
+    });
+  }
+  const f = name === "sigma" || name === "sigma_prime" ? (t) => chkActivation(name, t, ctx) : (t) => CHK_SCALAR[name](t, ctx);
+  return chkMap(x, f);
+}
+
+function chkEval(node, ctx) {
+  switch (node.k) {
+    case "num":
+      return chkS(node.value, node.isInt && Math.abs(node.value) <= 2 ** 53 ? 0 : CHK_U * Math.abs(node.value));
+    case "name":
+      if (node.id in ctx.values) return ctx.values[node.id];
+      return node.id === "pi" ? chkS(Math.PI, CHK_U * Math.PI) : chkS(Math.E, CHK_U * Math.E);
+    case "un": {
+      const x = chkEval(node.x, ctx);
+      return node.op === "-" ? chkMap(x, (t) => chkS(-t.v, t.e)) : x;
+    }
+    case "attr":
+      return chkTranspose(chkEval(node.x, ctx));
+    case "call":
+      return chkCall(node.f.id, chkEval(node.args[0], ctx), ctx);
+    case "bin":
+      return chkBinop(node, ctx);
+    default:
+      throw new ChkRefused(`not allowed: ${node.k}`);
+  }
+}
+
+function chkBinop(node, ctx) {
+  if (node.op === "**" && node.l.k === "name" && node.l.id === "e" && !(ctx.names.has("e"))) {
+    return chkMap(chkEval(node.r, ctx), (t) => CHK_SCALAR.exp(t, ctx));
+  }
+  if (node.op === "@" && node.l.k === "bin" && (node.l.op === "*" || node.l.op === "/")) {
+    // x * A @ y: (x * A) @ y as in Python; if that has no meaning (shapes), x * (A @ y), the book's x ∘ A y
+    const inner = node.l;
+    const x = chkEval(inner.l, ctx);
+    const A = chkEval(inner.r, ctx);
+    const y = chkEval(node.r, ctx);
+    let left;
+    try {
+      left = chkCombine(inner, x, A, ctx);
+    } catch (first) {
+      if (!(first instanceof ChkRefused)) throw first;
+      try {
+        return chkCombine(inner, x, chkCombine(node, A, y, ctx), ctx);
+      } catch (second) {
+        if (!(second instanceof ChkRefused)) throw second;
+        throw first;
+      }
+    }
+    return chkCombine(node, left, y, ctx);
+  }
+  return chkCombine(node, chkEval(node.l, ctx), chkEval(node.r, ctx), ctx);
+}
+
+// ---------------------------------------------------------------------------------------
+// The verdict
+// ---------------------------------------------------------------------------------------
+function chkPointValues(fp, point) {
+  const values = {};
+  const derived = new Set(fp.relations);
+  for (const [name, value] of Object.entries(point.values)) values[name] = chkInput(value, !derived.has(name));
+  return values;
+}
+
+function chkEntries(x) {
+  return chkIsMatrix(x) ? x.d : [x];
+}
+
+function chkExpectedEntries(value) {
+  return Array.isArray(value) ? value.flat() : [value];
+}
+
+/** "agree" | "differ" | "undefined" (the answer has no real value) for one point. */
+function chkCompare(got, expected) {
+  let status = "agree";
+  let entry = 0;
+  got.forEach((g, n) => {
+    if (status !== "agree") return;
+    const x = expected[n];
+    if (Number.isNaN(g.v)) {
+      status = "undefined";
+      entry = n;
+    } else if (Math.abs(g.v - x) > CHK_SAFETY * (g.e + CHK_U * Math.abs(x)) + CHK_TINY) {
+      status = "differ";
+      entry = n;
+    }
+  });
+  return { status, entry };
+}
+
+function chkMatches(answer, values) {
+  let compared = 0;
+  for (let p = 0; p < answer.length; p++) {
+    if (answer[p] === null || values[p] === null || values[p] === undefined) continue;
+    if (chkCompare(answer[p], chkExpectedEntries(values[p])).status !== "agree") return false;
+    compared += 1;
+  }
+  return compared >= 5;
+}
+
+function chkFraction(r) {
+  for (let q = 1; q <= 64; q++) {
+    const p = Math.round(r * q);
+    if (p !== 0 && Math.abs(r * q - p) < 1e-9 * Math.max(1, Math.abs(p))) return q === 1 ? `${p}` : `${p}/${q}`;
+  }
+  return null;
+}
+
+/** The constant factor k (text) with right = k × answer, k ≠ 0, ±1, depending at most on n and m; or null. */
+function chkRatio(fp, answer) {
+  const sizes = ["n", "m"].filter((s) => s in fp.names && fp.names[s] === null);
+  const powers = [[0, 0]];
+  for (const pn of sizes.includes("n") ? [-2, -1, 1, 2] : []) powers.push([pn, 0]);
+  for (const pm of sizes.includes("m") ? [-2, -1, 1, 2] : []) {
+    powers.push([0, pm]);
+    for (const pn of sizes.includes("n") ? [-1, 1] : []) powers.push([pn, pm]);
+  }
+  for (const [pn, pm] of powers) {
+    let k = null;
+    let ok = true;
+    for (let p = 0; p < answer.length && ok; p++) {
+      if (answer[p] === null) continue;
+      const vals = fp.points[p].values;
+      const scale = (pn ? vals.n ** pn : 1) * (pm ? vals.m ** pm : 1);
+      const expected = chkExpectedEntries(fp.expected[p]);
+      answer[p].forEach((g, n) => {
+        if (!ok || g.v === 0 || expected[n] === 0) return;
+        const r = expected[n] / g.v / scale;
+        if (k === null) k = r;
+        else if (Math.abs(r - k) > 1e-9 * Math.abs(k)) ok = false;
+      });
+    }
+    if (!ok || k === null) continue;
+    const c = chkFraction(k);
+    if (c === null || ((c === "1" || c === "-1") && !pn && !pm)) continue;
+    const factor = [pn ? (Math.abs(pn) === 1 ? "n" : `n^${Math.abs(pn)}`) : null, pm ? (Math.abs(pm) === 1 ? "m" : `m^${Math.abs(pm)}`) : null];
+    const num = [c === "1" ? null : c.split("/")[0] === "1" && c.includes("/") ? null : c.split("/")[0], pn > 0 ? factor[0] : null, pm > 0 ? factor[1] : null].filter(Boolean);
+    const den = [c.includes("/") ? c.split("/")[1] : null, pn < 0 ? factor[0] : null, pm < 0 ? factor[1] : null].filter(Boolean);
+    const text = `${num.length ? num.join("·") : "1"}${den.length ? `/${den.length > 1 ? `(${den.join("·")})` : den[0]}` : ""}`;
+    const extra = pn || pm ? ` — check the 1/${[pn ? "n" : null, pm ? "m" : null].filter(Boolean).join(" and ")} (mean or sum?)` : "";
+    return `off by a constant factor: the right answer is ${text} × yours${extra}.`;
+  }
+  return null;
+}
+
+function chkHint(fp, answer) {
+  for (const mistake of fp.mistakes) {
+    if (mistake.ratio) {
+      const ratio = chkRatio(fp, answer);
+      if (ratio) return ratio;
+    } else if (chkMatches(answer, mistake.values)) {
+      return mistake.hint;
+    }
+  }
+  return null;
+}
+
+function chkRows(x) {
+  if (!chkIsMatrix(x)) return x.v;
+  return Array.from({ length: x.rows }, (_, i) => x.d.slice(i * x.cols, (i + 1) * x.cols).map((t) => t.v));
+}
+
+function chkUsedNames(node, out = new Set()) {
+  if (node.k === "name") out.add(node.id);
+  for (const child of [node.l, node.r, node.x, node.f, ...(node.args || [])]) if (child) chkUsedNames(child, out);
+  return out;
+}
+
+function chkCounterexample(fp, tree, p, got, entry, status) {
+  const point = fp.points[p];
+  const used = chkUsedNames(tree);
+  const values = {};
+  for (const [name, value] of Object.entries(point.values)) {
+    if (used.has(name) || fp.relations.includes(name) || !fp.fixed.includes(name)) values[name] = value;
+  }
+  const matrix = fp.shape !== null;
+  const uses = (f) => [...chkTreeCalls(tree)].includes(f);
+  let functions = null;
+  if (fp.activation === "generic" && (uses("sigma") || uses("sigma_prime"))) {
+    const [al, be] = point.sigma;
+    const [ga, de, ep] = point.sigma_prime;
+    functions = `σ(t) = 1/(1 + e^−(${al}t ${be < 0 ? "−" : "+"} ${Math.abs(be)})), σ′(t) = ${ga}·sech²(${de}t ${ep < 0 ? "−" : "+"} ${Math.abs(ep)}) (any σ must work)`;
+  }
+  return {
+    values,
+    functions,
+    expected: fp.expected[p],
+    got: status === "undefined" && !matrix ? "undefined" : chkRows(got),
+    entry: matrix ? [Math.floor(entry / fp.shape[1]), entry % fp.shape[1]] : null,
+  };
+}
+
+function chkTreeCalls(node, out = new Set()) {
+  if (node.k === "call") out.add(node.f.id);
+  for (const child of [node.l, node.r, node.x, ...(node.args || [])]) if (child) chkTreeCalls(child, out);
+  return out;
+}
+
+/**
+ * The page's verdict on `text` for the fingerprint `fp`:
+ * { status: "refused" | "wrong" | "correct" | "undecided", message, hint, reading, counterexample, points }.
+ */
+export function chkDecide(fp, text) {
+  const names = new Set(Object.keys(fp.names));
+  let tree;
+  try {
+    tree = chkRead(text, names);
+  } catch (err) {
+    if (err instanceof ChkRefused) return { status: "refused", message: err.message, hint: err.hint, reading: null };
+    throw err;
+  }
+  const reading = chkReading(tree, fp.elementwise);
+  const ctx = { names, activation: fp.activation, terms: new Map(), lost: null, point: null, values: null };
+  const answer = [];
+  let shapeChecked = false;
+  let unusable = 0;
+  for (let p = 0; p < fp.points.length; p++) {
+    ctx.point = fp.points[p];
+    ctx.values = chkPointValues(fp, ctx.point);
+    let value;
+    try {
+      value = chkEval(tree, ctx);
+    } catch (err) {
+      if (err instanceof ChkRefused) return { status: "refused", message: err.message, hint: err.hint, reading };
+      if (!(err instanceof ChkUnusable)) throw err;
+      answer.push(null);
+      unusable += 1;
+      continue;
+    }
+    if (!shapeChecked) {
+      const shape = chkIsMatrix(value) ? [value.rows, value.cols] : null;
+      if (JSON.stringify(shape) !== JSON.stringify(fp.shape)) {
+        const transposed = shape && fp.shape && shape[0] === fp.shape[1] && shape[1] === fp.shape[0];
+        return {
+          status: "wrong",
+          message: `wrong shape: your answer is ${chkShapeWords(shape)}, the right one is ${chkShapeWords(fp.shape)}`,
+          hint: transposed ? "transposed? Your answer has the shape of the transpose of the right one." : null,
+          reading,
+        };
+      }
+      shapeChecked = true;
+    }
+    answer.push(chkEntries(value));
+  }
+  for (let p = 0; p < answer.length; p++) {
+    if (answer[p] === null) continue;
+    const { status, entry } = chkCompare(answer[p], chkExpectedEntries(fp.expected[p]));
+    if (status === "agree") continue;
+    const message = status === "undefined"
+      ? "not equal: your answer has no real value at the values below (a division by zero, log of 0 or of a negative number, or a square root of a negative number?), where the right one has."
+      : "not equal: at the values below your answer and the right one differ.";
+    const got = fp.shape === null ? answer[p][0] : { rows: fp.shape[0], cols: fp.shape[1], d: answer[p] };
+    return { status: "wrong", message, hint: chkHint(fp, answer), reading, counterexample: chkCounterexample(fp, tree, p, got, entry, status) };
+  }
+  const compared = answer.length - unusable;
+  const lostTerm = [...ctx.terms.entries()].some(([node, t]) => node !== CHK_INSTANCE && t.nonzero > 0 && t.lost === t.nonzero);
+  if (lostTerm || ctx.lost) {
+    const why = ctx.lost || "a term of your answer is lost in rounding at every test point (e.g. a tiny constant)";
+    return { status: "undecided", message: `could not decide in this page: ${why}. Open the chapter as a notebook to check it with SymPy.`, hint: null, reading };
+  }
+  if (compared < CHK_MIN_POINTS) {
+    return {
+      status: "undecided",
+      message: `could not decide in this page: your answer could be computed precisely at only ${compared} of ${answer.length} test points (at least ${CHK_MIN_POINTS} are needed); try a simpler equivalent form.`,
+      hint: null,
+      reading,
+    };
+  }
+  return { status: "correct", message: `correct: your answer equals the right one at all ${compared} test points.`, hint: null, reading, points: compared };
+}
+
+// ---------------------------------------------------------------------------------------
+// How the answer was read, as plain text (σ′(z) ∘ wᵀϕ …)
+// ---------------------------------------------------------------------------------------
+function chkName(id) {
+  const m = /^([A-Za-z]+?)(\d*)$/.exec(id);
+  const base = m ? m[1] : id;
+  const digits = m ? m[2] : "";
+  return (CHK_GREEK[base] || base) + digits;
+}
+
+/** Plain-text reading of a tree: (text, precedence). */
+function chkReadingOf(node, ew) {
+  const prec = { "+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "**": 4 };
+  const wrap = ([t, p], need) => (p < need ? `(${t})` : t);
+  switch (node.k) {
+    case "num": return [String(node.value), 5];
+    case "name": return [node.id === "e" ? "e" : chkName(node.id), 5];
+    case "attr": return [`${wrap(chkReadingOf(node.x, ew), 5)}ᵀ`, 5];
+    case "un": return [`${node.op === "-" ? "−" : "+"}${wrap(chkReadingOf(node.x, ew), 3)}`, 3];
+    case "call": {
+      const arg = chkReadingOf(node.args[0], ew)[0];
+      const f = node.f.id;
+      if (f === "T" || f === "transpose") return [`(${arg})ᵀ`, 5];
+      const names = { sigma: "σ", sigma_prime: "σ′", sigmoid_prime: "sigmoid′", tanh_prime: "tanh′", relu: "ReLU", relu_prime: "ReLU′", step: "ReLU′", sqrt: "√", sum: "Σ" };
+      return [`${names[f] || f}(${arg})`, 5];
+    }
+    case "bin": {
+      const p = prec[node.op];
+      if (node.op === "**") return [`${wrap(chkReadingOf(node.l, ew), 5)}^${wrap(chkReadingOf(node.r, ew), 5)}`, 4];
+      const l = wrap(chkReadingOf(node.l, ew), p);
+      const r = wrap(chkReadingOf(node.r, ew), p + (node.op === "+" ? 0 : 1));
+      const sym = { "+": " + ", "-": " − ", "*": ew ? " ∘ " : "·", "/": "/", "@": " " }[node.op];
+      return [l + sym + r, p];
+    }
+    default: return ["?", 5];
+  }
+}
+
+/** How the page read the answer, in the book's notation (∘ elementwise in matrix exercises, juxtaposition for @). */
+export function chkReading(tree, elementwise) {
+  return chkReadingOf(tree, elementwise)[0];
+}
