@@ -1,169 +1,182 @@
-"""The derivation checker as a widget: type a formula, press Check, see ✓ or ✗.
+"""The derivation checker as a widget: type a formula, press Check, see ✓ or ✗ — with or without Python.
 
-``DerivationChecker("sigmoid-bce-phi")`` shows the exercise's prompt, the names
-the answer may use, a text box and a Check button. The verdict panel (an
-``HTMLMath`` widget, so MathJax renders it) shows how the answer was read (as
-LaTeX), ✓ or ✗, a table of values where a wrong answer and the right one
-differ, and a hint. All the work is :func:`mlp_lib.teaching.catalogue.check` /
-:func:`mlp_lib.teaching.checker.check_expression` — the widget only displays it, and
-:meth:`DerivationChecker.check` can be called directly (tests do so).
+``DerivationChecker("sigmoid-bce-phi")`` shows the exercise's prompt, the names the answer may
+use, a text box and a Check button. The verdict panel shows how the answer was read, ✓ / ✗ / ?,
+a table of values where a wrong answer and the right one differ, and a hint.
 
-Without a kernel (the static website) the widget is shown but cannot check:
-use the chapter as a notebook, or the plain function ``check(name, text)``.
+One widget, two deciders:
+
+* **With a kernel** (a notebook), SymPy decides, as :func:`mlp_lib.teaching.catalogue.check`
+  does: the page sends the typed text, :meth:`DerivationChecker.check` runs the checker and
+  sends the verdict back. :meth:`check` can also be called from Python (tests do).
+* **Without one** (the static website, a notebook whose kernel is gone), the page decides
+  itself (``web/checker_reader.js``, ``web/checker_eval.js``) from the exercise's
+  fingerprint (:func:`mlp_lib.teaching.fingerprint.fingerprint`): the values of the right
+  answer and of the known mistakes at test points, made with SymPy when the book is built. The
+  right formula is not in the page.
+
+What the reader typed and its verdict persist: in the traits ``answer`` and ``verdict`` (saved
+with the notebook) and, on the website, in the browser's localStorage (across reloads).
 """
 
 from __future__ import annotations
 
-import html
-import re
+import math
 
-import ipywidgets as W
+import anywidget
+import traitlets
 
 from ..teaching.catalogue import Exercise, get_exercise
-from ..teaching.checker import CheckResult, check_expression, format_value
+from ..teaching.checker import CheckResult
+from ..teaching.fingerprint import fingerprint
+from .esm import assemble
+
+__all__ = ["DerivationChecker", "verdict_of"]
+
+_SPEC_KEYS = {
+    "expected",
+    "variables",
+    "matrix_shapes",
+    "fixed",
+    "activation",
+    "relations",
+    "domains",
+    "variants",
+    "prompt",
+    "title",
+}
 
 
-class DerivationChecker:
-    """A text box + Check button for one derivation.
+def _exercise(exercise) -> Exercise:
+    if isinstance(exercise, Exercise):
+        return exercise
+    if isinstance(exercise, str):
+        return get_exercise(exercise)
+    if isinstance(exercise, dict):
+        unknown = set(exercise) - _SPEC_KEYS
+        if unknown:
+            raise ValueError(f"expected the keys {sorted(_SPEC_KEYS)} in an exercise dict, got also {sorted(unknown)}")
+        if "expected" not in exercise:
+            raise ValueError("expected the key 'expected' (the right formula) in an exercise dict")
+        spec = dict(exercise)
+        return Exercise(
+            name="custom",
+            chapter="",
+            title=spec.pop("title", "Derivation check"),
+            prompt=spec.pop("prompt", "Type your formula."),
+            expected=spec.pop("expected"),
+            variables=tuple(spec.pop("variables", ())),
+            variants=tuple(tuple(v) for v in spec.pop("variants", ())),
+            **spec,
+        )
+    raise TypeError(f"expected a catalogue name, an Exercise or a dict, got {type(exercise).__name__}")
+
+
+def verdict_of(result: CheckResult) -> dict:
+    """The page's verdict dict of a SymPy :class:`~mlp_lib.teaching.checker.CheckResult`."""
+    if result.ok:
+        status = "correct"
+    elif not result.decided:
+        status = "undecided"
+    elif result.counterexample is None and not result.message.startswith("wrong shape"):
+        status = "refused"  # not read, or not built (shapes that do not fit)
+    else:
+        status = "wrong"
+    cx = result.counterexample
+    if cx is not None:
+        cx = {
+            "values": {k: _plain(v) for k, v in cx["values"].items()},
+            "expected": _plain(cx["expected"]),
+            "got": _plain(cx["got"]),
+            "entry": list(cx["entry"]) if cx.get("entry") else None,
+            "functions": None,
+        }
+    return {"status": status, "message": result.message, "hint": result.hint, "counterexample": cx, "by": "sympy"}
+
+
+def _plain(v):
+    """A counterexample value as JSON: floats, text ("undefined", "1.2e+500") and nested lists."""
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return v
+
+
+class DerivationChecker(anywidget.AnyWidget):
+    """A text box and a Check button for one derivation, live in the page.
 
     Parameters
     ----------
     exercise : str or Exercise or dict
         A catalogue name (see :data:`mlp_lib.teaching.catalogue.EXERCISES`), an
-        :class:`~mlp_lib.teaching.catalogue.Exercise`, or a dict of
-        :func:`~mlp_lib.teaching.checker.check_expression` arguments with keys
-        ``expected``, ``variables`` and optionally ``prompt``, ``matrix_shapes``, ….
+        :class:`~mlp_lib.teaching.catalogue.Exercise`, or a dict of its fields (``expected``,
+        ``variables`` and optionally ``prompt``, ``title``, ``matrix_shapes``, ``fixed``,
+        ``activation``, ``relations``, ``domains``, ``variants``).
     answer : str
         Initial text of the box (e.g. a student's earlier attempt).
     timeout : float or None
         Seconds SymPy may take per check (None: :data:`mlp_lib.teaching.checker.DEFAULT_TIMEOUT`).
 
+    Traits (synced with the page): ``spec`` (the fingerprint, Python → page), ``answer`` (the
+    typed text) and ``verdict`` (``{status, message, hint, counterexample, by}``, status one of
+    ``correct``, ``wrong``, ``refused``, ``undecided``; ``by`` is ``sympy`` or ``page``).
+
     Attributes
     ----------
-    text : ipywidgets.Text
-    button : ipywidgets.Button
-    output : ipywidgets.HTMLMath
     result : CheckResult or None
-        The last verdict.
-    widget : ipywidgets.VBox
-        The whole view (a ``DerivationChecker`` displays as this).
+        SymPy's last verdict (after :meth:`check`).
     """
 
+    _esm = assemble("ui.js", "checker_reader.js", "checker_eval.js", "checker.js")
+
+    spec = traitlets.Dict().tag(sync=True)
+    answer = traitlets.Unicode("").tag(sync=True)
+    verdict = traitlets.Dict().tag(sync=True)
+
     def __init__(self, exercise, *, answer: str = "", timeout: float | None = None):
-        if isinstance(exercise, dict):
-            spec = dict(exercise)
-            self.prompt = spec.pop("prompt", "Type your formula.")
-            self.title = spec.pop("title", "Derivation check")
-            self.names_help = ", ".join(list(spec.get("variables", [])) + list(spec.get("matrix_shapes") or {}))
-            expected, variables = spec.pop("expected"), spec.pop("variables", [])
-            self._check = lambda text: check_expression(text, expected, variables, timeout=timeout, **spec)
-        else:
-            ex: Exercise = get_exercise(exercise)
-            self.prompt, self.title, self.names_help = ex.prompt, ex.title, ex.names_help
-            self._check = lambda text: ex.check(text, timeout=timeout)
+        if not isinstance(answer, str):
+            raise TypeError(f"expected answer as text, got {type(answer).__name__}")
+        ex = _exercise(exercise)
+        self.exercise = ex
+        self.timeout = timeout
         self.result: CheckResult | None = None
-        self.text = W.Text(
-            value=answer,
-            placeholder="e.g. a - y   (use * / + - ** and @ for the matrix product, .T to transpose)",
-            layout=W.Layout(width="100%"),
-        )
-        self.button = W.Button(description="Check", button_style="primary", icon="check")
-        self.output = W.HTMLMath(value="")
-        self.button.on_click(lambda _: self.check())
-        header = W.HTMLMath(
-            f"<b>{typeset(self.title)}</b><br>{typeset(self.prompt)}"
-            f"<br><small>Names you can use: <code>{html.escape(self.names_help)}</code>; functions: "
-            "<code>sigma, sigma_prime, sigmoid, relu, step, tanh, cosh, sech, exp, log, sqrt, softmax, diag, sum, T</code>."
-            "</small>"
-        )
-        self.widget = W.VBox([header, W.HBox([self.text, self.button]), self.output])
+        spec = fingerprint(ex.name) if isinstance(exercise, str) else fingerprint(ex)
+        super().__init__(spec=spec, answer=answer)
+        self.on_msg(self._on_page_message)
 
     def check(self, text: str | None = None) -> CheckResult:
-        """Check ``text`` (default: the box's content), show and return the verdict.
+        """Check ``text`` (default: :attr:`answer`) with SymPy; show and return the verdict.
 
-        The previous verdict is cleared first (``result`` is None while checking), and the
-        panel always leaves "checking…": an error of the checker itself is shown as an
-        undecided verdict naming it, never left as a traceback behind a stale ✓.
+        The previous verdict is cleared first, and the panel always leaves "checking…": an error
+        of the checker itself is shown as an undecided verdict naming it, never as a traceback
+        behind a stale ✓.
         """
         if text is not None:
-            self.text.value = text
+            if not isinstance(text, str):
+                raise TypeError(f"expected the answer as text, got {type(text).__name__}")
+            self.answer = text
         self.result = None
-        self.output.value = "<i>checking…</i>"
-        self.button.disabled = True
+        self.verdict = {"status": "checking", "message": "checking with SymPy…", "by": "sympy"}
         try:
-            result = self._check(self.text.value)
+            result = self.exercise.check(self.answer, timeout=self.timeout)
         except Exception as exc:  # a bug or a bad exercise spec: say so in the panel
             result = CheckResult(
                 False,
-                f"the checker itself failed ({type(exc).__name__}: {exc}); "
-                "please report this answer to your instructor",
+                f"the checker itself failed ({type(exc).__name__}: {exc}); please report this answer to your instructor",
                 decided=False,
             )
         except BaseException:  # interrupted (kernel stop): do not leave "checking…" behind
-            self.output.value = "<i>check interrupted</i>"
+            self.verdict = {"status": "undecided", "message": "check interrupted", "by": "sympy"}
             raise
-        finally:
-            self.button.disabled = False
         self.result = result
-        try:
-            self.output.value = render_result(result)
-        except Exception as exc:
-            self.output.value = html.escape(f"? could not show the verdict ({type(exc).__name__}: {exc})")
+        self.verdict = verdict_of(result)
         return result
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
-
-def render_result(result: CheckResult) -> str:
-    """HTML (with $…$ math for MathJax) of a verdict: how the answer was read, ✓/✗, counterexample, hint."""
-    parts = []
-    if result.latex:
-        parts.append(f"Your answer, as read: $\\displaystyle {result.latex}$")
-    colour = "#1a7f37" if result.ok else ("#9a6700" if not result.decided else "#cf222e")
-    mark = "✓" if result.ok else ("?" if not result.decided else "✗")
-    parts.append(f"<span style='color:{colour};font-weight:bold'>{mark} {html.escape(result.message)}</span>")
-    cx = result.counterexample
-    if cx:
-        rows = "".join(
-            f"<tr><td><code>{html.escape(str(k))}</code></td><td>{html.escape(_fmt(v))}</td></tr>"
-            for k, v in cx["values"].items()
-        )
-        entry = ""
-        if cx.get("entry"):
-            i, k = cx["entry"]
-            entry = f" (first different entry: row {i + 1}, column {k + 1})"
-        parts.append(
-            "<table style='border-collapse:collapse'><tr><th>name</th><th>value</th></tr>"
-            + rows
-            + f"<tr><td><b>right answer</b></td><td>{html.escape(_fmt(cx['expected']))}</td></tr>"
-            + f"<tr><td><b>your answer</b></td><td>{html.escape(_fmt(cx['got']))}</td></tr></table>"
-            + entry
-        )
-    if result.hint:
-        parts.append(f"<b>Hint:</b> {html.escape(result.hint)}")
-    return "<br>".join(parts)
-
-
-def _fmt(v) -> str:
-    return format_value(v, digits=4)
-
-
-_SCRIPT_GROUP = re.compile(r"([\^_])\{([^{}]*)\}")  # a^{j−1}, ∇_{a^J}
-_SCRIPT_CHAR = re.compile(r"([\^_])([A-Za-z0-9])(?![A-Za-z0-9])")  # z^j, y_i (not sigma_prime)
-
-
-def typeset(text: str) -> str:
-    """Plain-text math of the catalogue (``a^{j−1}``, ``ϕ^J``, ``y_i``) as HTML with <sup>/<sub>.
-
-    The text is escaped first, so nothing in it can inject markup.
-    """
-    out = html.escape(text)
-    for _ in range(2):  # nested groups such as ∇_{a^J}: the inner one first
-        out = _SCRIPT_GROUP.sub(
-            lambda m: f"<{'sup' if m[1] == '^' else 'sub'}>{m[2]}</{'sup' if m[1] == '^' else 'sub'}>", out
-        )
-        out = _SCRIPT_CHAR.sub(
-            lambda m: f"<{'sup' if m[1] == '^' else 'sub'}>{m[2]}</{'sup' if m[1] == '^' else 'sub'}>", out
-        )
-    return out
+    def _on_page_message(self, _widget, content, _buffers) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "hello":  # the page asks whether a kernel is behind it
+            self.send({"type": "kernel"})
+        elif content.get("type") == "check" and isinstance(content.get("answer"), str):
+            self.check(content["answer"])

@@ -11,18 +11,22 @@ import pytest
 from helpers import DESKTOP, TIMEOUT_MS
 
 # A stand-in for anywidget's model in the page: get/set/on/off/save_changes/send over a plain
-# object. `window.__model` is the model, `window.__saved` counts save_changes() calls.
+# object. `window.__model` is the model, `window.__saved` counts save_changes() calls,
+# `window.__sent` holds what the page sent to Python and `window.__emit("msg:custom", msg)` plays
+# a message from Python to the page.
 _FAKE_MODEL = """
 (state) => {
   const listeners = {};
   window.__saved = 0;
+  window.__sent = [];
+  window.__emit = (e, ...args) => { for (const f of listeners[e] || []) f(...args); };
   window.__model = {
     get: (k) => state[k],
     set: (k, v) => { state[k] = v; for (const f of listeners["change:" + k] || []) f(); },
     on: (e, f) => { (listeners[e] = listeners[e] || []).push(f); },
     off: () => {},
     save_changes: () => { window.__saved += 1; },
-    send: () => {},
+    send: (msg) => { window.__sent.push(msg); },
   };
   return window.__model;
 }

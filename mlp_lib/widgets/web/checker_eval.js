@@ -514,7 +514,8 @@ function chkCounterexample(fp, tree, p, got, entry, status) {
   if (fp.activation === "generic" && (uses("sigma") || uses("sigma_prime"))) {
     const [al, be] = point.sigma;
     const [ga, de, ep] = point.sigma_prime;
-    functions = `σ(t) = 1/(1 + e^−(${al}t ${be < 0 ? "−" : "+"} ${Math.abs(be)})), σ′(t) = ${ga}·sech²(${de}t ${ep < 0 ? "−" : "+"} ${Math.abs(ep)}) (any σ must work)`;
+    const sign = (v) => `${v < 0 ? "−" : "+"} ${Math.abs(v)}`;
+    functions = `σ here: σ(t) = 0.05 + 0.9/(1 + e^−(${al}t ${sign(be)})), σ′(t) = 0.05 + ${ga}·sech²(${de}t ${sign(ep)}) (the answer must hold for any σ)`;
   }
   return {
     values,
