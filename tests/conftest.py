@@ -205,19 +205,21 @@ def browser() -> Iterator[Any]:
 CONTEXTS = {
     "desktop": {"viewport": DESKTOP, "color_scheme": "light"},
     "phone": {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
+    # the desktop without MathJax, for the widget tests (see helpers.Watch)
+    "widgets": {"viewport": DESKTOP, "color_scheme": "light"},
 }
 
 
 @pytest.fixture(scope="session")
 def browser_contexts(browser: Any, site: str) -> Iterator[Callable[[str], tuple[Any, Watch]]]:
-    """``get(kind)`` → (context, watch) of the session's shared "desktop" or "phone" context."""
+    """``get(kind)`` → (context, watch) of the session's shared "desktop", "phone" or "widgets" context."""
     made: dict[str, tuple[Any, Watch]] = {}
 
     def get(kind: str) -> tuple[Any, Watch]:
         if kind not in made:
             context = browser.new_context(**CONTEXTS[kind])
             context.set_default_timeout(TIMEOUT_MS)
-            made[kind] = (context, Watch(context, site))
+            made[kind] = (context, Watch(context, site, typeset_math=kind != "widgets"))
         return made[kind]
 
     yield get
