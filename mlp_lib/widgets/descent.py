@@ -20,23 +20,28 @@ eigenvalues λ_max ≈ 8.4 and λ_min ≈ 0.4 (on the 40 seeded samples), so pla
 * and diverges beyond that (each step overshoots further than the last).
 
 :class:`Descent` is the display-free logic (tests drive it);
-:class:`DescentView` is the ipywidgets view (learning-rate slider,
-Step / 10 steps / Reset buttons, a PNG of the surface with the path);
-:func:`compare_learning_rates` draws several runs side by side for the static
-website with the same :func:`draw_descent`.
+:class:`DescentView` is the explorer, an anywidget that computes in the reader's browser
+(``web/descent.js`` on the browser engine, in a notebook and on the static website alike):
+a learning-rate slider, Step / 10 steps / Reset buttons, the contour lines of the surface with
+the path and the loss per step; ``tests/widgets/test_widget_descent.py`` checks its steps against
+:class:`Descent`'s. :func:`compare_learning_rates` draws several runs side by side as a static
+figure (matplotlib, :func:`draw_descent`).
 """
 
 from __future__ import annotations
 
-import ipywidgets as W
+import numbers
+
+import anywidget
 import numpy as np
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
-from ..validation import positive_float, positive_int
-from .controls import Button, Controls, TrainerPanel
+from ..validation import int_in_range, positive_float, positive_int
+from .esm import assemble
 
 #: where every run starts, and the window of the contour plot
 START = (-1.5, 3.5)
@@ -44,6 +49,9 @@ W_RANGE = (-2.5, 5.0)
 B_RANGE = (-3.0, 5.0)
 #: a run counts as diverged once the loss exceeds this (the path has left the picture long before)
 DIVERGED_LOSS = 1e6
+#: the explorer's learning-rate slider (step 0.01), and its longest warm-up run
+LR_RANGE = (0.01, 0.4)
+MAX_WARMUP = 1000
 
 
 def make_data(m: int = 40, seed: int = 0):
@@ -172,46 +180,112 @@ def compare_learning_rates(
     return fig
 
 
-class DescentView(TrainerPanel):
-    """The ipywidgets view of a :class:`Descent`: learning-rate slider, Step / 10 steps / Reset, live picture.
+def _number_in(value, name: str, lo: float, hi: float) -> float:
+    """``value`` as a float after checking it is a real number in [lo, hi]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"expected {name} to be a number in [{lo:g}, {hi:g}], got {value!r}")
+    if not lo <= float(value) <= hi:
+        raise ValueError(f"expected {name} in [{lo:g}, {hi:g}], got {value!r}")
+    return float(value)
 
-    Moving the slider changes η for the next steps (the path so far stays);
-    Reset goes back to the start point.
+
+def _finite_list(value, name: str, length: int | None = None) -> list:
+    """``value`` as a list of finite floats (of ``length`` entries, if given)."""
+    v = np.asarray(value, dtype=float)
+    if v.ndim != 1 or v.size == 0 or (length is not None and v.size != length) or not np.isfinite(v).all():
+        size = "at least one" if length is None else str(length)
+        raise ValueError(f"expected {name} as a list of {size} finite numbers, got {value!r:.120}")
+    return v.tolist()
+
+
+def _run_state(run: Descent) -> dict:
+    """The run's traits: ``path`` ([[w, b], …]), ``losses`` and ``diverged`` ("" while healthy)."""
+    return {"path": [list(p) for p in run.path], "losses": list(run.losses), "diverged": run.diverged or ""}
+
+
+class DescentView(anywidget.AnyWidget):
+    """The gradient-descent explorer, live in the page: learning-rate slider, Step / 10 steps / Reset.
+
+    The front end (``web/descent.js`` on the browser engine) draws the contour lines of log₁₀ L(w, b)
+    over the window :data:`W_RANGE` × :data:`B_RANGE` with the least-squares minimum and the path,
+    and the loss per step (log scale); its steps are full-batch gradient descent with the engine's
+    backpropagation, as :meth:`Descent.step`. Moving the slider changes η for the next steps (the
+    path so far stays); Reset goes back to the start point.
+
+    Parameters
+    ----------
+    learning_rate : float in [0.01, 0.4]
+        η (the slider's range).
+    warmup : int in 0 … 1000
+        Steps taken by mlp_lib (:class:`Descent`) before the page is shown: it opens on that run.
+
+    Traits: ``x``, ``y`` (the data, m = 40 numbers each, as :func:`make_data` draws them), ``start``
+    ([w, b]), ``learning_rate`` and the run the page shows and writes back after every click:
+    ``path`` ([[w, b], …], from the start), ``losses`` (L at each point) and ``diverged`` (why the run
+    stopped, "" while it is healthy). :meth:`descent` reads the run back as a :class:`Descent`.
     """
 
-    train_steps = 10
+    _esm = assemble("ui.js", "descent.js")
+
+    x = traitlets.List(traitlets.Float()).tag(sync=True)
+    y = traitlets.List(traitlets.Float()).tag(sync=True)
+    start = traitlets.List(traitlets.Float(), list(START)).tag(sync=True)
+    learning_rate = traitlets.Float(0.2).tag(sync=True)
+    path = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
+    losses = traitlets.List(traitlets.Float()).tag(sync=True)
+    diverged = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, learning_rate: float = 0.2, warmup: int = 10):
-        self.logic = Descent(learning_rate)
-        self.logic.run(warmup)
-        make = Controls(label_width="110px", width="360px")
-        self.lr = make(W.FloatSlider, "learning rate η", value=learning_rate, min=0.01, max=0.4, step=0.01)
-        buttons = (
-            Button("step", "Step", "one gradient-descent step", icon="step-forward"),
-            Button("ten", "10 steps", "ten gradient-descent steps", method="train", icon="play", style="success"),
-            Button("reset", "Reset", "back to the start point", icon="undo"),
+        learning_rate = _number_in(learning_rate, "learning_rate", *LR_RANGE)
+        run = Descent(learning_rate)
+        run.run(int_in_range(warmup, "warmup", 0, MAX_WARMUP))
+        super().__init__(
+            x=run.x[0].tolist(),
+            y=run.y[0].tolist(),
+            start=list(run.start),
+            learning_rate=learning_rate,
+            **_run_state(run),
         )
-        self._build((self.lr,), buttons, width=None)
-        self.refresh()
 
-    def _on_control(self, change) -> None:
-        self.logic.learning_rate = float(change["new"])
-        self.refresh()
+    @traitlets.validate("learning_rate")
+    def _valid_learning_rate(self, proposal):
+        try:
+            return _number_in(proposal["value"], "learning_rate", *LR_RANGE)
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"could not set learning_rate: {exc}") from exc
 
-    def _advance(self, steps: int) -> bool:
-        return self.logic.run(steps)
+    @traitlets.validate("x", "y", "start", "losses")
+    def _valid_numbers(self, proposal):
+        name = proposal["trait"].name
+        try:
+            return _finite_list(proposal["value"], name, 2 if name == "start" else None)
+        except ValueError as exc:
+            raise traitlets.TraitError(f"could not set {name}: {exc}") from exc
 
-    def status_html(self) -> str:
-        d = self.logic
-        w, b = d.params
-        text = f"η = {d.learning_rate:g} · step {len(d.path) - 1} · w = {w:.3f}, b = {b:.3f} · L = {d.losses[-1]:.4g}"
-        return f"<p style='margin:4px 0;font-family:monospace'>{text}</p>"
+    @traitlets.validate("path")
+    def _valid_path(self, proposal):
+        if not proposal["value"]:
+            raise traitlets.TraitError("could not set path: expected at least the start point [w, b], got no points")
+        try:
+            return [_finite_list(point, "each point [w, b] of the path", 2) for point in proposal["value"]]
+        except ValueError as exc:
+            raise traitlets.TraitError(f"could not set path: {exc}") from exc
 
-    def figure(self, size=(9.0, 3.8), dpi: int = 80) -> Figure:
-        """The surface with the path and the loss curve."""
-        fig = Figure(figsize=size, dpi=dpi)
-        FigureCanvasAgg(fig)
-        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
-        draw_descent(self.logic, ax1, ax2)
-        fig.tight_layout()
-        return fig
+    def descent(self) -> Descent:
+        """The page's run as a :class:`Descent` (data, start, η, path, losses, why it stopped) at its last point.
+
+        Its ``model`` holds the last (w, b), so ``descent().step()`` goes on in Python from where the page is.
+        """
+        if len(self.path) != len(self.losses) or len(self.x) != len(self.y):
+            raise ValueError(
+                f"expected as many losses as points of the path and as many y as x, got {len(self.losses)} losses "
+                f"for {len(self.path)} points and {len(self.y)} y for {len(self.x)} x"
+            )
+        run = Descent(self.learning_rate, start=self.start)
+        run.x, run.y = np.array([self.x]), np.array([self.y])
+        run.path = [tuple(p) for p in self.path]
+        run.losses = list(self.losses)
+        run.diverged = self.diverged or None
+        run.model.W[1] = np.array([[self.path[-1][0]]])
+        run.model.b[1] = np.array([[self.path[-1][1]]])
+        return run

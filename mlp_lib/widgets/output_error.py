@@ -8,23 +8,27 @@ their product ϕ — with :func:`mlp_lib.backprop.output_layer_error`, and
 :meth:`OutputError.step` moves z against ϕ (z ← z − η ϕ), as if z^J were
 a free parameter.
 
-:class:`OutputErrorView` is the ipywidgets view: pairing, z, y and
-learning-rate controls, Step/Train/Reset buttons and a picture (matplotlib Agg
-→ PNG in an ``ipywidgets.Image``) with the loss as a function of z (the slope
-of its tangent is ϕ) and bars of the three factors.
+:class:`OutputErrorView` is the explorer, an anywidget that computes in the reader's browser
+(``web/output_error.js`` on the browser engine, in a notebook and on the static website alike):
+pairing, z, y and learning-rate controls, Step/Train/Reset buttons and four charts — the loss as
+a function of z (the slope of its tangent is ϕ), bars of the three factors, the loss and |ϕ| per
+step. ``tests/widgets/test_widget_output_error.py`` checks the page's numbers against
+:class:`OutputError`'s.
 """
 
 from __future__ import annotations
 
-import ipywidgets as W
+import numbers
+
+import anywidget
 import numpy as np
-from matplotlib.figure import Figure
+import traitlets
 
 from ..activations import get_activation
 from ..backprop import output_layer_error
 from ..losses import get_loss
-from ..validation import one_of, positive_float
-from .controls import Controls, TrainerPanel
+from ..validation import int_in_range, one_of, positive_float
+from .esm import assemble
 
 #: output activation + loss pairings offered: key → (activation, loss, label)
 OUTPUT_PAIRINGS = {
@@ -35,6 +39,10 @@ OUTPUT_PAIRINGS = {
     "relu+mse": ("relu", "mse", "ReLU + MSE"),
 }
 Z_RANGE = (-6.0, 6.0)
+#: the learning rates taken: the slider's range (log scale, 10^−2 … 10^1.3 ≈ 19.95) and a little room
+LR_RANGE = (0.01, 20.0)
+#: at most this many steps per Train click, and in a run
+MAX_TRAIN_STEPS, MAX_STEPS = 1000, 100_000
 
 
 def _col(v: float) -> np.ndarray:
@@ -116,8 +124,61 @@ class OutputError:
             h["phi"].append(self.factors()["phi"])
 
 
-class OutputErrorView(TrainerPanel):
-    """ipywidgets view of an :class:`OutputError`: pairing, start z, target, learning rate; Step / Train / Reset."""
+def _number_in(value, name: str, lo: float, hi: float) -> float:
+    """``value`` as a float after checking it is a real number in [lo, hi]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"expected {name} to be a number in [{lo:.4g}, {hi:.4g}], got {value!r}")
+    if not lo <= float(value) <= hi:
+        raise ValueError(f"expected {name} in [{lo:.4g}, {hi:.4g}], got {value!r}")
+    return float(value)
+
+
+#: how each setup trait is checked: name → check(value) (raises ValueError or TypeError)
+_CHECKS = {
+    "pairing": lambda v: one_of(v, "a pairing", OUTPUT_PAIRINGS),
+    "z": lambda v: _number_in(v, "the start z", *Z_RANGE),
+    "y": lambda v: _number_in(v, "the target y", 0.0, 1.0),
+    "learning_rate": lambda v: _number_in(v, "learning_rate", *LR_RANGE),
+    "train_steps": lambda v: int_in_range(v, "train_steps", 1, MAX_TRAIN_STEPS),
+    "steps": lambda v: int_in_range(v, "steps", 0, MAX_STEPS),
+}
+
+
+class OutputErrorView(anywidget.AnyWidget):
+    """The Eq. (1) explorer, live in the page: pairing, start z, target, learning rate; Step / Train / Reset.
+
+    The front end (``web/output_error.js`` on the browser engine) computes the factors of Eq. (1)
+    and the run z ← clip(z − η ϕ, −6, 6) of an :class:`OutputError` in the reader's browser and
+    draws four charts: the loss L(σ(z), y) for z in [−6, 6] with the steps, the current z and the
+    tangent of slope ϕ; bars of ∇ₐL, σ′(z) and ϕ; the loss per step; |ϕ| per step.
+
+    Parameters
+    ----------
+    pairing : str
+        A key of :data:`OUTPUT_PAIRINGS`.
+    z : float in [−6, 6]
+        The start z^J.
+    y : float in [0, 1]
+        The target.
+    learning_rate : float in [0.01, 20]
+        η (the slider spans 10^−2 … 10^1.3).
+    train_steps : int in 1 … 1000
+        Steps per *Train* click.
+
+    The synced traits are these five and ``steps``, the number of steps the run has taken (the
+    page writes it back after every click; moving a control starts again at step 0). :meth:`step`,
+    :meth:`train` and :meth:`reset` change it from Python; :meth:`run` replays the page's run
+    with mlp_lib.
+    """
+
+    _esm = assemble("ui.js", "output_error.js")
+
+    pairing = traitlets.Unicode("sigmoid+mse").tag(sync=True)
+    z = traitlets.Float(3.0).tag(sync=True)
+    y = traitlets.Float(0.0).tag(sync=True)
+    learning_rate = traitlets.Float(1.0).tag(sync=True)
+    train_steps = traitlets.Int(20).tag(sync=True)
+    steps = traitlets.Int(0).tag(sync=True)
 
     def __init__(
         self,
@@ -127,88 +188,31 @@ class OutputErrorView(TrainerPanel):
         learning_rate: float = 1.0,
         train_steps: int = 20,
     ):
-        self.logic = OutputError(pairing, z, y, learning_rate)
-        self.train_steps = int(train_steps)
-        make = Controls(label_width="120px", width="320px")
-        pairings = [(v[2], k) for k, v in OUTPUT_PAIRINGS.items()]
-        self.controls = {
-            "pairing": make(W.Dropdown, "Output σ + loss", options=pairings, value=pairing),
-            "z": make(W.FloatSlider, "Start zᴶ", value=z, min=Z_RANGE[0], max=Z_RANGE[1], step=0.1),
-            "y": make(W.FloatSlider, "Target y", value=y, min=0.0, max=1.0, step=0.05),
-            "learning_rate": make.learning_rate(learning_rate, lo=-2, hi=1.3),
-        }
-        c = self.controls
-        self._build(
-            ([c["pairing"], c["z"]], [c["y"], c["learning_rate"]]),
-            self.trainer_buttons(
-                step_tip="one step z ← z − η ϕ",
-                train_tip=f"{self.train_steps} steps",
-                reset_tip="back to the starting z",
-            ),
-            width="680px",
-        )
-        self.refresh()
+        setup = {"pairing": pairing, "z": z, "y": y, "learning_rate": learning_rate, "train_steps": train_steps}
+        super().__init__(**{name: _CHECKS[name](value) for name, value in setup.items()})
 
-    def make_logic(self) -> OutputError:
-        c = self.controls
-        return OutputError(c["pairing"].value, c["z"].value, c["y"].value, c["learning_rate"].value)
+    @traitlets.validate(*_CHECKS)
+    def _valid(self, proposal):
+        name = proposal["trait"].name
+        try:
+            return _CHECKS[name](proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"could not set {name}: {exc}") from exc
 
-    def status_html(self) -> str:
-        f = self.logic.factors()
-        return (
-            f"<code>step {self.logic.history['step'][-1]}: z = {f['z']:.4g}, a = {f['a']:.4g}, "
-            f"∇ₐL = {f['grad_a']:.4g}, σ′(z) = {f['dsigma']:.4g}, ϕ = {f['phi']:.4g}, L = {f['loss']:.4g}</code>"
-        )
+    def step(self, n: int = 1) -> None:
+        """``n`` more steps z ← z − η ϕ (the page draws them)."""
+        self.steps = self.steps + int_in_range(n, "n", 1, MAX_TRAIN_STEPS)
 
-    def figure(self, size=(9.0, 3.5), dpi: int = 80) -> Figure:
-        """Left: L as a function of z with the tangent of slope ϕ; middle: the three factors; right: loss over steps."""
-        m = self.logic
-        f = m.factors()
-        fig = Figure(figsize=size, dpi=dpi)
-        fig.subplots_adjust(left=0.06, right=0.94, bottom=0.15, top=0.9, wspace=0.42)
-        ax1, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.3, 1.0, 1.0])
-        zs = np.linspace(*Z_RANGE, 301)
-        ax1.plot(zs, m.loss_at(zs), color="tab:blue", lw=2, label="L(σ(z), y)")
-        ax1.plot(m.history["z"], m.history["loss"], "o", ms=3, color="tab:gray", alpha=0.6, label="steps")
-        ax1.plot([f["z"]], [f["loss"]], "o", ms=8, color="tab:red", label="current z")
-        if np.isfinite(f["phi"]):
-            t = np.linspace(f["z"] - 1.2, f["z"] + 1.2, 2)
-            ax1.plot(
-                t,
-                f["loss"] + f["phi"] * (t - f["z"]),
-                "--",
-                color="tab:red",
-                label=f"tangent, slope ϕ = {f['phi']:.3g}",
-            )
-        ax1.set_xlabel("pre-activation z")
-        ax1.set_ylabel("loss")
-        ax1.set_title(f"{OUTPUT_PAIRINGS[m.pairing][2]}, target y = {m.y:g}", fontsize=10)
-        ax1.legend(fontsize=9, loc="best")
+    def train(self) -> None:
+        """:attr:`train_steps` more steps, as the *Train* button."""
+        self.step(self.train_steps)
 
-        names = ["∇ₐL", "σ′(z)", "ϕ = ∇ₐL·σ′(z)"]
-        vals = [f["grad_a"], f["dsigma"], f["phi"]]
-        vals = [v if np.isfinite(v) else 0.0 for v in vals]
-        bars = ax2.bar(names, vals, color=["tab:orange", "tab:green", "tab:red"])
-        for bar, v in zip(bars, vals):
-            ax2.annotate(
-                f"{v:.3g}",
-                (bar.get_x() + bar.get_width() / 2, v),
-                ha="center",
-                va="bottom" if v >= 0 else "top",
-                fontsize=9,
-            )
-        ax2.axhline(0, color="black", lw=0.8)
-        ax2.set_title(f"Eq. (1) at z = {f['z']:.2f}, a = σ(z) = {f['a']:.3f}", fontsize=10)
-        ax2.tick_params(axis="x", labelsize=9)
-        lo, hi = min(vals + [0.0]), max(vals + [0.0])
-        pad = 0.15 * max(hi - lo, 1e-3)
-        ax2.set_ylim(lo - pad, hi + pad)
+    def reset(self) -> None:
+        """Back to the starting z (step 0), as the *Reset* button."""
+        self.steps = 0
 
-        ax3.plot(m.history["step"], m.history["loss"], color="tab:blue", label="loss")
-        ax3.set_xlabel("step")
-        ax3.set_ylabel("loss")
-        ax3.set_title(f"z ← z − η ϕ, η = {m.learning_rate:g}", fontsize=10)
-        ax3b = ax3.twinx()
-        ax3b.plot(m.history["step"], np.abs(m.history["phi"]), color="tab:red", lw=1, label="|ϕ|")
-        ax3b.set_ylabel("|ϕ|", color="tab:red")
-        return fig
+    def run(self) -> OutputError:
+        """The run the page shows, by mlp_lib: an :class:`OutputError` of this setup after :attr:`steps` steps."""
+        run = OutputError(self.pairing, self.z, self.y, self.learning_rate)
+        run.step(self.steps)
+        return run

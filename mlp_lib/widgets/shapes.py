@@ -12,31 +12,23 @@ records the shape of every array the book names::
 The shapes are *measured* on the arrays mlp_lib returns, not computed from a
 formula, so the table is a check of the library as much as an illustration.
 :class:`Shapes` is the logic (the layer sizes, the batch size and the measured
-rows; no display); :class:`ShapesView` is the ipywidgets view (sliders for the
-sizes and the batch size, a summary line, the table from :func:`shape_table_html`).
+rows; no display); :class:`ShapesView` is the explorer, an anywidget whose front
+end (``web/shapes.js``) measures the same shapes on the browser engine's arrays,
+in a notebook and on the static website alike: sliders for the sizes and the
+batch size, a summary line and the table. ``tests/widgets/test_widget_shapes.py``
+checks its table against :func:`shape_rows`.
 """
 
 from __future__ import annotations
 
-import html
-
-import ipywidgets as W
+import anywidget
 import numpy as np
+import traitlets
 
 from ..mlp import MLP
-from ..validation import positive_int
-from .controls import Controls, Panel
+from ..validation import int_in_range, positive_int
+from .esm import assemble
 
-#: columns of the table: (header as HTML, how to read the shape)
-COLUMNS = (
-    ("w<sup>j</sup>", "W"),
-    ("b<sup>j</sup>", "b"),
-    ("z<sup>j</sup>", "z"),
-    ("a<sup>j</sup>", "a"),
-    ("ϕ<sup>j</sup>", "phi"),
-    ("∇<sub>w<sup>j</sup></sub>L", "dW"),
-    ("∇<sub>b<sup>j</sup></sub>L", "db"),
-)
 MAX_UNITS = 16
 MAX_HIDDEN_LAYERS = 4
 MAX_BATCH = 64
@@ -99,84 +91,56 @@ class Shapes:
         self.J = len(self.sizes) - 1
 
 
-def _fmt(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+#: the sliders' ranges: trait → (smallest, largest)
+RANGES = {
+    "n_inputs": (1, MAX_UNITS),
+    "hidden_layers": (0, MAX_HIDDEN_LAYERS),
+    "units": (1, MAX_UNITS),
+    "n_outputs": (1, MAX_UNITS),
+    "m": (1, MAX_BATCH),
+}
 
 
-def shape_table_html(rows) -> str:
-    """The rows of :func:`shape_rows` as an HTML table (one row per layer)."""
-    head = "".join(f"<th style='padding:2px 8px'>{h}</th>" for h, _ in COLUMNS)
-    out = [
-        "<table style='border-collapse:collapse;font-family:monospace;font-size:13px'>",
-        f"<tr><th style='padding:2px 8px'>layer j</th>{head}</tr>",
-    ]
-    for row in rows:
-        if row["j"] == 0:
-            cells = "".join(
-                f"<td style='padding:2px 8px;text-align:center'>{_fmt(row['a']) if key == 'a' else '—'}</td>"
-                for _, key in COLUMNS
-            )
-            out.append(f"<tr><td style='padding:2px 8px'>0 (input x)</td>{cells}</tr>")
-            continue
-        cells = "".join(f"<td style='padding:2px 8px;text-align:center'>{_fmt(row[key])}</td>" for _, key in COLUMNS)
-        out.append(f"<tr><td style='padding:2px 8px'>{row['j']}</td>{cells}</tr>")
-    out.append("</table>")
-    return "\n".join(out)
+class ShapesView(anywidget.AnyWidget):
+    """Sliders for the network's sizes and the batch size; a live table of every array's shape, in the page.
 
-
-class ShapesView(Panel):
-    """Sliders for the network's sizes and the batch size; a live table of every array's shape.
+    The front end (``web/shapes.js`` on the browser engine) builds the network, runs one forward
+    and one backward pass on a random batch and lists the shape of every array, as
+    :func:`shape_rows` does with mlp_lib.
 
     Parameters
     ----------
     n_inputs, hidden_layers, units, n_outputs, m : int
-        Initial values: inputs n_0, number of hidden layers, units per hidden
-        layer, outputs n_J, and batch size m.
-
-    Attributes
-    ----------
-    controls : dict of ipywidgets sliders, by name
-    table : ipywidgets.HTML
-        The picture: the table of shapes.
+        Initial values: inputs n_0 (1 … 16), number of hidden layers (0 … 4), units per hidden
+        layer (1 … 16), outputs n_J (1 … 16), and batch size m (1 … 64). They are the synced
+        traits, which the page writes back when a slider moves.
     """
 
+    _esm = assemble("ui.js", "shapes.js")
+
+    n_inputs = traitlets.Int(3).tag(sync=True)
+    hidden_layers = traitlets.Int(1).tag(sync=True)
+    units = traitlets.Int(4).tag(sync=True)
+    n_outputs = traitlets.Int(2).tag(sync=True)
+    m = traitlets.Int(5).tag(sync=True)
+
     def __init__(self, n_inputs=3, hidden_layers=1, units=4, n_outputs=2, m=5):
-        make = Controls(label_width="150px", width="380px")
+        setup = {"n_inputs": n_inputs, "hidden_layers": hidden_layers, "units": units, "n_outputs": n_outputs, "m": m}
+        super().__init__(**{name: int_in_range(value, name, *RANGES[name]) for name, value in setup.items()})
 
-        def slider(value, lo, hi, description):
-            return make(W.IntSlider, description, value=value, min=lo, max=hi, description_allow_html=True)
-
-        self.controls = {
-            "n_inputs": slider(n_inputs, 1, MAX_UNITS, "inputs n<sub>0</sub>"),
-            "hidden_layers": slider(hidden_layers, 0, MAX_HIDDEN_LAYERS, "hidden layers (J − 1)"),
-            "units": slider(units, 1, MAX_UNITS, "units per hidden layer"),
-            "n_outputs": slider(n_outputs, 1, MAX_UNITS, "outputs n<sub>J</sub>"),
-            "m": slider(m, 1, MAX_BATCH, "batch size m"),
-        }
-        self.table = W.HTML()
-        self.logic = self.make_logic()
-        self._build([list(self.controls.values())], status_label=None, picture=self.table)
-        self.refresh()
+    @traitlets.validate(*RANGES)
+    def _valid(self, proposal):
+        name = proposal["trait"].name
+        try:
+            return int_in_range(proposal["value"], name, *RANGES[name])
+        except ValueError as exc:
+            raise traitlets.TraitError(f"could not set {name}: {exc}") from exc
 
     @property
     def sizes(self) -> list:
-        return self.logic.sizes
+        """``[n_0, …, n_J]`` as the sliders set them."""
+        return layer_sizes(self.n_inputs, self.hidden_layers, self.units, self.n_outputs)
 
-    @property
-    def m(self) -> int:
-        return self.logic.m
-
-    def make_logic(self) -> Shapes:
-        c = self.controls
-        sizes = layer_sizes(c["n_inputs"].value, c["hidden_layers"].value, c["units"].value, c["n_outputs"].value)
-        return Shapes(sizes, c["m"].value)
-
-    def status_html(self) -> str:
-        s = self.logic
-        return (
-            f"<p style='margin:4px 0'>MLP({html.escape(str(s.sizes))}): J = {s.J} layer(s), "
-            f"batch of m = {s.m} sample(s) — shapes read off mlp_lib's arrays.</p>"
-        )
-
-    def picture(self) -> str:
-        return shape_table_html(self.logic.rows)
+    def shapes(self) -> Shapes:
+        """The page's table by mlp_lib: a :class:`Shapes` of :attr:`sizes` and :attr:`m`."""
+        return Shapes(self.sizes, self.m)

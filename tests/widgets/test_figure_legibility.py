@@ -13,7 +13,6 @@ import pytest
 
 from mlp_lib.widgets import batch_size, descent, rendering
 from mlp_lib.widgets.dead_units import DeadUnitsView
-from mlp_lib.widgets.output_error import OutputErrorView
 from mlp_lib.widgets.parameter_watch import ParameterWatch, ParameterWatchView
 from mlp_lib.widgets.recursion import RecursionView
 from mlp_lib.widgets.rendering import MIN_TEXT_PX, PICTURE_WIDTH_PX, smallest_text_px
@@ -46,10 +45,8 @@ def _captured(monkeypatch, module, draw):
 
 FIGURES = {
     "recursion": lambda mp: RecursionView().figure(),
-    "output error": lambda mp: OutputErrorView().figure(),
     "parameter watch": lambda mp: ParameterWatchView().figure(),
     "dead units": lambda mp: DeadUnitsView().figure(),
-    "descent": lambda mp: descent.DescentView().figure(),
     "learning rates compared": lambda mp: descent.compare_learning_rates(steps=5),
     "batch sizes": lambda mp: _captured(
         mp, batch_size, lambda: batch_size.draw_comparison(batch_size.BatchSizes(SMALL_BATCH, (4, 0), 1).runs, 45)
