@@ -125,19 +125,22 @@ export function uiSlider({ label, min, max, step, value, log = false, live = fal
   const fromPos = (p) => (log ? Number((10 ** p).toPrecision(12)) : Number(p));
   const input = uiEl("input", { type: "range", id, min, max, step, value: toPos(value) });
   const out = uiEl("output", { for: id, "aria-hidden": "true", text: format(value) }); // the value is in aria-valuetext
-  const show = () => {
-    const v = fromPos(input.value);
+  // the value in use: a value set off the slider's grid (from Python) is shown as it is, not as
+  // the grid point the browser puts the thumb on, until the reader moves the slider
+  let current = value;
+  const show = (v) => {
+    current = v;
     out.textContent = format(v);
     input.setAttribute("aria-valuetext", `${label} ${format(v)}`);
     return v;
   };
-  show();
+  show(value);
   input.addEventListener("input", () => {
-    const v = show();
+    const v = show(fromPos(input.value));
     if (live) onChange(v);
   });
   input.addEventListener("change", () => {
-    const v = show();
+    const v = show(fromPos(input.value));
     if (!live) onChange(v);
   });
   const el = uiEl("div", { class: "ui-control" }, [uiEl("label", { for: id, text: label }), input, out]);
@@ -145,11 +148,11 @@ export function uiSlider({ label, min, max, step, value, log = false, live = fal
     el,
     input,
     get value() {
-      return fromPos(input.value);
+      return current;
     },
     set value(v) {
       input.value = toPos(v);
-      show();
+      show(v);
     },
   };
 }
@@ -243,6 +246,16 @@ function uiTicks(lo, hi, log) {
     const every = Math.max(1, Math.ceil((b - a + 1) / 6));
     const out = [];
     for (let p = a; p <= b && out.length < 12; p += every) out.push(p);
+    if (hi - lo < 2.5) {
+      // a decade or two: 2× and 5× too, so the axis has more than one label
+      for (let p = Math.floor(lo); p <= hi; p++) {
+        for (const f of [2, 5]) {
+          const t = p + Math.log10(f);
+          if (t >= lo && t <= hi) out.push(t);
+        }
+      }
+      out.sort((x, y) => x - y);
+    }
     return out;
   }
   const span = hi - lo;
@@ -256,8 +269,8 @@ function uiTicks(lo, hi, log) {
 }
 
 function uiTickText(t, log) {
-  if (log) return t === 0 ? "1" : `10${String(t).split("").map((c) => UI_SUP[c]).join("")}`;
-  return uiFmt(t, 3);
+  if (log && Number.isInteger(t)) return t === 0 ? "1" : `10${String(t).split("").map((c) => UI_SUP[c]).join("")}`;
+  return uiFmt(log ? 10 ** t : t, log ? 1 : 3);
 }
 
 /**
@@ -268,7 +281,7 @@ function uiTickText(t, log) {
  *   dots:  [{ x, y, color, r, label }],
  *   bars:  { labels: [], values: [], colors: [] }  (categorical bars; x is then the category),
  *   hlines: [{ y, color, dash, label }], vlines: [{ x, color, dash, label }],
- *   legend: "upper left" | "upper right" | "lower left" | "lower right" | null }
+ *   legend: "best" (default: the corner covering the fewest points) | "upper left" | "upper right" | "lower left" | "lower right" | null }
  * Points that are not finite (or ≤ 0 on a log axis) break a line instead of being drawn.
  */
 export function uiChart(spec) {
@@ -350,11 +363,21 @@ export function uiChart(spec) {
   const entries = [...lines.filter((s) => s.label).map((s, n) => [s.label, s.color || UI_COLORS[n % UI_COLORS.length], s.dash]),
     ...dots.filter((p) => p.label).map((p) => [p.label, p.color || UI_COLORS[0], null])];
   if (spec.legend !== null && entries.length) {
-    const where = spec.legend || "upper right";
-    const boxW = Math.min(W - m.l - m.r - 8, 12 + 6.2 * Math.max(...entries.map((e) => e[0].length)) + 22);
+    const boxW = Math.min(W - m.l - m.r - 8, 12 + 6.8 * Math.max(...entries.map((e) => e[0].length)) + 22);
     const boxH = 6 + 14 * entries.length;
-    const bx = where.endsWith("left") ? m.l + 4 : W - m.r - 4 - boxW;
-    const by = where.startsWith("upper") ? m.t + 4 : H - m.b - 4 - boxH;
+    const corner = (where) => [where.endsWith("left") ? m.l + 4 : W - m.r - 4 - boxW, where.startsWith("upper") ? m.t + 4 : H - m.b - 4 - boxH];
+    let where = spec.legend || "best";
+    if (where === "best") {
+      // the corner that covers the fewest plotted points
+      const pts = [...lines.flatMap((s) => s.x.map((x, i) => [x, s.y[i]])), ...dots.map((d) => [d.x, d.y])]
+        .filter(([x, y]) => ok(x, y)).map(([x, y]) => [px(x), py(y)]);
+      const covered = (w) => {
+        const [x0b, y0b] = corner(w);
+        return pts.filter(([x, y]) => x >= x0b && x <= x0b + boxW && y >= y0b && y <= y0b + boxH).length;
+      };
+      where = ["upper right", "upper left", "lower right", "lower left"].reduce((best, w) => (covered(w) < covered(best) ? w : best));
+    }
+    const [bx, by] = corner(where);
     out.push(`<rect x="${bx}" y="${by}" width="${boxW}" height="${boxH}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`);
     entries.forEach(([text, color, dash], i) => {
       const y = by + 12 + 14 * i;
