@@ -494,3 +494,58 @@ def exercises_for(chapter: str) -> list:
 def check(name, answer_text: str, *, timeout: float | None = None, seed: int = 0) -> CheckResult:
     """Check ``answer_text`` against the catalogue entry ``name``; print the result to see it."""
     return get_exercise(name).check(answer_text, timeout=timeout, seed=seed)
+
+
+#: the most lines :func:`check_steps` takes (each is checked like one answer)
+MAX_STEPS = 12
+
+
+@dataclass
+class StepsResult:
+    """The verdict on a derivation written line by line.
+
+    Attributes
+    ----------
+    lines : list of CheckResult
+        One verdict per line, in order; each line must equal the right answer.
+    first_wrong : int or None
+        Index (from 0) of the first line that is not equal to the right answer, None if all are.
+    """
+
+    lines: list
+    first_wrong: int | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_wrong is None
+
+    def __str__(self) -> str:
+        out = []
+        for i, r in enumerate(self.lines):
+            mark = "→" if i == self.first_wrong else " "
+            out.append(f"{mark} line {i + 1}: " + str(r).replace("\n", "\n    "))
+        return "\n".join(out)
+
+
+def check_steps(name, steps, *, timeout: float | None = None, seed: int = 0) -> StepsResult:
+    """Check a derivation line by line: every line must equal the right answer of ``name``.
+
+    ``steps`` is a list of formulas (one per line, in the checker's language), e.g. for
+    ``sigmoid-bce-phi``: ``["(-y/a + (1 - y)/(1 - a))*a*(1 - a)", "-y*(1 - a) + (1 - y)*a", "a - y"]``.
+    Each line gets the verdict :func:`check` gives it (same limits, messages, hints and time limit
+    per line); ``first_wrong`` is the first line that is not equal (wrong, refused or undecided),
+    where the derivation went off. At most :data:`MAX_STEPS` lines; blank lines are not allowed.
+    """
+    if isinstance(steps, str) or not isinstance(steps, (list, tuple)):
+        raise TypeError(f"expected the steps as a list of formulas (one per line), got {type(steps).__name__}")
+    if not 1 <= len(steps) <= MAX_STEPS:
+        raise ValueError(f"expected 1 to {MAX_STEPS} lines, got {len(steps)}")
+    for i, line in enumerate(steps):
+        if not isinstance(line, str):
+            raise TypeError(f"expected line {i + 1} as text, got {type(line).__name__}")
+        if not line.strip():
+            raise ValueError(f"line {i + 1} is empty: leave blank lines out")
+    exercise = get_exercise(name)
+    lines = [exercise.check(line, timeout=timeout, seed=seed) for line in steps]
+    first_wrong = next((i for i, r in enumerate(lines) if not r.ok), None)
+    return StepsResult(lines, first_wrong)

@@ -26,7 +26,7 @@ import math
 import anywidget
 import traitlets
 
-from ..teaching.catalogue import Exercise, get_exercise
+from ..teaching.catalogue import Exercise, StepsResult, check_steps, get_exercise
 from ..teaching.checker import CheckResult
 from ..teaching.fingerprint import fingerprint
 from .esm import assemble
@@ -117,6 +117,10 @@ class DerivationChecker(anywidget.AnyWidget):
         Initial text of the box (e.g. a student's earlier attempt).
     timeout : float or None
         Seconds SymPy may take per check (None: :data:`mlp_lib.teaching.checker.DEFAULT_TIMEOUT`).
+    lines : bool
+        A derivation line by line: the box takes one formula per line, every line must equal the
+        right answer, and the verdict marks the first line that does not
+        (:func:`~mlp_lib.teaching.catalogue.check_steps`).
 
     Traits (synced with the page): ``spec`` (the fingerprint, Python → page), ``answer`` (the
     typed text) and ``verdict`` (``{status, message, hint, counterexample, by}``, status one of
@@ -133,20 +137,26 @@ class DerivationChecker(anywidget.AnyWidget):
     spec = traitlets.Dict().tag(sync=True)
     answer = traitlets.Unicode("").tag(sync=True)
     verdict = traitlets.Dict().tag(sync=True)
+    multiline = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, exercise, *, answer: str = "", timeout: float | None = None):
+    def __init__(self, exercise, *, answer: str = "", timeout: float | None = None, lines: bool = False):
         if not isinstance(answer, str):
             raise TypeError(f"expected answer as text, got {type(answer).__name__}")
+        if not isinstance(lines, bool):
+            raise TypeError(f"expected lines True or False, got {lines!r}")
         ex = _exercise(exercise)
         self.exercise = ex
         self.timeout = timeout
         self.result: CheckResult | None = None
         spec = fingerprint(ex.name) if isinstance(exercise, str) else fingerprint(ex)
-        super().__init__(spec=spec, answer=answer)
+        super().__init__(spec=spec, answer=answer, multiline=lines)
         self.on_msg(self._on_page_message)
 
-    def check(self, text: str | None = None) -> CheckResult:
+    def check(self, text: str | None = None) -> CheckResult | StepsResult:
         """Check ``text`` (default: :attr:`answer`) with SymPy; show and return the verdict.
+
+        With ``lines=True`` the text holds one formula per line, and the result is
+        :func:`~mlp_lib.teaching.catalogue.check_steps`' :class:`StepsResult`.
 
         The previous verdict is cleared first, and the panel always leaves "checking…": an error
         of the checker itself is shown as an undecided verdict naming it, never as a traceback
@@ -159,6 +169,8 @@ class DerivationChecker(anywidget.AnyWidget):
         self.result = None
         self.verdict = {"status": "checking", "message": "checking with SymPy…", "by": "sympy"}
         try:
+            if self.multiline:
+                return self._check_lines()
             result = self.exercise.check(self.answer, timeout=self.timeout)
         except Exception as exc:  # a bug or a bad exercise spec: say so in the panel
             result = CheckResult(
@@ -171,6 +183,35 @@ class DerivationChecker(anywidget.AnyWidget):
             raise
         self.result = result
         self.verdict = verdict_of(result)
+        return result
+
+    def _check_lines(self) -> StepsResult | CheckResult:
+        steps = [line for line in self.answer.splitlines() if line.strip()]
+        try:
+            result = check_steps(self.exercise, steps, timeout=self.timeout)
+        except (TypeError, ValueError) as exc:  # no lines, too many: refused like a bad answer
+            result = CheckResult(False, str(exc) if steps else "the answer is empty: type one formula per line")
+            self.result, self.verdict = result, verdict_of(result)
+            return result
+        self.result = result
+        lines = [{"status": verdict_of(r)["status"], "reading": None} for r in result.lines]
+        if result.first_wrong is None:
+            self.verdict = {
+                "status": "correct",
+                "message": f"correct: every line ({len(steps)}) equals the right answer.",
+                "lines": lines,
+                "first_wrong": None,
+                "by": "sympy",
+            }
+        else:
+            first = verdict_of(result.lines[result.first_wrong])
+            self.verdict = {
+                **first,
+                "status": "undecided" if first["status"] == "undecided" else "wrong",
+                "message": f"line {result.first_wrong + 1} is the first that does not equal the right answer: {first['message']}",
+                "lines": lines,
+                "first_wrong": result.first_wrong,
+            }
         return result
 
     def _on_page_message(self, _widget, content, _buffers) -> None:

@@ -13,7 +13,7 @@ import sympy as sp
 
 from mlp_lib.teaching import checker
 from mlp_lib.teaching import parser as ep
-from mlp_lib.teaching.catalogue import EXERCISES, check, exercises_for, get_exercise
+from mlp_lib.teaching.catalogue import EXERCISES, check, check_steps, exercises_for, get_exercise
 from mlp_lib.teaching.checker import check_expression
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -420,3 +420,60 @@ def test_widget_sends_no_formula_to_the_page():
     ex = EXERCISES["softmax-general-phi"]
     for text in (ex.expected, *ex.accepted, *(v for v, _ in ex.variants)):
         assert text not in shown
+
+
+# ---------------------------------------------------------------------------
+# a derivation checked line by line
+# ---------------------------------------------------------------------------
+BCE_CHAIN = ["(-y/a + (1 - y)/(1 - a))*a*(1 - a)", "-y*(1 - a) + (1 - y)*a", "-y + y*a + a - y*a", "a - y"]
+
+
+def test_check_steps_accepts_a_right_chain():
+    r = check_steps("sigmoid-bce-phi", BCE_CHAIN)
+    assert r.ok and r.first_wrong is None and len(r.lines) == 4 and all(line.ok for line in r.lines)
+
+
+def test_check_steps_finds_a_slip_in_the_first_line():
+    steps = ["(-y/a - (1 - y)/(1 - a))*a*(1 - a)", *BCE_CHAIN[1:]]  # the source's sign slip, §3.2.1
+    r = check_steps("sigmoid-bce-phi", steps)
+    assert r.first_wrong == 0 and not r.ok
+    assert "§3.2.1" in r.lines[0].hint and r.lines[0].counterexample is not None
+    assert all(line.ok for line in r.lines[1:])  # every line gets its own verdict
+
+
+def test_check_steps_finds_a_slip_in_a_middle_line():
+    steps = [BCE_CHAIN[0], "-y*(1 - a) - (1 - y)*a", "a - y"]
+    r = check_steps("sigmoid-bce-phi", steps)
+    assert r.first_wrong == 1 and r.lines[0].ok and not r.lines[1].ok and r.lines[2].ok
+    assert "line 2" in str(r) and "→ line 2" in str(r)
+
+
+def test_check_steps_refuses_and_limits():
+    with pytest.raises(TypeError, match="expected the steps as a list"):
+        check_steps("sigmoid-bce-phi", "a - y")
+    with pytest.raises(ValueError, match="expected 1 to 12 lines, got 0"):
+        check_steps("sigmoid-bce-phi", [])
+    with pytest.raises(ValueError, match="expected 1 to 12 lines, got 13"):
+        check_steps("sigmoid-bce-phi", ["a - y"] * 13)
+    with pytest.raises(ValueError, match="line 2 is empty"):
+        check_steps("sigmoid-bce-phi", ["a - y", "  "])
+    with pytest.raises(TypeError, match="expected line 1 as text"):
+        check_steps("sigmoid-bce-phi", [3])
+    r = check_steps("sigmoid-bce-phi", ["a - y", "__import__('os')"])  # a refused line is where it goes off
+    assert r.first_wrong == 1 and "not allowed" in r.lines[1].message
+
+
+def test_widget_checks_lines_with_sympy():
+    from mlp_lib.widgets.derivation_checker import DerivationChecker
+
+    w = DerivationChecker("sigmoid-bce-phi", lines=True)
+    r = w.check("\n".join([BCE_CHAIN[0], "-y*(1 - a) - (1 - y)*a", "", "a - y"]))
+    assert r.first_wrong == 1 and w.verdict["first_wrong"] == 1 and w.verdict["status"] == "wrong"
+    assert [line["status"] for line in w.verdict["lines"]] == ["correct", "wrong", "correct"]
+    assert w.verdict["message"].startswith("line 2 is the first")
+    w.check("\n".join(BCE_CHAIN))
+    assert w.verdict["status"] == "correct" and w.verdict["first_wrong"] is None
+    w.check("  \n ")
+    assert w.verdict["status"] == "refused" and "empty" in w.verdict["message"]
+    with pytest.raises(TypeError, match="expected lines True or False"):
+        DerivationChecker("eq4", lines="yes")

@@ -98,3 +98,19 @@ def test_prompts_are_typeset_and_escaped(tmp_path):
     assert out[-1] == "&lt;b&gt;x&lt;/b&gt;"
     for shown in out[:-2]:
         assert not re.search(r"[\^_]\{|\^[A-Za-z0-9]|\\frac", shown), shown
+
+
+@pytest.mark.browser
+def test_page_checks_a_derivation_line_by_line(mount_widget):
+    page = mount_widget(DerivationChecker("sigmoid-bce-phi", lines=True))
+    box = page.get_by_label("Your derivation (one line per step; Ctrl+Enter checks)")
+    box.fill("(-y/a + (1 - y)/(1 - a))*a*(1 - a)\n-y*(1 - a) - (1 - y)*a\na - y")
+    box.press("Control+Enter")
+    text = _verdict_text(page)
+    assert "line 2 is the first that does not equal the right answer" in text and "← first wrong line" in text
+    items = page.locator(".chk-lines li")
+    assert items.count() == 3 and "first wrong line" in items.nth(1).inner_text()
+    assert "right answer" in text  # the first wrong line's counterexample
+    box.fill("(-y/a + (1 - y)/(1 - a))*a*(1 - a)\na - y")
+    page.get_by_role("button", name="Check").click()
+    page.wait_for_function("document.querySelector('.chk-result').textContent.includes('every line (2)')")

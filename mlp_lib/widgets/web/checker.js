@@ -8,6 +8,35 @@
 // across reloads of the website).
 
 const CHK_STORAGE_PREFIX = "mlp-checker:";
+const CHK_MAX_LINES = 12;
+
+/**
+ * A derivation written line by line: every line must equal the right answer (catalogue.check_steps).
+ * Returns chkDecide's verdict for the first line that does not, or "correct", with `lines`
+ * ([{status, reading}] per line) and `first_wrong` (index from 0, or null).
+ */
+export function chkDecideLines(spec, text) {
+  const lines = String(text).split(/\r?\n/).filter((line) => line.trim());
+  if (!lines.length) return { status: "refused", message: "the answer is empty: type one formula per line", hint: null, lines: [], first_wrong: null };
+  if (lines.length > CHK_MAX_LINES) {
+    return { status: "refused", message: `expected 1 to ${CHK_MAX_LINES} lines, got ${lines.length}`, hint: null, lines: [], first_wrong: null };
+  }
+  const verdicts = lines.map((line) => chkDecide(spec, line));
+  const shown = verdicts.map((v) => ({ status: v.status, reading: v.reading || null }));
+  const first = verdicts.findIndex((v) => v.status !== "correct");
+  if (first < 0) {
+    return { status: "correct", message: `correct: every line (${lines.length}) equals the right answer.`, hint: null, lines: shown, first_wrong: null };
+  }
+  const v = verdicts[first];
+  return {
+    status: v.status === "undecided" ? "undecided" : "wrong",
+    message: `line ${first + 1} is the first that does not equal the right answer: ${v.message}`,
+    hint: v.hint,
+    counterexample: v.counterexample || null,
+    lines: shown,
+    first_wrong: first,
+  };
+}
 
 /** Catalogue text (a^{j−1}, ϕ^J, y_i, ∇_{a^J}) as HTML with <sup>/<sub>, escaped first. */
 export function chkTypeset(text) {
@@ -41,6 +70,14 @@ export function chkVerdictHtml(verdict, reading) {
   const [mark, cls] = marks[verdict.status] || ["?", "chk-undecided"];
   const parts = [];
   if (reading) parts.push(`<div>Your answer, as read: <span class="chk-reading">${uiEsc(reading)}</span></div>`);
+  if (verdict.lines && verdict.lines.length) {
+    const items = verdict.lines.map((line, i) => {
+      const [m] = marks[line.status] || ["?"];
+      const here = i === verdict.first_wrong ? " ← first wrong line" : "";
+      return `<li${here ? ' class="chk-first-wrong"' : ""}><span aria-hidden="true">${m}</span> ${uiEsc(line.reading || "(not read)")}${here}</li>`;
+    });
+    parts.push(`<ol class="chk-lines" aria-label="your lines, as read">${items.join("")}</ol>`);
+  }
   parts.push(`<div class="${cls}"><span aria-hidden="true">${mark}</span> ${uiEsc(verdict.message)}</div>`);
   const cx = verdict.counterexample;
   if (cx) {
@@ -70,6 +107,9 @@ const CHK_CSS = `
 .chk-undecided { color: #8a5a00; font-weight: 600; }
 .chk-reading { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 .chk-small { font-size: 12px; color: #555; }
+.chk-answer-row textarea { flex: 1 1 260px; min-width: 0; font: 14px ui-monospace, SFMono-Regular, Menlo, monospace; padding: 4px 6px; }
+.chk-lines { margin: 2px 0; padding-left: 1.6em; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+.chk-first-wrong { color: #b42318; font-weight: 600; }
 .chk-table-wrap { max-width: 100%; overflow-x: auto; }
 .chk-table caption { text-align: left; font-size: 12px; color: #444; }
 .chk-table th { text-align: left; font-weight: 600; }
@@ -112,7 +152,10 @@ function render({ model, el }) {
     }),
   );
   const inputId = `chk-${spec.name}-${Math.random().toString(36).slice(2, 8)}`;
-  const input = uiEl("input", { type: "text", id: inputId, autocomplete: "off", spellcheck: "false", placeholder: "e.g. a - y" });
+  const multiline = Boolean(model.get("multiline"));
+  const input = multiline
+    ? uiEl("textarea", { id: inputId, rows: 4, autocomplete: "off", spellcheck: "false", placeholder: "one formula per line, each equal to the last" })
+    : uiEl("input", { type: "text", id: inputId, autocomplete: "off", spellcheck: "false", placeholder: "e.g. a - y" });
   const result = uiEl("div", { class: "chk-result", role: "status", "aria-live": "polite" });
   const key = chkStorageKey(spec);
   let kernel = false;
@@ -142,7 +185,7 @@ function render({ model, el }) {
     }
     let verdict;
     try {
-      verdict = { ...chkDecide(spec, text), by: "page" };
+      verdict = { ...(multiline ? chkDecideLines(spec, text) : chkDecide(spec, text)), by: "page" };
     } catch (err) {
       verdict = { status: "undecided", message: `the page's checker failed (${err.message}); please report this answer`, by: "page" };
     }
@@ -155,12 +198,13 @@ function render({ model, el }) {
 
   const button = uiButtons([{ label: "Check", title: "check your formula", primary: true, onClick: decide }]);
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
+    if (event.key === "Enter" && (!multiline || event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       decide();
     }
   });
-  root.append(uiEl("div", { class: "chk-answer-row" }, [uiEl("label", { for: inputId, text: "Your answer" }), input, button.el]), result);
+  const label = multiline ? "Your derivation (one line per step; Ctrl+Enter checks)" : "Your answer";
+  root.append(uiEl("div", { class: "chk-answer-row" }, [uiEl("label", { for: inputId, text: label }), input, button.el]), result);
 
   // what the reader typed before: the widget's state (a saved notebook), else this browser's storage
   const saved = model.get("answer") ? { answer: model.get("answer"), verdict: model.get("verdict") } : chkLoad(key);
@@ -170,10 +214,15 @@ function render({ model, el }) {
     show(saved.verdict);
   }
   model.on("change:verdict", () => {
-    const verdict = model.get("verdict");
+    let verdict = model.get("verdict");
     if (verdict && verdict.by === "sympy") {
       input.value = model.get("answer");
       reading = readingOf(input.value);
+      if (verdict.lines) {
+        // SymPy sends each line's verdict; the page adds how it read each line
+        const typed = input.value.split(/\r?\n/).filter((line) => line.trim());
+        verdict = { ...verdict, lines: verdict.lines.map((line, i) => ({ ...line, reading: line.reading || readingOf(typed[i] || "") })) };
+      }
       chkSave(key, input.value, verdict);
     }
     show(verdict);
