@@ -461,6 +461,8 @@ def _check_limits(tree) -> None:
 def _constant_value(node):
     """The number of a constant exponent (``2``, ``-1``, ``1/2``, ``(3)``), or None if not a plain number."""
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        if isinstance(node.value, float) and not math.isfinite(node.value):  # 1e400 reads as inf
+            raise ExpressionError(f"not allowed: the number {node.value!r} is too large (at most {MAX_CONSTANT:g})")
         return Fraction(str(node.value)) if isinstance(node.value, float) else Fraction(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         v = _constant_value(node.operand)
