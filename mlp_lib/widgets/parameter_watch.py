@@ -13,16 +13,18 @@ that gradient rebuilt from the error signal:
 (the columns of ϕ already carry the 1/m of the batch mean). Indices i, k are
 1-based as on the page.
 
-:class:`ParameterWatchView` is the ipywidgets view (layer/unit/input
-sliders, learning rate, Step/Train/Reset, a picture), and
-:func:`animation_html` renders a recorded run as a
-self-contained HTML animation for the static website.
+:class:`ParameterWatchView` is the explorer, an anywidget that trains in the reader's browser
+(``web/engine.js`` + ``web/parameter_watch.js``) from mlp_lib's starting weights and data:
+layer / unit / input sliders, learning rate, Step / Train / Reset, a status line and three
+charts (value, gradient both ways, per-sample terms). :func:`animation_html` renders a
+recorded run as a self-contained HTML animation.
 """
 
 from __future__ import annotations
 
-import ipywidgets as W
+import anywidget
 import numpy as np
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -31,7 +33,8 @@ from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
 from ..validation import int_in_range, one_of, positive_float, positive_int
 from .animation import html_player
-from .controls import Controls, TrainerPanel
+from .esm import assemble
+from .page_weights import model_from_page, page_network
 
 
 class ParameterWatch:
@@ -133,30 +136,11 @@ class ParameterWatch:
 
 
 def _symbols(watch: ParameterWatch) -> dict:
-    """How the view writes the watched parameter: mathtext for figures, HTML for the status line."""
+    """How the recorded run writes the watched parameter: mathtext for the figure, words for its text alternative."""
     j, i, k = watch.layer, watch.i, watch.k
     if watch.kind == "W":
-        return {
-            "tex": f"w^{{{j}}}_{{{i},{k}}}",
-            "html": f"w<sup>{j}</sup><sub>{i},{k}</sub>",
-            "terms_tex": rf"\phi^{{{j}}}_{{{i},s}}\, a^{{{j - 1}}}_{{{k},s}}",
-            "terms_html": f"ϕ<sup>{j}</sup><sub>{i},s</sub> a<sup>{j - 1}</sup><sub>{k},s</sub>",
-            "eq": 3,
-            "spoken": f"the weight of layer {j} from unit {k} to unit {i}",
-        }
-    return {
-        "tex": f"b^{{{j}}}_{{{i}}}",
-        "html": f"b<sup>{j}</sup><sub>{i}</sub>",
-        "terms_tex": rf"\phi^{{{j}}}_{{{i},s}}",
-        "terms_html": f"ϕ<sup>{j}</sup><sub>{i},s</sub>",
-        "eq": 4,
-        "spoken": f"the bias of unit {i} of layer {j}",
-    }
-
-
-def _axes(fig):
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.86, wspace=0.35)
-    return fig.subplots(1, 3)
+        return {"tex": f"w^{{{j}}}_{{{i},{k}}}", "spoken": f"the weight of layer {j} from unit {k} to unit {i}"}
+    return {"tex": f"b^{{{j}}}_{{{i}}}", "spoken": f"the bias of unit {i} of layer {j}"}
 
 
 def animation_html(watch: ParameterWatch, steps: int = 150, frames: int = 10, dpi: int = 80) -> str:
@@ -170,7 +154,8 @@ def animation_html(watch: ParameterWatch, steps: int = 150, frames: int = 10, dp
     h = {key: np.asarray(v) for key, v in watch.history.items()}
     name = _symbols(watch)
     fig = Figure(figsize=(9.0, 2.8), dpi=dpi)
-    ax1, ax2, ax3 = _axes(fig)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.86, wspace=0.35)
+    ax1, ax2, ax3 = fig.subplots(1, 3)
     (l1,) = ax1.plot([], [], color="tab:blue")
     (l2,) = ax2.plot([], [], color="tab:red")
     (l3,) = ax3.plot([], [], color="tab:green")
@@ -196,8 +181,68 @@ def animation_html(watch: ParameterWatch, steps: int = 150, frames: int = 10, dp
     return html_player(fig, draw, ends, fps=4, alt=f"Recorded run: value, gradient and loss of {name['spoken']}")
 
 
-class ParameterWatchView(TrainerPanel):
-    """ipywidgets view of a :class:`ParameterWatch`: layer / unit / input sliders, learning rate, Step / Train / Reset."""
+#: the learning-rate slider's range (powers of ten, steps of 0.1)
+LEARNING_RATES = (1e-3, 10.0)
+
+
+def _check_learning_rate(value) -> float:
+    lr = positive_float(value, "learning_rate")
+    lo, hi = LEARNING_RATES
+    if not lo * (1 - 1e-9) <= lr <= hi * (1 + 1e-9):  # the page rounds 10**position to 12 digits
+        raise ValueError(f"expected learning_rate in {lo:g} … {hi:g} (the slider's range), got {lr}")
+    return lr
+
+
+def _check_selection(kind: str, sizes: list, layer, i, k) -> tuple:
+    """(layer, i, k) checked against the layer sizes: 1 ≤ j ≤ J, 1 ≤ i ≤ n_j, 1 ≤ k ≤ n_(j−1) (k = 1 for a bias)."""
+    layer = int_in_range(layer, "layer", 1, len(sizes) - 1)
+    i = int_in_range(i, f"i (a unit of layer {layer})", 1, sizes[layer])
+    k = int_in_range(k, f"k (a unit of layer {layer - 1})", 1, sizes[layer - 1] if kind == "W" else 1)
+    return layer, i, k
+
+
+class ParameterWatchView(anywidget.AnyWidget):
+    """The parameter watch, live in the page: a :class:`ParameterWatch` trained in the reader's browser.
+
+    Parameters
+    ----------
+    kind : ``"W"`` or ``"b"``
+        Watch a weight w^j_{i,k} (Eq. 3) or a bias b^j_i (Eq. 4); fixed for the view.
+    layer, i, k : int
+        The watched parameter (1-based; ``k`` only for weights, else 1).
+    learning_rate : float in 0.001 … 10
+    train_steps : int in 1 … 1000
+        Steps per click on *Train*.
+    warmup : int in 0 … 10000
+        Steps the page takes before its first picture (and Python before :attr:`history`).
+    **kwargs
+        ``units`` (1 … 64), ``activation``, ``n`` (2 … 2000 samples), ``noise``, ``seed`` of
+        :class:`ParameterWatch`: its network and data, sent to the page as :attr:`initial`.
+
+    Synced both ways: :attr:`layer`, :attr:`i`, :attr:`k` (set them together with :meth:`select`)
+    and :attr:`learning_rate`. The page writes back :attr:`network` (its weights), :attr:`steps`
+    and :attr:`history` (the watched parameter's ``step``, ``value``, ``gradient``, ``rebuilt``
+    and ``loss`` lists, as :attr:`ParameterWatch.history`); :meth:`model` reads the network back.
+    Before the page has drawn, they are Python's own after ``warmup`` steps.
+    """
+
+    _esm = assemble("ui.js", "parameter_watch.js")
+
+    kind = traitlets.Unicode("W", read_only=True).tag(sync=True)
+    layer = traitlets.Int(1).tag(sync=True)
+    i = traitlets.Int(1).tag(sync=True)
+    k = traitlets.Int(1).tag(sync=True)
+    learning_rate = traitlets.Float(0.5).tag(sync=True)
+    train_steps = traitlets.Int(50).tag(sync=True)
+    warmup = traitlets.Int(0).tag(sync=True)
+    #: Python → page: mlp_lib's start, ``{network: {config, params}, x (2, n), y (1, n)}``
+    initial = traitlets.Dict().tag(sync=True)
+    #: page → Python: the weights after :attr:`steps` steps, ``{config, params}``
+    network = traitlets.Dict().tag(sync=True)
+    #: page → Python: gradient-descent steps taken since the start
+    steps = traitlets.Int(0).tag(sync=True)
+    #: page → Python: the watched parameter's history (lists ``step``, ``value``, ``gradient``, ``rebuilt``, ``loss``)
+    history = traitlets.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -210,77 +255,59 @@ class ParameterWatchView(TrainerPanel):
         warmup: int = 0,
         **kwargs,
     ):
-        self.logic = ParameterWatch(kind, layer, i, k, learning_rate=learning_rate, **kwargs)
-        if warmup:
-            self.logic.step(warmup)
-        self.train_steps = int(train_steps)
-        make = Controls(label_width="120px", width="300px")
-        sizes = self.logic.sizes
-        self.controls = {
-            "layer": make(W.IntSlider, "Layer j", value=layer, min=1, max=len(sizes) - 1),
-            "i": make(W.IntSlider, "Unit i (layer j)", value=i, min=1, max=sizes[layer]),
-            "learning_rate": make.learning_rate(learning_rate),
-        }
-        if kind == "W":
-            self.controls["k"] = make(W.IntSlider, "Input k (layer j−1)", value=k, min=1, max=sizes[layer - 1])
-        c = self.controls
-        self._build(
-            ([c["layer"], c["i"]] + ([c["k"]] if "k" in c else []), [c["learning_rate"]]),
-            self.trainer_buttons(
-                step_tip="one gradient-descent step",
-                train_tip=f"{self.train_steps} steps",
-                reset_tip="fresh network, same seed",
-            ),
-            width="680px",
+        learning_rate = _check_learning_rate(learning_rate)
+        train_steps = int_in_range(train_steps, "train_steps", 1, 1000)
+        warmup = int_in_range(warmup, "warmup", 0, 10_000)
+        unknown = sorted(set(kwargs) - {"units", "activation", "n", "noise", "seed"})
+        if unknown:
+            raise TypeError(f"expected keyword arguments units, activation, n, noise or seed, got {', '.join(unknown)}")
+        int_in_range(kwargs.get("units", 4), "units", 1, 64)
+        int_in_range(kwargs.get("n", 200), "n", 2, 2000)
+        logic = ParameterWatch(kind, layer, i, k, learning_rate=learning_rate, **kwargs)
+        self._sizes = logic.sizes
+        start = {"network": page_network(logic.model), "x": logic.x.tolist(), "y": logic.y.tolist()}
+        logic.step(warmup)
+        self.set_trait("kind", logic.kind)
+        super().__init__(
+            layer=logic.layer,
+            i=logic.i,
+            k=logic.k,
+            learning_rate=learning_rate,
+            train_steps=train_steps,
+            warmup=warmup,
+            initial=start,
+            network=page_network(logic.model),
+            steps=logic.steps,
+            history={key: list(v) for key, v in logic.history.items()},
         )
-        self.refresh()
 
-    def _on_control(self, change) -> None:
-        c, w = self.controls, self.logic
-        if change["owner"] is c["learning_rate"]:
-            w.learning_rate = float(change["new"])
-            w.diverged = None
-            return
-        layer = c["layer"].value
-        c["i"].max = w.sizes[layer]
-        if "k" in c:
-            c["k"].max = w.sizes[layer - 1]
-        w.select(layer, c["i"].value, c["k"].value if "k" in c else 1)
-        steps = w.steps
-        w.reset()  # rebuild the history for the newly watched parameter
-        w.step(steps)
-        self.refresh()
+    @traitlets.validate("layer", "i", "k")
+    def _valid_selection(self, proposal):
+        chosen = {"layer": self.layer, "i": self.i, "k": self.k, proposal["trait"].name: proposal["value"]}
+        try:
+            _check_selection(self.kind, self._sizes, chosen["layer"], chosen["i"], chosen["k"])
+        except ValueError as exc:
+            raise traitlets.TraitError(
+                f"could not set {proposal['trait'].name}: {exc}; set layer, i and k together with select(layer, i, k)"
+            ) from exc
+        return proposal["value"]
 
-    def status_html(self) -> str:
-        w, name = self.logic, _symbols(self.logic)
-        h = w.history
-        text = (
-            f"step {w.steps}: {name['html']} = {h['value'][-1]:.5g}, ∂L/∂{name['html']} = {h['gradient'][-1]:.4g} "
-            f"(Eq. ({name['eq']}): Σ<sub>s</sub> {name['terms_html']} = {h['rebuilt'][-1]:.4g}), "
-            f"loss = {h['loss'][-1]:.4f}"
-        )
-        return f"<code>{text}</code>"
+    @traitlets.validate("learning_rate", "train_steps", "warmup")
+    def _valid_training(self, proposal):
+        name, value = proposal["trait"].name, proposal["value"]
+        try:
+            if name == "learning_rate":
+                return _check_learning_rate(value)
+            return int_in_range(value, name, *((1, 1000) if name == "train_steps" else (0, 10_000)))
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"could not set {name}: {exc}") from exc
 
-    def figure(self, size=(9.0, 3.3), dpi: int = 80) -> Figure:
-        w, name = self.logic, _symbols(self.logic)
-        fig = Figure(figsize=size, dpi=dpi)
-        ax1, ax2, ax3 = _axes(fig)
-        h = w.history
-        ax1.plot(h["step"], h["value"], color="tab:blue")
-        ax1.set_title(f"value of ${name['tex']}$", fontsize=10)
-        ax1.set_xlabel("step")
-        ax2.plot(h["step"], h["gradient"], color="tab:red", label=rf"$\partial L/\partial {name['tex']}$ (mlp_lib)")
-        ax2.plot(h["step"], h["rebuilt"], ":", color="black", label=rf"$\sum_s {name['terms_tex']}$ (Eq. {name['eq']})")
-        ax2.axhline(0, color="gray", lw=0.6)
-        ax2.set_title(rf"gradient $\partial L/\partial {name['tex']}$", fontsize=10)
-        ax2.set_xlabel("step")
-        ax2.legend(fontsize=9)
-        c = w.contributions(w.last_gradients)
-        ax3.hist(c, bins=25, color="tab:purple")
-        ax3.axvline(0, color="gray", lw=0.6)
-        ax3.set_title(
-            f"per-sample terms at step {w.steps}\n(sum = {np.sum(c):.3g}, loss = {h['loss'][-1]:.3f})", fontsize=9
-        )
-        ax3.set_xlabel(f"${name['terms_tex']}$")
-        ax3.locator_params(axis="x", nbins=4)  # room for the tick labels of small numbers
-        return fig
+    def select(self, layer: int, i: int, k: int = 1) -> None:
+        """Watch another parameter: w^layer_{i,k} (or b^layer_i); the page shows its history."""
+        layer, i, k = _check_selection(self.kind, self._sizes, layer, i, k)
+        with self.hold_trait_notifications():
+            self.layer, self.i, self.k = layer, i, k
+
+    def model(self) -> MLP:
+        """The network the page trained (after :attr:`steps` steps), as an :class:`~mlp_lib.MLP`."""
+        return model_from_page(self.network, "the page")

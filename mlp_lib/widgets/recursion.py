@@ -10,26 +10,27 @@ and σ'(z^j). :meth:`Recursion.train` takes gradient-descent steps on the same
 data (so you can see how the backward pass changes as the network learns) and
 starts the backward pass again.
 
-:class:`RecursionView` is the ipywidgets view: depth, width, activation, seed
-and learning-rate controls, Next layer / Full pass / Train / Reset buttons, and
-a picture (matplotlib Agg → PNG in an ``ipywidgets.Image``). Both of its panels
-and its status line show the same sample, the first of the batch: Eq. (2) is
-elementwise per sample, so one sample's numbers multiply out exactly.
+:class:`RecursionView` is the explorer, an anywidget that computes in the reader's browser
+(``web/engine.js`` + ``web/recursion.js``), in a notebook and on the static website alike:
+depth, width, activation, seed and learning-rate controls, Next layer / Full pass / Train /
+Reset buttons, a status line, a table of Eq. (2) for the current layer and a bar chart of
+‖ϕ^j‖. The table, the bars and the status line show the same sample, the first of the batch:
+Eq. (2) is elementwise per sample, so one sample's numbers multiply out exactly.
 """
 
 from __future__ import annotations
 
-import ipywidgets as W
+import anywidget
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+import traitlets
 
 from .. import datasets
 from ..backprop import hidden_layer_error, output_layer_error
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
 from ..validation import int_in_range, one_of, positive_float, positive_int
-from .controls import Button, Controls, TrainerPanel
+from .esm import assemble
+from .page_weights import model_from_page, page_network
 
 HIDDEN = ("sigmoid", "tanh", "relu")
 
@@ -165,14 +166,82 @@ class Recursion:
         return self.model._loss(self.fp, self.y)
 
 
-class RecursionView(TrainerPanel):
-    """ipywidgets view of a :class:`Recursion`; displays as :attr:`widget`.
+#: the learning-rate slider's range (powers of ten, steps of 0.1)
+LEARNING_RATES = (1e-3, 10.0)
+#: the seed slider's range
+SEEDS = (0, 20)
 
-    Both panels and the status line show :attr:`SAMPLE`, the first sample of the batch.
+
+def _check_learning_rate(value) -> float:
+    lr = positive_float(value, "learning_rate")
+    lo, hi = LEARNING_RATES
+    if not lo * (1 - 1e-9) <= lr <= hi * (1 + 1e-9):  # the page rounds 10**position to 12 digits
+        raise ValueError(f"expected learning_rate in {lo:g} … {hi:g} (the slider's range), got {lr}")
+    return lr
+
+
+#: how each setting of the view is checked (the ranges of the page's controls)
+_CHECKS = {
+    "hidden_layers": lambda v: int_in_range(v, "hidden_layers", 1, 8),
+    "units": lambda v: int_in_range(v, "units", 1, 16),
+    "activation": lambda v: one_of(v, "activation", HIDDEN),
+    "seed": lambda v: int_in_range(v, "seed", *SEEDS),
+    "learning_rate": _check_learning_rate,
+    "train_steps": lambda v: int_in_range(v, "train_steps", 1, 1000),
+}
+SETUP = ("hidden_layers", "units", "activation", "seed")
+
+
+def _start(setup: dict) -> dict:
+    """mlp_lib's starting network and batch of a setup, for the page: ``{setup, network, x (2, 64), y (1, 64)}``."""
+    logic = Recursion(**setup)
+    return {"setup": dict(setup), "network": page_network(logic.model), "x": logic.x.tolist(), "y": logic.y.tolist()}
+
+
+class RecursionView(anywidget.AnyWidget):
+    """The Eq. (2) explorer, live in the page: a :class:`Recursion` computed in the reader's browser.
+
+    Parameters
+    ----------
+    hidden_layers : int in 1 … 8
+    units : int in 1 … 16
+    activation : ``"sigmoid"``, ``"tanh"`` or ``"relu"``
+    seed : int in 0 … 20
+        Initial weights and data (mlp_lib's, sent to the page as :attr:`initial`).
+    learning_rate : float in 0.001 … 10
+    train_steps : int in 1 … 1000
+        Gradient-descent steps per click on *Train*.
+    full_pass : bool
+        Start with the whole backward pass done (a meaningful first picture): :attr:`layer` 1.
+
+    The settings are synced traits (the page writes them back when the reader moves a control;
+    setting one from Python moves the page's control). For the setup of :attr:`initial` the page
+    starts from mlp_lib's numbers; for another setup picked on a page without Python it draws its
+    own weights and batch with the engine's seeded generator. With a kernel, Python answers every
+    new setup with mlp_lib's start.
+
+    The page writes back :attr:`network` (its weights, ``{config, params}``), :attr:`steps`
+    (gradient-descent steps taken) and :attr:`layer` (the layer whose ϕ was computed last);
+    :meth:`model` reads the network back as an :class:`~mlp_lib.MLP`. Before the page has drawn,
+    they describe the start; a view opens in the state they describe.
     """
 
-    #: the sample (column of the batch) shown
-    SAMPLE = 0
+    _esm = assemble("ui.js", "recursion.js")
+
+    hidden_layers = traitlets.Int(5).tag(sync=True)
+    units = traitlets.Int(4).tag(sync=True)
+    activation = traitlets.Unicode("sigmoid").tag(sync=True)
+    seed = traitlets.Int(0).tag(sync=True)
+    learning_rate = traitlets.Float(0.5).tag(sync=True)
+    train_steps = traitlets.Int(100).tag(sync=True)
+    #: Python → page: mlp_lib's start for a setup, ``{setup, network: {config, params}, x, y}``
+    initial = traitlets.Dict().tag(sync=True)
+    #: page → Python: the weights the page shows, ``{config, params}``
+    network = traitlets.Dict().tag(sync=True)
+    #: page → Python: gradient-descent steps taken since the start
+    steps = traitlets.Int(0).tag(sync=True)
+    #: page → Python: the layer j whose ϕ^j was computed last (J after a new start, 1 after a full pass)
+    layer = traitlets.Int(1).tag(sync=True)
 
     def __init__(
         self,
@@ -184,146 +253,47 @@ class RecursionView(TrainerPanel):
         train_steps: int = 100,
         full_pass: bool = False,
     ):
-        self.train_steps = int(train_steps)
-        self.logic = Recursion(hidden_layers, units, activation, seed, learning_rate)
-        if full_pass:  # start with the whole backward pass done (a meaningful first picture)
-            self.logic.full_pass()
-        make = Controls(label_width="110px", width="300px")
-        self.controls = {
-            "hidden_layers": make(W.IntSlider, "Hidden layers", value=hidden_layers, min=1, max=8),
-            "units": make(W.IntSlider, "Units per layer", value=units, min=1, max=16),
-            "activation": make(W.Dropdown, "Hidden σ", options=list(HIDDEN), value=activation),
-            "seed": make(W.IntSlider, "Seed", value=seed, min=0, max=20),
-            "learning_rate": make.learning_rate(learning_rate),
-        }
-        c = self.controls
-        buttons = (
-            Button("next_layer", "Next layer", "apply Eq. (2) once", icon="step-backward"),
-            Button("full_pass", "Full pass", "apply Eq. (2) down to layer 1", icon="fast-backward"),
-            Button(
-                "train",
-                "Train",
-                f"{self.train_steps} gradient-descent steps, then restart the pass",
-                icon="play",
-                style="success",
-            ),
-            Button("reset", "Reset", "a fresh network from the settings", icon="undo"),
+        given = dict(
+            hidden_layers=hidden_layers,
+            units=units,
+            activation=activation,
+            seed=seed,
+            learning_rate=learning_rate,
+            train_steps=train_steps,
         )
-        self._build(
-            ([c["hidden_layers"], c["units"], c["activation"]], [c["seed"], c["learning_rate"]]), buttons, width="680px"
+        settings = {name: _CHECKS[name](value) for name, value in given.items()}
+        if not isinstance(full_pass, bool):
+            raise TypeError(f"expected full_pass to be True or False, got {full_pass!r}")
+        start = _start({name: settings[name] for name in SETUP})
+        super().__init__(
+            **settings,
+            initial=start,
+            network=start["network"],
+            steps=0,
+            layer=1 if full_pass else hidden_layers + 1,
         )
-        self.refresh()
 
-    def _on_control(self, change) -> None:
-        if change["owner"] is self.controls["learning_rate"]:
-            self.logic.learning_rate = float(change["new"])
-            self.logic.diverged = None
+    @traitlets.validate(*_CHECKS)
+    def _valid_setting(self, proposal):
+        name = proposal["trait"].name
+        try:
+            return _CHECKS[name](proposal["value"])
+        except (TypeError, ValueError) as exc:
+            raise traitlets.TraitError(f"could not set {name}: {exc}") from exc
+
+    @traitlets.observe(*SETUP)
+    def _new_setup(self, _change) -> None:
+        """A new setup (from Python or from the page): send mlp_lib's start for it."""
+        setup = {name: getattr(self, name) for name in SETUP}
+        if self.initial.get("setup") == setup:
             return
-        super()._on_control(change)
+        start = _start(setup)
+        with self.hold_trait_notifications():
+            self.initial = start
+            self.network = start["network"]
+            self.steps = 0
+            self.layer = self.hidden_layers + 1
 
-    def make_logic(self) -> Recursion:
-        c = self.controls
-        return Recursion(
-            c["hidden_layers"].value, c["units"].value, c["activation"].value, c["seed"].value, c["learning_rate"].value
-        )
-
-    def _advance(self, steps: int) -> bool:
-        return self.logic.train(steps)
-
-    def next_layer(self) -> None:
-        """Eq. (2) once; after ϕ^1, start the backward pass again."""
-        if self.logic.done:
-            self.logic.start()
-        else:
-            self.logic.next_layer()
-        self.refresh()
-
-    def full_pass(self) -> None:
-        self.logic.full_pass()
-        self.refresh()
-
-    def status_html(self) -> str:
-        s = self.logic
-        p = s.parts()
-        J = s.J
-        if p is None:
-            text = (
-                f"ϕ<sup>{J}</sup> from Eq. (1). Next: ϕ<sup>{J - 1}</sup> = "
-                f"((w<sup>{J}</sup>)<sup>T</sup> ϕ<sup>{J}</sup>) ∘ σ′(z<sup>{J - 1}</sup>)."
-            )
-        else:
-            j, n = p["j"], self.SAMPLE
-            W_next, phi_next = s.model.W[j + 1], s.phi[j + 1][:, n]
-            terms = " + ".join(f"({W_next[k, 0]:.3g})({phi_next[k]:.3g})" for k in range(min(3, W_next.shape[0])))
-            if W_next.shape[0] > 3:
-                terms += " + …"
-            text = (
-                f"ϕ<sub>1</sub><sup>{j}</sup> = Σ<sub>k</sub> w<sup>{j + 1}</sup><sub>k,1</sub> "
-                f"ϕ<sup>{j + 1}</sup><sub>k</sub> · σ′(z<sup>{j}</sup><sub>1</sub>) = [{terms}] · "
-                f"{p['dsigma'][0, n]:.3g} = {p['phi'][0, n]:.3g}   (unit 1, first sample of the batch)"
-            )
-        return f"<code>{text}</code>"
-
-    def figure(self, size=(9.0, 3.7), dpi: int = 80) -> Figure:
-        s, n = self.logic, self.SAMPLE
-        fig = Figure(figsize=size, dpi=dpi)
-        fig.subplots_adjust(left=0.07, right=0.97, bottom=0.16, top=0.86, wspace=0.3)
-        ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.2, 1.0])
-        J = s.J
-        p = s.parts()
-        if p is None:
-            ax1.text(
-                0.5,
-                0.5,
-                f"$\\phi^{{{J}}}$ (output layer) comes from Eq. (1).\nPress 'Next layer' to apply Eq. (2).",
-                ha="center",
-                va="center",
-                transform=ax1.transAxes,
-            )
-            ax1.set_axis_off()
-        else:
-            j, units = p["j"], p["phi"].shape[0]
-            cols = [
-                (f"$(w^{{{j + 1}}})^{{\\mathsf{{T}}}} \\phi^{{{j + 1}}}$", p["back"][:, n]),
-                (f"$\\sigma'(z^{{{j}}})$", p["dsigma"][:, n]),
-                (f"$\\phi^{{{j}}}$", p["phi"][:, n]),
-            ]
-            rows = min(units, 8)
-            ax1.set_xlim(0, 7)
-            ax1.set_ylim(rows + 0.2, -1.0)
-            ax1.set_axis_off()
-            for c, (label, values) in enumerate(cols):
-                x0 = 0.6 + 2.2 * c
-                ax1.text(x0 + 0.9, -0.45, label, ha="center", va="center", fontsize=10)
-                for i in range(rows):
-                    v = values[i]
-                    color = "#f4c7c3" if v < 0 else "#c6e2f5" if v > 0 else "#eeeeee"
-                    ax1.add_patch(Rectangle((x0, i), 1.8, 0.9, facecolor=color, edgecolor="gray"))
-                    ax1.text(x0 + 0.9, i + 0.45, f"{v:.3g}", ha="center", va="center", fontsize=9)
-                if c < 2:
-                    ax1.text(x0 + 2.0, rows / 2, "∘" if c == 0 else "=", ha="center", va="center", fontsize=16)
-            for i in range(rows):
-                ax1.text(0.3, i + 0.45, f"i={i + 1}", ha="center", va="center", fontsize=9, color="gray")
-            more = f" (first 8 of {units} units)" if units > rows else ""
-            ax1.set_title(f"Eq. (2) for layer $j = {j}$, first sample{more}", fontsize=10)
-        norms = s.norms(sample=n)
-        layers = np.arange(1, J + 1)
-        colors = ["tab:red" if k == s.current else "tab:blue" for k in layers]
-        shown = np.where(np.isnan(norms), 0.0, norms)
-        ax2.bar(layers, np.maximum(shown, 1e-12), color=colors)
-        ax2.set_yscale("log")
-        finite = [v for v in norms if np.isfinite(v) and v > 0]
-        lo = min(finite) if finite else 1e-3
-        hi = max(finite) if finite else 1.0
-        ax2.set_ylim(lo / 10, hi * 10)
-        for k, v in zip(layers, norms):
-            if np.isnan(v):
-                ax2.text(k, lo / 5, "?", ha="center", va="bottom", fontsize=11, color="gray")
-        ax2.set_xticks(layers)
-        ax2.set_xlabel("layer $j$ ($J$ = output)")
-        ax2.set_ylabel("$\\|\\phi^j\\|$ of the first sample")
-        ax2.set_title(
-            f"{s.activation}, {s.hidden_layers} hidden × {s.units}; step {s.steps}, batch loss {s.loss():.3f}",
-            fontsize=10,
-        )
-        return fig
+    def model(self) -> MLP:
+        """The network the page shows (after the reader's training), as an :class:`~mlp_lib.MLP`."""
+        return model_from_page(self.network, "the page")

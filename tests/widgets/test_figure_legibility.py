@@ -13,8 +13,7 @@ import pytest
 
 from mlp_lib.widgets import batch_size, descent, rendering
 from mlp_lib.widgets.dead_units import DeadUnitsView
-from mlp_lib.widgets.parameter_watch import ParameterWatch, ParameterWatchView
-from mlp_lib.widgets.recursion import RecursionView
+from mlp_lib.widgets.parameter_watch import ParameterWatch
 from mlp_lib.widgets.rendering import MIN_TEXT_PX, PICTURE_WIDTH_PX, smallest_text_px
 
 SMALL_BATCH = dict(
@@ -44,8 +43,6 @@ def _captured(monkeypatch, module, draw):
 
 
 FIGURES = {
-    "recursion": lambda mp: RecursionView().figure(),
-    "parameter watch": lambda mp: ParameterWatchView().figure(),
     "dead units": lambda mp: DeadUnitsView().figure(),
     "learning rates compared": lambda mp: descent.compare_learning_rates(steps=5),
     "batch sizes": lambda mp: _captured(
