@@ -1,19 +1,22 @@
-"""Activation functions σ: value, derivative σ', and Jacobian-vector product.
+"""Activation functions σ: value, derivative σ', and vector–Jacobian product.
 
 All functions act on a matrix ``z`` of shape ``(n_j, m)`` whose columns are
 samples. Elementwise activations (identity, ReLU, sigmoid, tanh) give
 ``value(z)`` and ``derivative(z)``, both of shape ``(n_j, m)``. Softmax acts on
 each column as a whole, so it has no elementwise derivative; it gives
-``jvp(z, v)``, the product of its Jacobian with ``v`` column by column.
+``vjp(z, v)``, the vector–Jacobian product (∂σ/∂z)ᵀ v, column by column.
 
-``jvp`` exists for every activation, which is what lets Eq. (1) be written once
+``vjp`` exists for every activation, which is what lets Eq. (1) be written once
 for all of them (see :func:`mlp_lib.backprop.output_layer_error`)::
 
-    ϕ^J = (∂a^J/∂z^J)^T ∇_{a^J} L          # general form
-        = ∇_{a^J} L ∘ σ'(z^J)              # when σ is elementwise (Jacobian diagonal)
+    ϕ^J = (∂a^J/∂z^J)ᵀ ∇_{a^J} L          # general form: the TRANSPOSED Jacobian
+        = ∇_{a^J} L ∘ σ'(z^J)             # when σ is elementwise (Jacobian diagonal)
 
-The Jacobians here are symmetric (diagonal for elementwise σ, ``diag(s) - s sᵀ``
-for softmax), so the Jacobian-vector and vector-Jacobian products coincide.
+The backward pass needs the transposed Jacobian, (∂a/∂z)ᵀ g, because ϕ_k = Σ_i g_i ∂a_i/∂z_k sums
+over the *outputs* i (rows of ∂a/∂z = [∂a_i/∂z_k]). The activations here happen to have symmetric
+Jacobians (diagonal for elementwise σ, ``diag(s) − s sᵀ`` for softmax), so ``vjp`` equals the
+Jacobian–vector product for them; an activation with a non-symmetric Jacobian (e.g. one that mixes
+units unequally) would not, and its ``vjp`` must apply the transpose.
 """
 
 from __future__ import annotations
@@ -37,10 +40,11 @@ class Activation:
         """σ'(z) elementwise, shape ``(n, m)``."""
         raise NotImplementedError
 
-    def jvp(self, z: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Jacobian of σ at each column of ``z`` times that column of ``v``; shape ``(n, m)``.
+    def vjp(self, z: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """(∂σ/∂z)ᵀ v for each column: the transposed Jacobian of σ at that column of ``z`` times
+        that column of ``v``; shape ``(n, m)``. Entry k is Σ_i v_i ∂σ_i/∂z_k.
 
-        For an elementwise σ the Jacobian is ``diag(σ'(z))`` so this is ``v ∘ σ'(z)``.
+        For an elementwise σ the Jacobian is ``diag(σ'(z))`` (its own transpose), so this is ``v ∘ σ'(z)``.
         """
         return v * self.derivative(z)
 
@@ -116,7 +120,7 @@ class Softmax(Activation):
     ±1e4 do not overflow.
 
     Its Jacobian at one column s = σ(x) is ``diag(s) − s sᵀ``; we never build it
-    for a batch: ``jvp(z, v) = s ∘ (v − sᵀv)``.
+    for a batch: ``vjp(z, v) = (diag(s) − s sᵀ)ᵀ v = s ∘ (v − sᵀv)`` (the matrix is symmetric).
 
     The source uses softmax only in the output layer; :class:`mlp_lib.MLP`
     refuses it in a hidden layer.
@@ -134,10 +138,10 @@ class Softmax(Activation):
     def derivative(self, z):
         raise TypeError(
             "softmax is not elementwise, so it has no elementwise derivative σ'(z); "
-            "use jvp(z, v) or jacobian(z_column) instead"
+            "use vjp(z, v) or jacobian(z_column) instead"
         )
 
-    def jvp(self, z, v):
+    def vjp(self, z, v):
         s = self.value(z)
         return s * (v - np.sum(s * v, axis=0, keepdims=True))
 

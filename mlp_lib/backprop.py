@@ -30,11 +30,11 @@ def output_layer_error(grad_a: np.ndarray, z: np.ndarray, activation: Activation
     """Eq. (1): ϕ^J from ∇_{a^J} L and the output pre-activation z^J.
 
     ``grad_a`` and ``z`` have shape ``(n_J, m)``. For an elementwise σ this is
-    ``grad_a ∘ σ'(z)``; in general it is the Jacobian of σ applied to
-    ``grad_a`` column by column (for softmax, ``s ∘ (g − sᵀg)``), which is the
-    chain rule ∂L/∂z_i = Σ_k ∂L/∂a_k ∂a_k/∂z_i.
+    ``grad_a ∘ σ'(z)``; in general it is the *transposed* Jacobian of σ applied to
+    ``grad_a`` column by column, (∂a/∂z)ᵀ ∇_a L (for softmax, ``s ∘ (g − sᵀg)``), which is the
+    chain rule ∂L/∂z_i = Σ_k ∂L/∂a_k ∂a_k/∂z_i: a sum over the rows k of ∂a/∂z.
     """
-    return activation.jvp(z, grad_a)
+    return activation.vjp(z, grad_a)
 
 
 def hidden_layer_error(W_next: np.ndarray, phi_next: np.ndarray, z: np.ndarray, activation: Activation) -> np.ndarray:

@@ -194,6 +194,25 @@ _CATALOGUE = [
         exercise="eq1-output-error-ex-1",
     ),
     Exercise(
+        "mixing-output-phi",
+        "eq1-output-error",
+        "ϕ^J through a Jacobian that is not symmetric",
+        "An output layer mixes its pre-activations: a = M z with a fixed, non-symmetric M (3×3). With "
+        "g = ∇_a L (3×1), write ϕ^J = ∇_z L.",
+        "M.T @ g",
+        matrix_shapes={"M": (3, 3), "g": (3, 1)},
+        accepted=("(g.T @ M).T",),
+        variants=(
+            (
+                "M @ g",
+                "the Jacobian ∂a/∂z = M is applied without its transpose. ϕ^J = (∂a/∂z)ᵀ ∇_a L = Mᵀ g: "
+                "entry k sums over the outputs i, ∂L/∂a_i · M_ik. Only a symmetric Jacobian (elementwise σ, "
+                "softmax) lets you skip the transpose.",
+            ),
+        ),
+        exercise="eq1-output-error-ex-5",
+    ),
+    Exercise(
         "tanh-derivative",
         "eq1-output-error",
         "The derivative of tanh",

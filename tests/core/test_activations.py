@@ -1,4 +1,4 @@
-"""Activations σ: values, derivatives σ' and the softmax Jacobian-vector product.
+"""Activations σ: values, derivatives σ' and the vector–Jacobian product (∂σ/∂z)ᵀ v.
 
 Oracles are independent of mlp_lib: closed-form formulas written here with the
 ``math`` module, and autograd differentiating its own (naive) formulas.
@@ -99,11 +99,11 @@ ELEMENTWISE_ORACLES = {
 
 
 @pytest.mark.parametrize("name", sorted(ELEMENTWISE_ORACLES))
-def test_elementwise_jvp_is_diagonal_jacobian_times_v(name):
+def test_elementwise_vjp_is_diagonal_jacobian_times_v(name):
     # For elementwise σ the Jacobian of one column is diagonal; autograd builds it in full.
     rng = np.random.default_rng(1)
     v = rng.normal(size=Z.shape)
-    out = get_activation(name).jvp(Z, v)
+    out = get_activation(name).vjp(Z, v)
     jac = jacobian(ELEMENTWISE_ORACLES[name])
     for k in range(Z.shape[1]):
         J = jac(Z[:, k])
@@ -112,7 +112,7 @@ def test_elementwise_jvp_is_diagonal_jacobian_times_v(name):
 
 
 # ---------------------------------------------------------------------------
-# Softmax: value and Jacobian-vector product
+# Softmax: value and vector–Jacobian product
 # ---------------------------------------------------------------------------
 def _softmax_oracle(z_col):
     e = anp.exp(z_col)  # naive, fine for the moderate logits used here
@@ -130,13 +130,13 @@ def test_softmax_value_columns_are_distributions_and_match_formula():
         np.testing.assert_allclose(s[:, k], [c / total for c in col], rtol=1e-14)
 
 
-def test_softmax_jvp_matches_explicit_jacobian_and_autograd():
+def test_softmax_vjp_matches_explicit_transposed_jacobian_and_autograd():
     rng = np.random.default_rng(3)
     n, m = 5, 6
     z = rng.normal(scale=2.0, size=(n, m))
     v = rng.normal(size=(n, m))
     sm = Softmax()
-    out = sm.jvp(z, v)
+    out = sm.vjp(z, v)
     assert out.shape == (n, m)
     jac_autograd = jacobian(_softmax_oracle)
     for k in range(m):
@@ -191,7 +191,7 @@ def test_softmax_extreme_and_mixed_columns_finite_without_warnings():
     with warnings.catch_warnings(), _strict():
         warnings.simplefilter("error")
         s = sm.value(EXTREME)
-        jv = sm.jvp(EXTREME, v)
+        jv = sm.vjp(EXTREME, v)
         jac = sm.jacobian(EXTREME[:, 2])
     assert np.all(np.isfinite(s)) and np.all(np.isfinite(jv)) and np.all(np.isfinite(jac))
     np.testing.assert_allclose(s.sum(axis=0), 1.0, rtol=0, atol=1e-15)
@@ -239,3 +239,27 @@ def test_non_string_activation_is_type_error():
 def test_public_names_exported():
     for name in ("Identity", "ReLU", "Sigmoid", "Tanh", "Softmax", "get_activation"):
         assert hasattr(mlp_lib, name)
+
+
+@pytest.mark.parametrize("name", ["identity", "relu", "sigmoid", "tanh", "softmax"])
+def test_vjp_is_the_transposed_jacobian_of_sympy(name):
+    """vjp(z, v) = (∂σ/∂z)ᵀ v, with the Jacobian differentiated by SymPy from σ's formula."""
+    import sympy as sp
+
+    n = 3
+    zs = sp.symbols("z0:3", real=True)
+    t = sp.Symbol("t", real=True)
+    scalar = {"identity": t, "relu": sp.Max(t, 0), "sigmoid": 1 / (1 + sp.exp(-t)), "tanh": sp.tanh(t)}
+    if name == "softmax":
+        e = [sp.exp(z) for z in zs]
+        sigma = sp.Matrix([ei / sum(e) for ei in e])
+    else:
+        sigma = sp.Matrix([scalar[name].subs(t, z) for z in zs])
+    J = sigma.jacobian(sp.Matrix(zs))  # J[i, k] = ∂σ_i/∂z_k
+    rng = np.random.default_rng(7)
+    for _ in range(4):
+        z = rng.normal(scale=2.0, size=(n, 1))
+        v = rng.normal(size=(n, 1))
+        at = {zk: sp.Float(float(x), 30) for zk, x in zip(zs, z[:, 0])}
+        expected = np.array((J.subs(at).T * sp.Matrix(v[:, 0])).evalf(20), dtype=float)
+        np.testing.assert_allclose(get_activation(name).vjp(z, v), expected, rtol=1e-12, atol=1e-15)

@@ -190,8 +190,9 @@ export function frobeniusNorm(M) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Activations σ (mlp_lib/activations.py): value σ(z), derivative σ'(z), and jvp(z, v),
-// the Jacobian of σ at each column of z times that column of v (v ∘ σ'(z) when elementwise).
+// Activations σ (mlp_lib/activations.py): value σ(z), derivative σ'(z), and vjp(z, v), the
+// vector–Jacobian product (∂σ/∂z)ᵀ v at each column (v ∘ σ'(z) when elementwise): the backward
+// pass needs the transposed Jacobian; the activations here have symmetric ones.
 // ---------------------------------------------------------------------------------------
 
 /** σ(x) = 1/(1+e^{−x}) in two branches so exp never sees a large positive argument. */
@@ -200,7 +201,7 @@ function _sigmoidScalar(x) {
   return x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 }
 
-function _elementwiseJvp(act) {
+function _elementwiseVjp(act) {
   return (z, v) => {
     _sameShape(z, v, "z and v");
     const d = act.derivative(z).data;
@@ -216,7 +217,7 @@ const _identity = {
   value: (z) => copyMatrix(z), // σ(x) = x
   derivative: (z) => ({ rows: z.rows, cols: z.cols, data: new Float64Array(z.data.length).fill(1.0) }), // σ'(x) = 1
 };
-_identity.jvp = _elementwiseJvp(_identity);
+_identity.vjp = _elementwiseVjp(_identity);
 
 const _relu = {
   name: "relu",
@@ -225,7 +226,7 @@ const _relu = {
   value: (z) => _map(z, (x) => (x > 0 ? x : 0.0)), // max(x, 0)
   derivative: (z) => _map(z, (x) => (x > 0 ? 1.0 : 0.0)), // σ'(0) = 0, as the source chooses
 };
-_relu.jvp = _elementwiseJvp(_relu);
+_relu.vjp = _elementwiseVjp(_relu);
 
 const _sigmoid = {
   name: "sigmoid",
@@ -238,7 +239,7 @@ const _sigmoid = {
       return s * (1.0 - s); // σ'(x) = σ(x)(1 − σ(x))
     }),
 };
-_sigmoid.jvp = _elementwiseJvp(_sigmoid);
+_sigmoid.vjp = _elementwiseVjp(_sigmoid);
 
 const _tanh = {
   name: "tanh",
@@ -251,7 +252,7 @@ const _tanh = {
       return 1.0 - t * t; // σ'(x) = 1 − tanh(x)²
     }),
 };
-_tanh.jvp = _elementwiseJvp(_tanh);
+_tanh.vjp = _elementwiseVjp(_tanh);
 
 const _softmax = {
   name: "softmax",
@@ -274,10 +275,10 @@ const _softmax = {
     return { rows: n, cols: m, data: out };
   },
   derivative() {
-    throw new Error("softmax is not elementwise, so it has no elementwise derivative σ'(z); use jvp(z, v)");
+    throw new Error("softmax is not elementwise, so it has no elementwise derivative σ'(z); use vjp(z, v)");
   },
-  /** Jacobian diag(s) − s sᵀ times v, column by column, without forming it: s ∘ (v − sᵀv). */
-  jvp(z, v) {
+  /** (diag(s) − s sᵀ)ᵀ v (a symmetric matrix), column by column, without forming it: s ∘ (v − sᵀv). */
+  vjp(z, v) {
     _sameShape(z, v, "z and v");
     const S = _softmax.value(z);
     const n = z.rows, m = z.cols, s = S.data, vd = v.data;
@@ -471,11 +472,11 @@ export function oneHot(labels, nClasses) {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Eq. (1): ϕ^J = ∇_{a^J} L ∘ σ'(z^J); in general the Jacobian of σ applied to ∇_{a^J} L
- * column by column (for softmax s ∘ (g − sᵀg)). gradA and z are (n_J, m).
+ * Eq. (1): ϕ^J = ∇_{a^J} L ∘ σ'(z^J); in general the transposed Jacobian of σ applied to
+ * ∇_{a^J} L column by column, (∂a/∂z)ᵀ ∇_a L (for softmax s ∘ (g − sᵀg)). gradA and z are (n_J, m).
  */
 export function outputLayerError(gradA, z, activation) {
-  return getActivation(activation.name ?? activation).jvp(z, gradA);
+  return getActivation(activation.name ?? activation).vjp(z, gradA);
 }
 
 /**
