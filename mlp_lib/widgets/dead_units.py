@@ -10,20 +10,55 @@ its own weights (in a hidden layer above the first it can come back only if the
 layers below change what it sees).
 
 :class:`DeadUnits` is the logic (a :class:`~mlp_lib.widgets.session.Session`
-of the playground plus the activity of every ReLU layer over training);
-:class:`DeadUnitsView` is its ipywidgets view (learning-rate, width and seed
-sliders, Step / Train / Reset buttons, one PNG figure). Tests drive both
-without a browser.
+of the playground plus the activity of every ReLU layer over training), and the
+reference the page is tested against. :class:`DeadUnitsView` is the explorer: an
+anywidget whose front end (``web/engine.js`` + ``web/ui.js`` + ``web/dead_units.js``)
+trains in the reader's browser, in a notebook and on the static website alike
+(learning-rate, width and seed sliders, Step / Train / Reset, a status line and three
+charts: the fit, the dead fractions over training, the activity of every unit).
+
+Python and the page share these traits:
+
+``learning_rate``, ``units``, ``seed``, ``setup`` (Python → page)
+    The run: the three controls' values and the rest of the playground config
+    (``dataset``, ``hidden_layers``, ``pairing``, ``batch_size``). Setting one from
+    Python starts a new run in the page; the reader's slider moves do not write them.
+``train_steps``, ``step_size`` (Python → page)
+    Gradient steps per *Train* and per *Step*.
+``start`` (Python → page)
+    mlp_lib's start for the seed and width of ``learning_rate``/``units``/``seed``: the
+    training data ``x`` (n_0, m), the targets ``y`` (n_J, m) and the initial network
+    (:func:`~mlp_lib.widgets.page_weights.page_network`), drawn with NumPy as
+    :class:`DeadUnits` draws them. The page trains from it when its seed and width are
+    those; for another seed or width (the reader moved a slider; on the static site there
+    is no Python to ask) it draws data and weights with the engine's own generator. The
+    batch order is always the engine's (``createRng(seed, STREAMS.batches)``), not NumPy's.
+``trained`` (page → Python)
+    The page's run after every Step, Train, Pause and Reset: its ``learning_rate``,
+    ``units``, ``seed``, ``source`` ("mlp_lib" or "page"), ``step``, ``network``,
+    ``layers``, ``dead_fractions``, ``loss`` and ``diverged``. :meth:`DeadUnitsView.model`
+    turns the network into an :class:`~mlp_lib.MLP`.
 """
 
 from __future__ import annotations
 
-import ipywidgets as W
+import anywidget
 import numpy as np
-from matplotlib.figure import Figure
+import traitlets
 
-from .controls import Controls, TrainerPanel
-from .session import PlaygroundConfig, Session
+from ..mlp import MLP
+from ..validation import int_in_range
+from .esm import assemble
+from .page_weights import model_from_page, page_network
+from .session import PlaygroundConfig, Session, _float_field
+
+#: the fields of the playground config a view's ``setup`` holds, and their defaults
+SETUP_DEFAULTS = {"dataset": "sine", "hidden_layers": 2, "pairing": "identity+mse", "batch_size": 16}
+#: the sliders' ranges (DeadUnitsView)
+RATE_RANGE = (1e-3, 10.0)
+UNITS_RANGE = (2, 32)
+SEED_RANGE = (0, 20)
+MAX_TRAIN_STEPS = 100_000
 
 
 class DeadUnits:
@@ -121,8 +156,11 @@ class DeadUnits:
     def train(self, steps: int, record_every: int = 10) -> bool:
         """Take up to ``steps`` gradient steps, recording the dead fractions every ``record_every``.
 
-        Returns False if training diverged (the weights stay the last finite ones).
+        Returns False if training diverged (the weights stay the last finite ones); on a run that
+        has diverged before, at once and without recording.
         """
+        if self.diverged:
+            return False
         steps, every = int(steps), max(1, int(record_every))
         done = 0
         while done < steps:
@@ -148,105 +186,138 @@ class DeadUnits:
         return self.session.diverged
 
 
-class DeadUnitsView(TrainerPanel):
-    """ipywidgets view of a :class:`DeadUnits`.
+def _check_setup(setup) -> dict:
+    """``setup`` with its defaults filled in, checked as a playground config (ValueError/TypeError)."""
+    if not isinstance(setup, dict):
+        raise TypeError(f"expected the setup as a dict, got {type(setup).__name__}")
+    unknown = sorted(set(setup) - set(SETUP_DEFAULTS))
+    if unknown:
+        raise TypeError(f"expected run settings among {', '.join(SETUP_DEFAULTS)}, got {', '.join(unknown)}")
+    full = {**SETUP_DEFAULTS, **setup}
+    config = PlaygroundConfig(**full, activation="relu")
+    if config.dataset == "digits":
+        raise ValueError("expected a data set the page can draw itself, got 'digits' (its table is not sent)")
+    return {k: getattr(config, k) for k in SETUP_DEFAULTS}
 
-    Controls: *Learning rate*, *Units / layer* and *Seed* (changing one starts a
-    new run), buttons *Step* (10 steps), *Train* (``train_steps`` steps) and *Reset*.
+
+def _check_rate(value) -> float:
+    """The learning rate, a number in the slider's range (rounded to 12 digits, as PlaygroundConfig does)."""
+    return _float_field(value, "learning_rate", *RATE_RANGE)
+
+
+class DeadUnitsView(anywidget.AnyWidget):
+    """The dead-units explorer, trained in the page: a live view of a :class:`DeadUnits` run.
+
+    Parameters
+    ----------
+    learning_rate : float in [0.001, 10]
+    units : int in 2 … 32
+        Units in each hidden layer.
+    seed : int in 0 … 20
+    train_steps : int
+        Gradient steps per *Train* click (*Step* takes :attr:`step_size` = 10).
+    **run_kwargs
+        ``dataset``, ``hidden_layers``, ``pairing``, ``batch_size`` of :class:`DeadUnits`.
+
+    Controls: *Learning rate*, *Units / layer* and *Seed* (changing one starts a new run),
+    buttons *Step*, *Train* (*Pause* while it trains) and *Reset*. The page trains; Python
+    reads its network back with :meth:`model`.
     """
 
-    step_size = 10
+    _esm = assemble("ui.js", "dead_units.js")
+
+    learning_rate = traitlets.Float(0.3).tag(sync=True)
+    units = traitlets.Int(16).tag(sync=True)
+    seed = traitlets.Int(0).tag(sync=True)
+    setup = traitlets.Dict().tag(sync=True)
+    train_steps = traitlets.Int(200).tag(sync=True)
+    step_size = traitlets.Int(10).tag(sync=True)
+    start = traitlets.Dict().tag(sync=True)
+    trained = traitlets.Dict().tag(sync=True)
 
     def __init__(self, learning_rate=0.3, units=16, seed=0, *, train_steps: int = 200, **run_kwargs):
-        self.run_kwargs = run_kwargs
-        self.train_steps = int(train_steps)
-        self.logic = DeadUnits(learning_rate, units, seed, **run_kwargs)
-        make = Controls(label_width="105px")
-        self.learning_rate = make.learning_rate(learning_rate)
-        self.units = make(W.IntSlider, "Units / layer", value=units, min=2, max=32)
-        self.seed = make(W.IntSlider, "Seed", value=seed, min=0, max=20)
-        self._build(
-            (self.learning_rate, self.units, self.seed),
-            self.trainer_buttons(
-                step_tip=f"{self.step_size} gradient steps",
-                train_tip=f"{self.train_steps} gradient steps",
-                reset_tip="back to step 0",
-            ),
+        setup = _check_setup(run_kwargs)
+        rate = _check_rate(learning_rate)
+        units = int_in_range(units, "units", *UNITS_RANGE)
+        seed = int_in_range(seed, "seed", *SEED_RANGE)
+        steps = int_in_range(train_steps, "train_steps", 1, MAX_TRAIN_STEPS)
+        super().__init__(
+            learning_rate=rate,
+            units=units,
+            seed=seed,
+            setup=setup,
+            train_steps=steps,
+            start=_start(setup, units, seed),
         )
-        self.refresh()
+
+    # ------------------------------------------------------------------
+    # the setup, checked
+    @traitlets.validate("learning_rate")
+    def _valid_rate(self, proposal):
+        return _refuse(_check_rate, proposal)
+
+    @traitlets.validate("units")
+    def _valid_units(self, proposal):
+        return _refuse(lambda v: int_in_range(v, "units", *UNITS_RANGE), proposal)
+
+    @traitlets.validate("seed")
+    def _valid_seed(self, proposal):
+        return _refuse(lambda v: int_in_range(v, "seed", *SEED_RANGE), proposal)
+
+    @traitlets.validate("setup")
+    def _valid_setup(self, proposal):
+        return _refuse(_check_setup, proposal)
+
+    @traitlets.validate("train_steps", "step_size")
+    def _valid_steps(self, proposal):
+        name = proposal["trait"].name
+        return _refuse(lambda v: int_in_range(v, name, 1, MAX_TRAIN_STEPS), proposal)
+
+    @traitlets.observe("units", "seed", "setup")
+    def _new_start(self, _change) -> None:
+        self.start = _start(self.setup, self.units, self.seed)
+
+    # ------------------------------------------------------------------
+    def reference_run(self) -> DeadUnits:
+        """mlp_lib's run of this setup at step 0: the same data and initial weights as the page's
+        start (:attr:`start`), trained with NumPy's batch order when you call its ``train``."""
+        return DeadUnits(self.learning_rate, self.units, self.seed, **self.setup)
 
     @property
-    def run(self) -> DeadUnits:
-        """The run shown (:attr:`logic`; the name the chapters use)."""
-        return self.logic
+    def step(self) -> int:
+        """Steps the page has trained (as of its last report; 0 before it has reported)."""
+        return int(self.trained.get("step", 0))
 
-    def make_logic(self) -> DeadUnits:
-        return DeadUnits(self.learning_rate.value, self.units.value, self.seed.value, **self.run_kwargs)
+    @property
+    def dead_fractions(self) -> dict:
+        """``{j: fraction of dead units of layer j}`` of the page's network, as the page last reported it."""
+        return dict(zip(self.trained.get("layers", []), self.trained.get("dead_fractions", [])))
 
-    def _advance(self, steps: int) -> bool:
-        return self.logic.train(steps)
+    def model(self) -> MLP:
+        """The network the page trained, as an :class:`mlp_lib.MLP` (a copy)."""
+        network = self.trained.get("network")
+        if not network:
+            raise RuntimeError(
+                "expected a network from the page, got none: display the view (its front end trains and reports)"
+            )
+        return model_from_page(network, "the page")
 
-    def status_html(self) -> str:
-        r = self.logic
-        parts = [f"step {r.session.step_count}"]
-        for j, frac in zip(r.watched_layers, r.dead_fractions()):
-            parts.append(f"layer {j}: {frac:.0%} dead")
-        parts.append(f"training loss {r.loss_history[-1]:.3g}")
-        return " · ".join(parts)
 
-    def figure(self, dpi: int = 80) -> Figure:
-        """The three panels: fit, dead fraction over training, activity per unit."""
-        fig = Figure(figsize=(9.0, 3.4), dpi=dpi)
-        axes = fig.subplots(1, 3)
-        self._draw_fit(axes[0])
-        self._draw_history(axes[1])
-        self._draw_activity(axes[2])
-        # fixed margins: tight_layout costs more than the drawing itself
-        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.9, wspace=0.35)
-        return fig
+def _start(setup: dict, units: int, seed: int) -> dict:
+    """mlp_lib's start of a run: data and initial network of ``DeadUnits(…, units, seed, **setup)``."""
+    session = Session(PlaygroundConfig(**setup, activation="relu", units=units, seed=seed))
+    return {
+        "seed": seed,
+        "units": units,
+        "x": session._x.tolist(),
+        "y": session._y.tolist(),
+        "network": page_network(session.model),
+    }
 
-    def _draw_fit(self, ax) -> None:
-        r = self.logic
-        s = r.session
-        if s.task == "regression":
-            x, y = s.train.x[0], s.train.y[0]
-            ax.scatter(x, y, s=8, color="0.6", label="training data")
-            grid = np.linspace(x.min(), x.max(), 200).reshape(1, -1)
-            with np.errstate(all="ignore"):
-                out = r.model._forward(grid).output[0]
-            ax.plot(grid[0], out, color="C0", lw=2, label="network")
-            ax.set_xlabel("input (standardized)")
-            ax.set_title("the fit", fontsize=10)
-            ax.legend(loc="lower right", fontsize=9)
-        else:
-            ax.plot(r.steps, r.loss_history, color="C0")
-            ax.set_yscale("log")
-            ax.set_xlabel("step")
-            ax.set_title("training loss", fontsize=10)
 
-    def _draw_history(self, ax) -> None:
-        r = self.logic
-        hist = np.asarray(r.dead_history, dtype=float).reshape(len(r.steps), -1)
-        for col, j in enumerate(r.watched_layers):
-            ax.plot(r.steps, hist[:, col], lw=2, label=f"layer {j}")
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel("step")
-        ax.set_ylabel("fraction of dead units")
-        ax.set_title("dead units over training", fontsize=10)
-        ax.legend(loc="upper left", fontsize=9)
-
-    def _draw_activity(self, ax) -> None:
-        act = self.logic.activity()
-        offset = 0
-        ticks, labels = [], []
-        for j, frac in act.items():
-            idx = np.arange(frac.size) + offset
-            colors = np.where(frac == 0, "C3", "C0")
-            ax.bar(idx, np.maximum(frac, 0.02), color=colors, width=0.8)
-            ticks.append(offset + (frac.size - 1) / 2)
-            labels.append(f"layer {j}")
-            offset += frac.size + 2
-        ax.set_xticks(ticks, labels)
-        ax.set_ylim(0, 1.05)
-        ax.set_ylabel("share of samples with z > 0")
-        ax.set_title("activity of each unit (red: dead)", fontsize=10)
+def _refuse(check, proposal):
+    """``check(proposal["value"])``, its ValueError/TypeError turned into a TraitError naming the problem."""
+    try:
+        return check(proposal["value"])
+    except (TypeError, ValueError) as exc:
+        raise traitlets.TraitError(f"could not set {proposal['trait'].name}: {exc}") from exc

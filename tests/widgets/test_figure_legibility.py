@@ -11,43 +11,12 @@ import warnings
 
 import pytest
 
-from mlp_lib.widgets import batch_size, descent, rendering
-from mlp_lib.widgets.dead_units import DeadUnitsView
+from mlp_lib.widgets import descent
 from mlp_lib.widgets.parameter_watch import ParameterWatch
 from mlp_lib.widgets.rendering import MIN_TEXT_PX, PICTURE_WIDTH_PX, smallest_text_px
 
-SMALL_BATCH = dict(
-    dataset="xor",
-    n_samples=60,
-    hidden_layers=1,
-    units=4,
-    activation="tanh",
-    pairing="sigmoid+bce",
-    learning_rate=0.3,
-    seed=0,
-)
-
-
-def _captured(monkeypatch, module, draw):
-    """The Figure that ``draw()`` turns into PNG bytes through ``module.figure_png``."""
-    figures = []
-
-    def capture(fig):
-        figures.append(fig)
-        return rendering.figure_png(fig)
-
-    monkeypatch.setattr(module, "figure_png", capture)
-    draw()
-    assert figures, f"expected {module.__name__} to draw a figure"
-    return figures[-1]
-
-
 FIGURES = {
-    "dead units": lambda mp: DeadUnitsView().figure(),
     "learning rates compared": lambda mp: descent.compare_learning_rates(steps=5),
-    "batch sizes": lambda mp: _captured(
-        mp, batch_size, lambda: batch_size.draw_comparison(batch_size.BatchSizes(SMALL_BATCH, (4, 0), 1).runs, 45)
-    ),
 }
 
 
