@@ -1,7 +1,9 @@
 """One backward pass, live in the page: a step-through (Eq. 2) and a "nudge one weight" view (Eq. 3).
 
-Two anywidgets whose front end (``web/engine.js`` followed by ``web/backprop_views.js``)
-computes every number in the reader's browser, in a notebook and on the static website alike:
+Two anywidgets whose front end (``web/engine.js``, ``web/ui.js``, the network drawing
+``web/network.js`` and the views' ``web/backprop_steps.js``, ``web/backprop_pictures.js`` and
+``web/backprop_views.js``) computes every number in the reader's browser, in a notebook and on the
+static website alike:
 
 * :class:`BackwardStepper` — one forward and one backward pass of a small network on one
   sample, step by step in the manner of CS231n's circuit diagrams: the forward values a^j and
@@ -11,7 +13,7 @@ computes every number in the reader's browser, in a notebook and on the static w
 
 The reader can type another sample x and target y, switch the hidden activation, draw new
 weights (and go back to the book's), step with Prev/Next (or the arrow keys), pick the nudged
-weight by clicking an edge, and move ε: the page recomputes everything with the engine.
+weight by clicking an edge or in three lists, and move ε: the page recomputes everything with the engine.
 
 The engine's numbers are not trusted: :func:`backward_steps` and :func:`nudge_data` compute
 the same numbers with mlp_lib (``MLP.forward``, ``MLP.gradients``, ``MLP.loss_value``), and
@@ -27,27 +29,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import anywidget
 import numpy as np
 import traitlets
 
 from ..mlp import MLP
+from .esm import assemble
 from .page_weights import model_from_page, page_network
 
 __all__ = ["BackwardStepper", "Step", "WeightNudge", "backward_steps", "nudge_data"]
 
-WEB = Path(__file__).resolve().parent / "web"
 #: the views draw every unit, so they take small networks
 MAX_UNITS, MAX_LAYERS = 6, 4
 
 
 def esm_source() -> str:
-    """The views' ES module: the engine, then ``backprop_views.js`` (one module, no imports)."""
-    engine = (WEB / "engine.js").read_text(encoding="utf-8")
-    views = (WEB / "backprop_views.js").read_text(encoding="utf-8")
-    return engine + "\n\n// ===== backprop_views.js =====\n\n" + views
+    """The views' ES module (one module, no imports): the engine, ui.js, the network drawing
+    (``network.js``), then the views' numbers, pictures and controls."""
+    return assemble("ui.js", "network.js", "backprop_steps.js", "backprop_pictures.js", "backprop_views.js")
 
 
 # ---------------------------------------------------------------------------

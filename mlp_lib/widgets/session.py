@@ -1,17 +1,16 @@
-"""The training playground without a display: configuration and training session.
+"""The training playground's setup, and a run of it in Python.
 
 :class:`PlaygroundConfig` is the whole setup of the playground as one small,
 JSON-able record (the classroom's way to share a setup: paste the JSON, get
-exactly the same data, the same initial weights and the same batches).
-:class:`Session` holds what a run needs — the data split, the :class:`~mlp_lib.MLP`,
-the batch order and the history — and does the work: :meth:`Session.step`,
-:meth:`Session.train_steps`, :meth:`Session.reset`. It is the Python twin of the page's
-engine: the playground on the page (:mod:`mlp_lib.widgets.playground`, an anywidget) trains
-in the reader's browser with ``web/engine.js`` and takes its setup from
-:class:`PlaygroundConfig`; a :class:`Session` trains the same setup in NumPy (its own random
-numbers, so not the page's exact run), for recorded animations, tests and benchmarks.
+exactly the same data, the same initial weights and the same batches). The playground on
+the page (:mod:`mlp_lib.widgets.playground`, an anywidget) takes its setup from it and
+trains in the reader's browser with ``web/engine.js``.
 
-Where the randomness comes from (everything from ``config.seed``)::
+:class:`Session` is a config's start in mlp_lib — the data split, the :class:`~mlp_lib.MLP`
+and the batch order — and takes gradient steps on it (:meth:`Session.step`,
+:meth:`Session.reset`): the reference the explorers that train a playground setup
+(:mod:`~mlp_lib.widgets.dead_units`, :mod:`~mlp_lib.widgets.batch_size`) start from.
+Where its randomness comes from (everything from ``config.seed``)::
 
     data set         DATASETS[dataset](seed=seed)
     train/test split train_test_split(..., seed=seed)
@@ -19,12 +18,11 @@ Where the randomness comes from (everything from ``config.seed``)::
     batch order      numpy.random.default_rng([seed, 1]), a new permutation every epoch
 
 so :meth:`Session.reset` (or a new session from the same config) gives the
-same initial weights bit for bit.
+same initial weights bit for bit. (The page draws its own random numbers from the seed.)
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import numbers
@@ -288,24 +286,11 @@ def make_data(config: PlaygroundConfig):
     return _split_data(c.dataset, c.n_samples, c.noise, c.classes, c.seed, c.test_fraction, c.standardize)
 
 
-def _norm(a: np.ndarray) -> float:
-    """Frobenius norm that stays finite for finite entries up to ~1e308 (before a divergence
-    the entries can be huge, and summing their squares directly would overflow)."""
-    scale = float(np.max(np.abs(a))) if a.size else 0.0
-    if scale == 0.0 or not math.isfinite(scale):
-        return scale
-    return min(scale * float(np.linalg.norm(a / scale)), np.finfo(float).max)
-
-
 # ----------------------------------------------------------------------
-# The session
+# A run of a config, in Python
 # ----------------------------------------------------------------------
-#: settings a running session can change without a reset
-HOT_FIELDS = ("learning_rate", "batch_size")
-
-
 class Session:
-    """One training run of the playground: data, model, batch order and history.
+    """A playground config trained step by step with mlp_lib: its data, model and batch order.
 
     Attributes
     ----------
@@ -314,17 +299,9 @@ class Session:
     model : mlp_lib.MLP
     step_count : int
         Gradient steps taken since the last reset.
-    history : dict of lists
-        ``step, epoch, train_loss, test_loss, train_accuracy, test_accuracy``
-        at every evaluation (accuracy is R² for the regression data set).
-    norm_steps, phi_norms, dW_norms : lists
-        For every step: its number and the Frobenius norms ‖ϕ^j‖ and
-        ‖∇_{w^j} L‖ of each layer j = 1 … J on that step's batch.
     diverged : str or None
-        The message of the divergence that stopped training (the weights are
-        the last finite ones); None while training is healthy.
-    last_grads : mlp_lib.Gradients or None
-        The gradients of the last step (for the "show the numbers" panel).
+        The message of the divergence that stopped training (the weights are the last finite
+        ones); None while training is healthy.
     """
 
     def __init__(self, config=None):
@@ -332,17 +309,13 @@ class Session:
         self.train, self.test = make_data(self.config)
         self.reset()
 
-    # ------------------------------------------------------------------
-    @property
-    def task(self) -> str:
-        return self.config.task
-
     @property
     def n_classes(self) -> int:
         return self.train.n_classes
 
     @property
     def layer_sizes(self) -> list:
+        """``[n_0, units, …, units, n_J]``: n_J is the number of classes for CCE, else the rows of the targets."""
         cfg = self.config
         n_out = self.train.targets(cfg.loss).shape[0] if cfg.loss != "cce" else self.n_classes
         return [self.train.n_features] + [cfg.units] * cfg.hidden_layers + [n_out]
@@ -357,52 +330,13 @@ class Session:
         cfg = self.config
         self.model = MLP(self.layer_sizes, hidden=cfg.activation, output=cfg.output, loss=cfg.loss, seed=cfg.seed)
         self._x, self._y = self.model.check_targets(self.train.x, self.train.targets(cfg.loss))
-        self._xt, self._yt = self.model.check_targets(self.test.x, self.test.targets(cfg.loss))
         self._batch_rng = np.random.default_rng([cfg.seed, 1])
         self._order = np.empty(0, dtype=np.int64)
         self._pos = 0
         self._samples_seen = 0
         self.step_count = 0
         self.diverged = None
-        self.last_grads = None
-        self.last_batch = None
-        self.history = {k: [] for k in ("step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy")}
-        self.norm_steps, self.phi_norms, self.dW_norms = [], [], []
-        self._good = (self.model.W, self.model.b, 0)
-        self.evaluate()
 
-    def update(self, **changes) -> None:
-        """Change settings. Learning rate and batch size apply at once (and clear a
-        divergence, so training can go on with a smaller rate); any other change
-        builds a new run from the new config.
-
-        All or nothing: if the new settings are refused (a bad value, or data the
-        split or the model cannot use), the exception propagates and the session
-        is exactly as before — config, data, model and history."""
-        new = self.config.replace(**changes)
-        structural = {k for k in changes if k not in HOT_FIELDS and getattr(new, k) != getattr(self.config, k)}
-        if not structural:
-            self.config = new
-            if "learning_rate" in changes:
-                self.diverged = None
-            return
-        before = dict(self.__dict__)
-        try:
-            self.config = new
-            self.train, self.test = make_data(new)
-            self.reset()
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-
-    def initial_parameters(self) -> dict:
-        """Copies of ``{"W1": …, "b1": …}`` of a fresh model from this config (what reset gives)."""
-        cfg = self.config
-        fresh = MLP(self.layer_sizes, hidden=cfg.activation, output=cfg.output, loss=cfg.loss, seed=cfg.seed)
-        return {k: v.copy() for k, v in fresh.parameters().items()}
-
-    # ------------------------------------------------------------------
     def _next_batch(self) -> np.ndarray:
         m, size = self.train.m, min(self.config.batch_size, self.train.m)
         if self._pos >= self._order.size:
@@ -412,205 +346,26 @@ class Session:
         return idx
 
     def step(self) -> bool:
-        """One gradient step on the next mini-batch. Returns False (and records the
-        message in :attr:`diverged`) if the step would make the loss or the weights
-        non-finite; the weights stay the last finite ones."""
+        """One gradient step (:func:`mlp_lib.sgd_step`, with the config's penalty) on the next
+        mini-batch. Returns False (and records the message in :attr:`diverged`) if the step would
+        make the loss or the weights non-finite; the weights stay the last finite ones."""
         if self.diverged is not None:
             return False
-        idx = self._next_batch()
+        cfg, idx = self.config, self._next_batch()
         try:
-            grads = sgd_step(
+            sgd_step(
                 self.model,
                 self._x[:, idx],
                 self._y[:, idx],
-                self.config.learning_rate,
-                weight_decay=self.config.regularization_rate if self.config.regularization == "l2" else 0.0,
-                l1=self.config.regularization_rate if self.config.regularization == "l1" else 0.0,
+                cfg.learning_rate,
+                weight_decay=cfg.regularization_rate if cfg.regularization == "l2" else 0.0,
+                l1=cfg.regularization_rate if cfg.regularization == "l1" else 0.0,
                 epoch=int(self.epoch) + 1,
                 step=self.step_count + 1,
             )
         except TrainingDiverged as exc:
-            self._diverge(str(exc))
+            self.diverged = str(exc)
             return False
         self.step_count += 1
         self._samples_seen += idx.size
-        self.last_grads, self.last_batch = grads, idx
-        J = self.model.J
-        self.norm_steps.append(self.step_count)
-        self.phi_norms.append([_norm(grads.phi[j]) for j in range(1, J + 1)])
-        self.dW_norms.append([_norm(grads.dW[j]) for j in range(1, J + 1)])
         return True
-
-    def train_steps(self, n: int, record_every: int | None = None) -> bool:
-        """Take up to ``n`` steps, evaluating every ``record_every`` steps (default:
-        only after the last). Returns False if training diverged on the way."""
-        n = int(n)
-        every = n if record_every is None else max(1, int(record_every))
-        for i in range(1, n + 1):
-            if not self.step():
-                return False
-            if i % every == 0 or i == n:
-                if not self.evaluate():
-                    return False
-        return self.diverged is None
-
-    def _diverge(self, message: str) -> None:
-        self.diverged = message
-
-    # ------------------------------------------------------------------
-    def class_probabilities(self, x: np.ndarray, fp=None) -> np.ndarray:
-        """Class "probabilities" of shape ``(n_classes, m)`` for a classification run.
-
-        softmax: a^J itself. sigmoid with one output (two classes): ``[1 − a, a]``.
-        sigmoid with one output per class (one-vs-rest) and MSE on one-hot
-        targets: the outputs clipped to [0, 1] and normalised to sum to 1. The
-        predicted class is the argmax in every case.
-        """
-        out = (fp or self.model._forward(x)).output
-        loss = self.config.loss
-        if loss == "cce":
-            return out
-        if loss == "bce" and out.shape[0] == 1:
-            return np.vstack([1.0 - out, out])
-        p = np.clip(out, 0.0, 1.0)
-        total = p.sum(axis=0, keepdims=True)
-        uniform = np.full_like(p, 1.0 / p.shape[0])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(total > 1e-12, p / np.where(total > 1e-12, total, 1.0), uniform)
-
-    def predict_labels(self, x: np.ndarray, fp=None) -> np.ndarray:
-        """Predicted class per sample, shape ``(m,)``."""
-        return np.argmax(self.class_probabilities(x, fp), axis=0)
-
-    def _score(self, x, y_targets, dataset, fp) -> float:
-        if self.task == "regression":
-            resid = np.mean((fp.output - y_targets) ** 2)
-            var = np.var(y_targets)
-            return float(1.0 - resid / var) if var > 0 else 0.0
-        return float(np.mean(self.predict_labels(x, fp) == dataset.y))
-
-    def evaluate(self) -> bool:
-        """Record loss and accuracy (R² for regression) on both sets at the current step.
-
-        If either loss is not finite, the weights go back to the last evaluated
-        finite ones and training stops with a message; returns False then.
-        """
-        model = self.model
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            fp, fpt = model._forward(self._x), model._forward(self._xt)
-            train_loss, test_loss = model._loss(fp, self._y), model._loss(fpt, self._yt)
-            ok = math.isfinite(train_loss) and math.isfinite(test_loss)
-            if ok:
-                scores = self._score(self._x, self._y, self.train, fp), self._score(self._xt, self._yt, self.test, fpt)
-        if not ok:
-            W, b, good_step = self._good
-            model.W, model.b = W, b
-            self._diverge(
-                f"training diverged after step {self.step_count}: the loss on the data became infinite or NaN "
-                f"with learning rate {self.config.learning_rate:g}; lower the learning rate "
-                f"(the weights from step {good_step} are kept)"
-            )
-            return False
-        h = self.history
-        h["step"].append(self.step_count)
-        h["epoch"].append(self.epoch)
-        h["train_loss"].append(train_loss)
-        h["test_loss"].append(test_loss)
-        h["train_accuracy"].append(scores[0])
-        h["test_accuracy"].append(scores[1])
-        self._good = (model.W, model.b, self.step_count)
-        return True
-
-    @property
-    def test_accuracy(self) -> float:
-        return self.history["test_accuracy"][-1]
-
-    def confusion_matrix(self, split: str = "test") -> np.ndarray:
-        """``C[i, k]`` = samples of class i predicted as k, on the test (or train) set."""
-        if self.task != "classification":
-            raise ValueError("expected a classification run for a confusion matrix, got the regression data set")
-        data, x = (self.test, self._xt) if split == "test" else (self.train, self._x)
-        pred = self.predict_labels(x)
-        K = self.n_classes
-        return np.bincount(data.y * K + pred, minlength=K * K).reshape(K, K)
-
-    def status(self) -> dict:
-        """Plain numbers for a status line."""
-        h = self.history
-        return {
-            "step": self.step_count,
-            "epoch": self.epoch,
-            "train_loss": h["train_loss"][-1],
-            "test_loss": h["test_loss"][-1],
-            "train_accuracy": h["train_accuracy"][-1],
-            "test_accuracy": h["test_accuracy"][-1],
-            "diverged": self.diverged,
-        }
-
-    # ------------------------------------------------------------------
-    def numbers_text(self, columns: int = 3, max_size: int = 8) -> str:
-        """The "show the numbers" panel as plain text: ϕ^j, ∇_{w^j} L and ∇_{b^j} L of
-        the last step next to the equation that produced them.
-
-        Matrices larger than ``max_size`` along a side are abbreviated; only the
-        first ``columns`` samples (columns) of ϕ^j are shown.
-        """
-        g = self.last_grads
-        if g is None:
-            return "No step yet: press Step to take one and see the numbers behind it."
-        model, cfg = self.model, self.config
-        J = model.J
-        m = int(self.last_batch.size)
-        sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-        s = lambda j: str(j).translate(sup)  # noqa: E731
-        fused = model.uses_fused_form
-
-        def fmt(a):
-            if a.shape[0] > max_size or a.shape[1] > max_size:
-                note = (
-                    f"  (showing {min(a.shape[0], max_size)}×{min(a.shape[1], max_size)} of {a.shape[0]}×{a.shape[1]})"
-                )
-                a = a[:max_size, :max_size]
-            else:
-                note = ""
-            with np.printoptions(precision=4, suppress=False, linewidth=120, floatmode="maxprec"):
-                body = np.array2string(a, separator=" ")
-            return "\n".join("      " + line for line in body.splitlines()) + note
-
-        k = min(columns, m)
-        lines = [
-            f"Step {self.step_count}: batch of m = {m} sample(s); columns 1…{k} of ϕ are shown "
-            f"(each column already carries the 1/m of the batch mean). Layers j = 1 … J = {J}.",
-        ]
-        for j in range(J, 0, -1):
-            act = model.activations[j].name
-            lines.append("")
-            if j == J:
-                lines.append(f"Layer {j} (output, {act} + {cfg.loss.upper()})")
-                if fused:
-                    lines.append(
-                        f"  Eq. (1)  ϕ{s(J)} = ∇_a{s(J)} L ∘ σ′(z{s(J)})  = (a{s(J)} − y)/m  for {act} + {cfg.loss.upper()}"
-                    )
-                else:
-                    lines.append(f"  Eq. (1)  ϕ{s(J)} = ∇_a{s(J)} L ∘ σ′(z{s(J)})")
-            else:
-                lines.append(f"Layer {j} (hidden, {act})")
-                lines.append(f"  Eq. (2)  ϕ{s(j)} = ((w{s(j + 1)})ᵀ ϕ{s(j + 1)}) ∘ σ′(z{s(j)})")
-            lines.append(fmt(g.phi[j][:, :k]))
-            prev = "x" if j == 1 else f"a{s(j - 1)}"
-            lines.append(f"  Eq. (3)  ∇_w{s(j)} L = ϕ{s(j)} ({prev})ᵀ        shape {g.dW[j].shape}")
-            lines.append(fmt(g.dW[j]))
-            lines.append(f"  Eq. (4)  ∇_b{s(j)} L = ϕ{s(j)} 𝟙              shape {g.db[j].shape}")
-            lines.append(fmt(g.db[j].T))
-            if g.db[j].shape[0] > 1:
-                lines[-1] += "   (transposed to a row)"
-        lines.append("")
-        lines.append(f"Batch loss L = {g.loss:.6g}")
-        return "\n".join(lines)
-
-    def numbers_html(self, **kwargs) -> str:
-        return (
-            "<pre style='font-size:11px;line-height:1.25;max-height:420px;overflow:auto;margin:0'>"
-            + html.escape(self.numbers_text(**kwargs))
-            + "</pre>"
-        )

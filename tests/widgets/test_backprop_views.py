@@ -1,11 +1,12 @@
 """The live backward-pass views (Eq. 2 step-through, Eq. 3 "nudge one weight"): the page's numbers are mlp_lib's.
 
-The page computes the views with ``web/engine.js`` + ``web/backprop_views.js``; that second
+The page computes the views with ``web/engine.js`` and ``web/backprop_steps.js``; that second
 implementation is never trusted. Every test here runs the widget's own ES module (exactly the
 text Python sends, ``esm_source()``) under node, on random networks, and compares what it shows
 with mlp_lib: ``backward_steps`` and ``nudge_data`` (``MLP.forward``, ``MLP.gradients``,
 ``MLP.loss_value``), themselves checked against direct recomputation below.
-The browser side (clicks, typing, the built site) is tested in ``test_browser_backprop_views.py``.
+The views in Chromium (every control by keyboard, the pictures' text alternatives, a phone's
+width) are tested at the end with ``mount_widget``; on the built site in ``test_browser_backprop_views.py``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ import traitlets
 import mlp_lib
 from mlp_lib.widgets import BackwardStepper, WeightNudge
 from mlp_lib.widgets.backprop_views import backward_steps, esm_source, nudge_data
-from mlp_lib.widgets.network_diagram import _fmt
 from mlp_lib.widgets.page_weights import model_from_page, page_network
 
-from helpers import NODE, run_node, tiny_sigmoid_model
+from helpers import NODE, PHONE, run_node, tiny_sigmoid_model
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "backprop_views_driver.mjs"
@@ -222,12 +222,25 @@ def test_page_refuses_what_it_cannot_show(tmp_path):
     assert results[2]["error"].startswith("expected 1 ≤ j ≤ 2")
 
 
+def three_digits(v: float) -> str:
+    """The book's way of writing a number in a picture, by Python's format: 3 significant digits,
+    ·10ⁿ where ``%g`` would write an exponent (below 1e-4, from 1e3), a real minus sign."""
+    if v == 0:
+        return "0"
+    text = f"{v:.3g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = mantissa + "·10" + str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    return text.replace("-", "−")
+
+
 @needs_node
-def test_page_numbers_are_formatted_as_the_static_figures(tmp_path):
+def test_page_numbers_are_formatted_with_three_significant_digits(tmp_path):
     values = [0.0, 1.0, -1.0, 0.5, 1 / 3, -2 / 3, 123.456, 999.6, 1234.5, -0.00012345, 0.0001, 9.9996e-5]
     values += [1e-7, -3.2e12, 0.1 + 0.2, 2.675, 1.005, 0.99951]
     (got,) = run_page([{"kind": "fmt", "values": values}], tmp_path)
-    assert got == [_fmt(v) for v in values]
+    assert got == [three_digits(v) for v in values]
+    assert got[6:9] == ["123", "1·10³", "1.23·10³"] and got[9] == "−0.000123" and got[12] == "1·10⁻⁷"
 
 
 @needs_node
@@ -309,3 +322,125 @@ def test_page_weights_round_trip_and_refuse_damage():
     del broken["params"]["b1"]
     with pytest.raises(ValueError, match="expected W1 and b1"):
         model_from_page(broken)
+
+
+# ----------------------------------------------------------------------
+# the views in Chromium: keyboard, names, text alternatives, a phone's width
+# ----------------------------------------------------------------------
+#: every enabled control of the view, in document order, as "tag:accessible-ish name"
+CONTROLS_JS = """() => Array.from(document.querySelectorAll('.bv-root, .bv-root button, .bv-root input, .bv-root select'))
+    .filter(e => !e.disabled && e.tabIndex >= 0).map(e => e.tagName + ':' + (e.getAttribute('aria-label') || e.textContent.trim()))"""
+FOCUSED_JS = """() => { const e = document.activeElement;
+    return {name: e.tagName + ':' + (e.getAttribute('aria-label') || e.textContent.trim()),
+            outline: getComputedStyle(e).outlineStyle, width: parseFloat(getComputedStyle(e).outlineWidth)}; }"""
+
+
+def tab_through(page, count: int) -> list:
+    """Press Tab ``count`` times from the top of the page; each focused control, and that its focus ring shows."""
+    seen = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED_JS)
+        assert focused["outline"] != "none" and focused["width"] >= 2, f"no visible focus on {focused['name']}"
+        seen.append(focused["name"])
+    return seen
+
+
+def assert_pictures_have_text_alternatives(page) -> None:
+    labels = page.eval_on_selector_all(
+        "svg", "els => els.map(e => [e.getAttribute('role'), e.getAttribute('aria-label')])"
+    )
+    assert labels and all(role == "img" and label and label.strip() for role, label in labels), labels
+
+
+@pytest.mark.browser
+def test_step_through_works_by_keyboard_alone(mount_widget):
+    model, x, y = small_model()
+    page = mount_widget(BackwardStepper(model, x, y))
+    counter = page.locator(".bv-counter")
+    controls = page.evaluate(CONTROLS_JS)
+    # Tab reaches the view itself (the arrow keys step there), then every control in order
+    assert tab_through(page, len(controls)) == controls
+    assert controls[0].startswith("DIV:One backward pass, step by step")
+    for role, name in [
+        ("button", "Next"),
+        ("spinbutton", "input x1"),
+        ("spinbutton", "target y2"),
+        ("combobox", "activation of the hidden layers"),
+        ("button", "New random weights"),
+        ("button", "The book's weights"),
+    ]:
+        assert page.get_by_role(role, name=name, exact=True).count() == 1, (role, name)
+    page.locator(".bv-root").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert counter.inner_text() == "Step 3 of 10" and page.evaluate("window.__model.get('step')") == 2
+    page.keyboard.press("ArrowLeft")
+    assert counter.inner_text() == "Step 2 of 10"
+    # Prev by Enter down to step 1: Prev is disabled there and the focus moves to Next
+    page.get_by_role("button", name="Prev", exact=True).focus()
+    page.keyboard.press("Enter")
+    assert counter.inner_text() == "Step 1 of 10"
+    assert page.evaluate("document.activeElement.classList.contains('bv-next')")
+    page.keyboard.press("Enter")
+    assert counter.inner_text() == "Step 2 of 10"
+    assert_pictures_have_text_alternatives(page)
+    # a new input typed in, the activation by arrow key, new weights by Enter: each recomputes the view
+    summary = page.locator(".bv-summary")
+    before = summary.inner_text()
+    page.get_by_role("spinbutton", name="input x1", exact=True).focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2.5")
+    page.keyboard.press("Tab")
+    assert page.evaluate("window.__model.get('x')") == [2.5, -1.0] and summary.inner_text() != before
+    before = summary.inner_text()
+    page.get_by_role("combobox", name="activation of the hidden layers").focus()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("window.__model.get('network').config.hidden") == ["tanh"] and summary.inner_text() != before
+    before = summary.inner_text()
+    page.get_by_role("button", name="New random weights").focus()
+    page.keyboard.press("Enter")
+    assert summary.inner_text() != before
+
+
+@pytest.mark.browser
+def test_nudge_view_works_by_keyboard_alone(mount_widget):
+    model, x, y = small_model()
+    page = mount_widget(WeightNudge(model, x, y, edge=(2, 1, 3), eps_max=2.0))
+    controls = page.evaluate(CONTROLS_JS)
+    assert tab_through(page, len(controls)) == controls
+    assert controls[:4] == [
+        "SELECT:layer j",
+        "SELECT:to unit i of layer j",
+        "SELECT:from unit k of layer j − 1",
+        "INPUT:epsilon, the change of the weight",
+    ]
+    readout = page.locator(".bv-readout")
+    # the weight by the lists' arrow keys: layer 1 (its unit lists follow), then unit i = 2
+    page.get_by_role("combobox", name="layer j", exact=True).focus()
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("window.__model.get('edge')") == [1, 1, 2]
+    page.get_by_role("combobox", name="to unit i of layer j").focus()
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("window.__model.get('edge')") == [1, 2, 2]
+    assert "from unit 2 of layer 0 to unit 2 of layer 1" in page.locator(".bv-network svg").get_attribute("aria-label")
+    # ε by the slider's arrow keys: the read-out and the model follow
+    slider = page.get_by_role("slider", name="epsilon, the change of the weight")
+    before = readout.inner_text()
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    assert readout.inner_text() != before and readout.inner_text().startswith("ε = 1.01:")
+    assert page.evaluate("window.__model.get('eps')") == pytest.approx(1.01)
+    assert slider.get_attribute("aria-valuetext") == "ε = 1.01"
+    assert_pictures_have_text_alternatives(page)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("view", ["stepper", "nudge"])
+def test_views_fit_a_phone(mount_widget, view):
+    model, x, y = small_model()
+    widget = BackwardStepper(model, x, y, step=7) if view == "stepper" else WeightNudge(model, x, y)
+    page = mount_widget(widget, viewport=PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.locator("svg").first.get_attribute("viewBox").startswith("0 0 440 ")  # the compact pictures
+    assert_pictures_have_text_alternatives(page)
