@@ -18,11 +18,13 @@ from .backprop_views import BackwardStepper, WeightNudge
 from .batch_size import BatchSizes, BatchSizesView
 from .dead_units import DeadUnits, DeadUnitsView
 from .descent import Descent, DescentView
+from .initialization_view import InitializationView
 from .network_diagram import NetworkDiagram
 from .output_error import OutputError, OutputErrorView
 from .parameter_watch import ParameterWatch, ParameterWatchView
 from .playground import Playground
 from .recursion import Recursion, RecursionView
+from .regularization_view import RegularizationView
 from .saturation import Saturation, SaturationView
 from .session import PAIRINGS, PlaygroundConfig
 from .shapes import Shapes, ShapesView
@@ -37,6 +39,7 @@ __all__ = [
     "DeadUnitsView",
     "Descent",
     "DescentView",
+    "InitializationView",
     "NetworkDiagram",
     "OutputError",
     "OutputErrorView",
@@ -46,6 +49,7 @@ __all__ = [
     "PlaygroundConfig",
     "Recursion",
     "RecursionView",
+    "RegularizationView",
     "Saturation",
     "SaturationView",
     "Shapes",
