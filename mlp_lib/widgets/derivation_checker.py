@@ -132,7 +132,7 @@ class DerivationChecker(anywidget.AnyWidget):
         SymPy's last verdict (after :meth:`check`).
     """
 
-    _esm = assemble("ui.js", "checker_reader.js", "checker_eval.js", "checker.js")
+    _esm = assemble("ui.js", "checker_reader.js", "checker_eval.js", "checker.js", engine=False)
 
     spec = traitlets.Dict().tag(sync=True)
     answer = traitlets.Unicode("").tag(sync=True)

@@ -14,12 +14,15 @@ from pathlib import Path
 WEB = Path(__file__).resolve().parent / "web"
 
 
-def assemble(*names: str) -> str:
+def assemble(*names: str, engine: bool = True) -> str:
     """The ES module made of ``web/engine.js`` followed by the files ``names`` (e.g. ``"ui.js"``, ``"saturation.js"``).
 
-    Each part is preceded by a ``// ===== name =====`` line, so a browser's error names the file.
+    ``engine=False`` leaves the engine out, for a front end that computes no network (the derivation
+    checker, a network drawing): every widget on a page carries its module in the page's widget
+    state, and the engine is about 56 kB of it. Each part is preceded by a ``// ===== name =====``
+    line, so a browser's error names the file.
     """
-    parts = ["engine.js", *[n for n in names if n != "engine.js"]]
+    parts = (["engine.js"] if engine else []) + [n for n in names if n != "engine.js"]
     texts = []
     for name in parts:
         path = WEB / name

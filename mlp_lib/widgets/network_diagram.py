@@ -123,7 +123,7 @@ class NetworkDiagram(anywidget.AnyWidget):
         The largest width in px; the picture is as wide as its column up to that.
     """
 
-    _esm = assemble("ui.js", "network.js", "network_diagram.js")
+    _esm = assemble("ui.js", "network.js", "network_diagram.js", engine=False)
 
     sizes = traitlets.List(traitlets.Int()).tag(sync=True)
     caption = traitlets.Unicode("").tag(sync=True)
