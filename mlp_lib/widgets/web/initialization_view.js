@@ -94,7 +94,6 @@ export function ivChartSvg(profile, summary) {
 
 /** The explorer: Layers J, Activation, Initialization, the status line and the chart; the controls are written back. */
 function render({ model, el }) {
-  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   const root = uiPanel(el, "The error signal down a deep network at initialization");
   const logRatios = model.get("log_ratios");
   const derived = model.get("derived_factors");

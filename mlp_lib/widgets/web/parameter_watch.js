@@ -281,7 +281,6 @@ function pwShowSelection(controls, sel, sizes) {
 }
 
 function render({ model, el }) {
-  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   let sel = pwSelectionFrom(model);
   const root = uiPanel(el, sel.kind === "W" ? "Watching one weight move under its gradient (Eq. 3)" : "Watching one bias move under its gradient (Eq. 4)");
   const own = { saving: false };

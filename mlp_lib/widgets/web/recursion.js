@@ -292,7 +292,6 @@ function recControls(setup, lr, on) {
 }
 
 function render({ model, el }) {
-  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   const root = uiPanel(el, "Eq. (2): the backward pass, one layer at a time");
   root.append(uiEl("style", { text: REC_CSS }));
   const own = { saving: false };

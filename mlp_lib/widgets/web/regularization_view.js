@@ -245,7 +245,6 @@ export function rgCharts(labels, measures, selected) {
 
 /** The explorer: the slider, the status line, the map and the two charts; `selected` is written back. */
 function render({ model, el }) {
-  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   const root = uiPanel(el, "Weight decay λ at work: one network trained per λ");
   const lambdas = model.get("lambdas");
   const labels = lambdas.map(rgLabel);

@@ -153,7 +153,6 @@ export function satCharts(race) {
 
 /** The explorer: controls, Step / Train / Reset, the status line and the three charts; `steps` is written back. */
 function render({ model, el }) {
-  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   const root = uiPanel(el, "Saturation of a sigmoid output: MSE against BCE");
   let race = null;
 

@@ -87,7 +87,6 @@ export function smxTableHtml(state) {
 
 /** The explorer: a slider per logit, the true class, the loss and the charts; logits and true_class are written back. */
 function render({ model, el }) {
-  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   const read = () => ({
     logits: Array.from(model.get("logits") || [], Number),
     trueClass: Number(model.get("true_class")),

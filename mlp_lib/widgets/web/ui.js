@@ -103,6 +103,7 @@ export function uiPanel(el, title) {
     (host.appendChild ? host : document.head).appendChild(style);
   }
   el.replaceChildren();
+  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   const panel = uiEl("section", { class: "ui-panel", "aria-label": title });
   if (title) panel.append(uiEl("div", { class: "ui-title", text: title }));
   el.append(panel);
