@@ -4,11 +4,11 @@
 # _offline_assets/offline/.  _config.yml publishes _offline_assets/ with
 # html_extra_path, so they end up at _build/html/offline/ and every page
 # renders math (MathJax) and widgets (require.js + html-manager) without
-# internet.  Nothing fetched is committed: only this script and assets/ (package files, page script).
+# internet.  Nothing fetched is committed: only this script and assets/ (package files).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# assets/ holds the npm package, its lock and the page script the site needs offline.
+# assets/ holds the npm package and its lock.
 here="$root/assets"
 out="$root/_offline_assets/offline"
 stamp="$root/_offline_assets/.stamp"
@@ -25,17 +25,9 @@ copy_anywidget() {
     cp "$src" "$out/anywidget/index.js"
 }
 
-# The book's own small script, loaded after the html manager on every page with widgets: it
-# switches off the controls of the widgets that need Python (see assets/static_widgets.js).
-copy_local() {
-    mkdir -p "$out/html-manager"
-    cp "$here/static_widgets.js" "$out/html-manager/static_widgets.js"
-}
-
 # Skip the npm work when the lock file has not changed since the last run.
 if [[ -f "$stamp" && "$stamp" -nt "$here/package-lock.json" && "$stamp" -nt "$0" ]]; then
     copy_anywidget
-    copy_local
     echo "offline assets are up to date ($out)"
     exit 0
 fi
@@ -118,6 +110,5 @@ cat > "$out/html-manager/widgets-config.js" <<'JS'
 JS
 
 copy_anywidget
-copy_local
 touch "$stamp"
 echo "offline assets ready: $(du -sh "$out" | cut -f1) in $out"

@@ -7,11 +7,18 @@
   "nudge one weight", computed live in the page by the same engine (Eqs. 2 and 3 chapters).
 * :class:`NetworkDiagram` — a static picture of a network, drawn in the page by the same
   renderer as the backward-pass views (``web/network.js``).
-* The chapters' explorers, each a display-free logic class ``Thing`` and its
-  ipywidgets view ``ThingView`` built on :class:`~mlp_lib.widgets.controls.Panel`
-  (see :mod:`mlp_lib.widgets.controls`): :class:`Shapes`, :class:`Descent`,
-  :class:`OutputError`, :class:`Recursion`, :class:`ParameterWatch`,
-  :class:`Saturation`, :class:`DeadUnits`, :class:`SoftmaxOutput`, :class:`BatchSizes`.
+* The chapters' explorers, each a display-free logic class ``Thing`` (mlp_lib's numbers, the
+  reference the page is tested against) and its view ``ThingView``, an anywidget whose front end
+  (``web/<thing>.js`` on the engine and ``web/ui.js``) computes and draws in the page:
+  :class:`Shapes`, :class:`Descent`, :class:`OutputError`, :class:`Recursion`,
+  :class:`ParameterWatch`, :class:`Saturation`, :class:`DeadUnits`, :class:`SoftmaxOutput`,
+  :class:`BatchSizes`; and :class:`RegularizationView`, :class:`InitializationView`, whose
+  numbers mlp_lib computes when the page is built.
+* :class:`~mlp_lib.widgets.derivation_checker.DerivationChecker` — the derivation checker: the
+  page decides at test points made with SymPy, or SymPy decides when a kernel is there.
+
+Every front end is one ES module assembled by :func:`mlp_lib.widgets.esm.assemble`, so it works
+offline, from a folder, in JupyterLab and Jupyter Notebook and on the static website.
 """
 
 from .backprop_views import BackwardStepper, WeightNudge
