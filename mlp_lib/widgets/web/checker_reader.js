@@ -4,10 +4,14 @@
 // compare the two on every catalogue answer and on thousands of generated ones): Python's
 // expression syntax restricted to numbers, the exercise's names, pi and e, + - * / ** @ (^ is **),
 // unary + and -, .T, and calls of the checker's functions; Unicode operators, Greek letters,
-// primes, superscripts and vulgar fractions are spelled out first. Everything else is refused with
-// a message that says what to type instead. Limits: CHK_MAX_LENGTH characters, CHK_MAX_DEPTH levels,
-// CHK_MAX_NODES nodes (counted as Python's ast counts them), constants up to 1e6, number exponents
-// up to 10 (nested powers up to a total of 100).
+// primes, superscripts and vulgar fractions are spelled out first. As Python's tokenizer does, the
+// reader skips a comment (# to the end of the line), joins a line that ends in a backslash to the
+// next, reads line breaks inside brackets as spaces and allows blank or comment lines after the
+// formula. Everything else is refused with a message that says what to type instead. Limits:
+// CHK_MAX_LENGTH characters, CHK_MAX_DEPTH levels, CHK_MAX_NODES nodes (counted as Python's ast
+// counts them), constants up to 1e6, number exponents up to 10 (nested powers up to a total of 100),
+// compared exactly (as fractions, like parser._constant_value) so that the page refuses and allows
+// the same exponents as Python.
 //
 // Nothing typed is ever run: the tree is only walked by checker_eval.js.
 
@@ -159,7 +163,32 @@ function chkTokens(text) {
       i += 1;
       continue;
     }
-    if (ch === "\n" || ch === "\r") throw chkSyntax(text, i, "invalid syntax (a line break)");
+    if (ch === "#") {
+      // a comment: Python skips it up to the end of the line
+      while (i < text.length && text[i] !== "\n" && text[i] !== "\r") i += 1;
+      continue;
+    }
+    if (ch === "\\") {
+      // a backslash at the end of a line joins it to the next (Python's explicit line joining)
+      const join = /^\\(\r\n|\n|\r)/.exec(text.slice(i));
+      if (!join) throw chkSyntax(text, i, "unexpected character after line continuation character");
+      i += join[0].length;
+      continue;
+    }
+    if (ch === "\n" || ch === "\r") {
+      const blank = (line) => /^[ \t]*(#.*)?$/.test(line);
+      const after = text.slice(i).split(/\r\n|\n|\r/).slice(1);
+      if (out.length > 0) {
+        // a line break outside brackets ends the formula: only blank or comment lines may follow
+        if (after.every(blank)) break;
+        throw chkSyntax(text, i, "invalid syntax (a line break)");
+      }
+      // blank or comment lines before the formula are skipped; the formula's own line is not indented
+      const first = after.find((line) => !blank(line));
+      if (first !== undefined && /^[ \t]/.test(first)) throw chkSyntax(text, i, "unexpected indent");
+      i += 1;
+      continue;
+    }
     const rest = text.slice(i);
     if (/^[0-9.]/.test(rest) && /^\.?\d/.test(rest)) {
       const m = CHK_NUMBER.exec(rest);
@@ -382,19 +411,51 @@ function chkCheckLimits(body) {
   }
 }
 
-/** A plain number's value (2, -1, 1/2, (3)) as parser._constant_value reads it, or null. */
+// Exponents are compared exactly, as parser._constant_value compares Fractions: a number is the
+// fraction {n, d} (BigInt, d > 0) of the value Python reads (an integer as written, however long;
+// a decimal as the shortest decimal of its double, which is Python's str(float) and JS's String).
+function chkRational(n, d) {
+  if (d < 0n) [n, d] = [-n, -d];
+  let [a, b] = [n < 0n ? -n : n, d];
+  while (b) [a, b] = [b, a % b];
+  return a > 1n ? { n: n / a, d: d / a } : { n, d };
+}
+
+function chkNumberRational(node) {
+  const plain = node.text.replace(/_/g, "");
+  if (node.isInt) return { n: BigInt(plain), d: 1n };
+  if (!Number.isFinite(node.value)) throw new ChkRefused("not allowed: the number inf is too large (at most 1e+06)");
+  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(node.value));
+  const digits = m[1] + (m[2] || "");
+  const exponent = Number(m[3] || 0) - (m[2] || "").length;
+  const scale = 10n ** BigInt(Math.abs(exponent));
+  return exponent >= 0 ? { n: BigInt(digits) * scale, d: 1n } : chkRational(BigInt(digits), scale);
+}
+
+/** A plain number's exact value (2, -1, 1/2, (3)) as parser._constant_value reads it: {n, d}, or null. */
 function chkConstantValue(node) {
-  if (node.k === "num") return node.value;
+  if (node.k === "num") return chkNumberRational(node);
   if (node.k === "un") {
     const v = chkConstantValue(node.x);
-    return v === null ? null : node.op === "-" ? -v : v;
+    return v === null ? null : node.op === "-" ? { n: -v.n, d: v.d } : v;
   }
   if (node.k === "bin" && node.op === "/") {
     const n = chkConstantValue(node.l);
     const d = chkConstantValue(node.r);
-    return n === null || d === null || d === 0 ? null : n / d;
+    return n === null || d === null || d.n === 0n ? null : chkRational(n.n * d.d, n.d * d.n);
   }
   return null;
+}
+
+/** The number of an exact exponent: {value, integer} (the value rounded to a double). */
+export function chkExponent(node) {
+  const k = chkConstantValue(node);
+  const whole = k.n / k.d;
+  const rest = k.n - whole * k.d;
+  const small = (x) => (x < 0n ? -x : x) < 2n ** 53n;
+  // n / d of two exact doubles is rounded once; longer ones (10**200/10**200) as whole part + fraction
+  const value = small(k.n) && small(k.d) ? Number(k.n) / Number(k.d) : Number(whole) + Number((rest * 10n ** 18n) / k.d) / 1e18;
+  return { value, integer: rest === 0n };
 }
 
 /** Python's ast.unparse of a tree, for messages. */
@@ -420,7 +481,7 @@ export function chkUnparse(node, outer = 0) {
   }
 }
 
-function chkWhitelist(node, names, exponent = 1) {
+function chkWhitelist(node, names, exponent = { n: 1n, d: 1n }) {
   switch (node.k) {
     case "num": {
       if (node.isInt && node.value > CHK_MAX_CONSTANT) {
@@ -476,9 +537,14 @@ function chkWhitelist(node, names, exponent = 1) {
             `not allowed: the exponent of ${chkUnparse(node)} must be a number (between -${CHK_MAX_EXPONENT} and ${CHK_MAX_EXPONENT}); write exp(…) for e to a power`,
           );
         }
-        if (Math.abs(k) > CHK_MAX_EXPONENT) throw new ChkRefused(`not allowed: the exponent ${k} is too large (at most ${CHK_MAX_EXPONENT} in absolute value)`);
-        const total = exponent * Math.max(Math.abs(k), 1);
-        if (total > CHK_MAX_TOTAL_EXPONENT) throw new ChkRefused(`not allowed: powers of powers grow too large (total exponent ${total})`);
+        const size = { n: k.n < 0n ? -k.n : k.n, d: k.d }; // |k|, and below the running product max(|k|, 1)
+        if (size.n > BigInt(CHK_MAX_EXPONENT) * size.d) {
+          throw new ChkRefused(`not allowed: the exponent ${chkExponent(node.r).value} is too large (at most ${CHK_MAX_EXPONENT} in absolute value)`);
+        }
+        const total = size.n > size.d ? chkRational(exponent.n * size.n, exponent.d * size.d) : exponent;
+        if (total.n > BigInt(CHK_MAX_TOTAL_EXPONENT) * total.d) {
+          throw new ChkRefused(`not allowed: powers of powers grow too large (total exponent ${Number(total.n) / Number(total.d)})`);
+        }
         chkWhitelist(node.l, names, total); // the exponent is a plain number: nothing in it to check
         return;
       }
