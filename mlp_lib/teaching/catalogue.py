@@ -479,8 +479,8 @@ _CATALOGUE = [
         "capstone-batch-phi",
         "digits-capstone",
         "ϕ^J of a softmax + CCE batch",
-        "A are the softmax outputs and Y the one-hot targets of a batch (shown 3 classes × 4 samples), and m is "
-        "the batch size. For the batch loss L = (1/m) Σ_s CCE_s, write ϕ^J = ∇_{Z^J} L.",
+        "A is a^J, the softmax outputs, and Y is y, the one-hot targets, of a batch (shown 3 classes × 4 samples), "
+        "and m is the batch size. For the batch loss L = (1/m) Σ_s CCE_s, write ϕ^J = ∇_{z^J} L.",
         "(A - Y)/m",
         variables=("m",),
         matrix_shapes={"A": (3, 4), "Y": (3, 4)},
