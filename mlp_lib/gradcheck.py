@@ -4,8 +4,9 @@ For a parameter θ the central difference
 
     (L(θ + ε) − L(θ − ε)) / (2ε)
 
-has error O(ε²). We compare it with backpropagation's value by the relative
-error of CS231n's notes, applied to each parameter array as one vector:
+has error O(ε²). We compare it with backpropagation's value by a relative error adapted from
+CS231n's notes (which define it per entry, |a − b| / max(|a|, |b|)): here norms over each
+parameter array take the place of the absolute values:
 
     ‖g_bp − g_fd‖ / max(‖g_bp‖, ‖g_fd‖)
 
@@ -33,7 +34,7 @@ def relative_error(a, b) -> np.ndarray:
 
 
 def array_relative_error(a, b) -> float:
-    """‖a − b‖ / max(‖a‖, ‖b‖, 1e-12): CS231n's relative error for a whole array."""
+    """‖a − b‖ / max(‖a‖, ‖b‖, 1e-12): CS231n's per-entry relative error, adapted to a whole array."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), _TINY))

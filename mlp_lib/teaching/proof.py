@@ -1,6 +1,6 @@
-"""The chapters' proof by machine: one helper that compares, asserts and renders.
+"""The chapters' "checked by machine" sections: one helper that compares, asserts and renders.
 
-Every chapter proves its formula three ways — SymPy's brute-force derivative (and its
+Every chapter checks its formula three ways — SymPy's brute-force derivative (and its
 closed form), :mod:`mlp_lib`, and central finite differences — and then has to say that
 they agree. This module is the one place that does the saying:
 

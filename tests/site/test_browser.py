@@ -16,7 +16,7 @@ Every page of the table of contents is served from ``_build/html`` by a local HT
   table reaches past the text column (under the table of contents) or needs sideways scrolling
   (code inputs may scroll), and at 390 px no page scrolls sideways;
 * no TeX-like raw text (``^{``, ``_{``, ``_(``, ``\\frac``) outside math;
-* the "Proof by machine" sections and the errata take at most 25 % of the page's height with
+* the "Checked by machine" sections and the errata take at most 25 % of the page's height with
   their folds closed (the share of every chapter is printed and saved in the summary).
 
 With ``pytest --screenshots``, a full-page screenshot of every page goes to ``_build/screenshots/``,
@@ -56,7 +56,7 @@ RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 RAW_INLINE_MATH = re.compile(r"\$[^\s$][^$\n]{0,80}?[\\^_{}][^$\n]{0,80}?\$")
 # TeX-like markup a reader should never see as text: typeset it (MathJax, mathtext, <sub>/<sup>).
 RAW_TEX_LIKE = ("^{", "_{", "_(", "\\frac")
-# Share of a chapter's height that proofs by machine and errata may take, folds closed.
+# Share of a chapter's height that the "checked by machine" sections and errata may take, folds closed.
 PROOF_SHARE_LIMIT = 0.25
 
 
@@ -98,7 +98,7 @@ class Stats:
     images: int = 0
     links: int = 0
     screenshots: list[str] = field(default_factory=list)
-    # docname -> (share of the height taken by proofs by machine and errata, their px, page px)
+    # docname -> (share of the height taken by checks by machine and errata, their px, page px)
     proof_shares: dict[str, tuple[float, int, int]] = field(default_factory=dict)
     overflow_desktop: dict[str, int] = field(default_factory=dict)
     overflow_phone: dict[str, int] = field(default_factory=dict)
@@ -117,7 +117,7 @@ class Stats:
         if pages:
             lines += [
                 "",
-                f"Share of the page height taken by 'Proof by machine' sections and errata, folds closed "
+                f"Share of the page height taken by 'Checked by machine' sections and errata, folds closed "
                 f"(limit {PROOF_SHARE_LIMIT:.0%}); elements past the text column or scrolling sideways at "
                 f"{DESKTOP['width']} px; sideways page scrolling at {PHONE['width']} px:",
                 f"{'page':34} {'proof+errata':>12} {'px':>14} {'overflow@1280':>14} {'overflow@390':>13}",
@@ -288,7 +288,7 @@ OVERFLOW_JS = """() => {
 }"""
 
 PROOF_SHARE_JS = """() => {
-    // Height of the "Proof by machine" sections and the errata (sections and admonitions whose
+    // Height of the "Checked by machine" sections and the errata (sections and admonitions whose
     // title says Erratum/Errata), folds as the page opens (closed), over the article's height.
     const art = document.querySelector('article.bd-article');
     if (!art) return null;
@@ -296,7 +296,7 @@ PROOF_SHARE_JS = """() => {
     for (const sec of art.querySelectorAll('section')) {
         const h = sec.querySelector(':scope > h2, :scope > h3, :scope > h4');
         const title = h ? h.textContent.replace(/#$/, '').replace(/^[\\d.\\s]+/, '').trim() : '';
-        if (/^proof by machine/i.test(title) || /errat/i.test(title)) picked.push([sec, title]);
+        if (/^(proof|checked) by machine/i.test(title) || /errat/i.test(title)) picked.push([sec, title]);
     }
     for (const box of art.querySelectorAll('.admonition, details, .dropdown')) {
         const t = box.querySelector('.admonition-title, summary, .summary-title');
@@ -493,14 +493,14 @@ def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats,
     if len(overflow) > 12:
         problems.append(f"… and {len(overflow) - 12} more elements past the column or scrolling sideways")
 
-    # Proofs by machine and errata: a small part of the page, with their folds closed.
+    # Checks by machine and errata: a small part of the page, with their folds closed.
     share = page.evaluate(PROOF_SHARE_JS)
     if share and share["total"]:
         stats.proof_shares[docname] = (share["share"], share["used"], share["total"])
         if share["share"] > PROOF_SHARE_LIMIT:
             parts = ", ".join(f"{title!r} {px} px" for title, px in share["parts"])
             problems.append(
-                f"'Proof by machine' and errata take {share['share']:.0%} of the page height "
+                f"'Checked by machine' and errata take {share['share']:.0%} of the page height "
                 f"({share['used']} of {share['total']} px; at most {PROOF_SHARE_LIMIT:.0%}): {parts}"
             )
 
