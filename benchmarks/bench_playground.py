@@ -1,129 +1,236 @@
-"""Speed of the playground's Python side (run: ``python benchmarks/bench_playground.py``).
+"""Frames and Pause of the live playground in headless Chromium (run: ``python benchmarks/bench_playground.py``).
 
-The playground itself trains in the browser (``benchmarks/bench_web_playground.py`` measures
-its frames in Chromium). Python trains the same setups with :class:`~mlp_lib.widgets.Session`
-for the chapters' numbers and draws :class:`~mlp_lib.widgets.PlaygroundFigure` for the
-recorded training runs; this benchmark times that path.
+The playground trains in the page, one animation frame at a time; while a frame's work runs, the
+page cannot answer a click. This benchmark mounts :class:`~mlp_lib.widgets.playground.Playground`
+on a plain page in Debian's Chromium (headless, offline: no book build needed), trains, and prints
 
-1. Frame time: one training step plus redraw for the default setup (two moons,
-   500 points, 2 inputs → 8 → 8 → 1, tanh, sigmoid + BCE), median over many
-   frames — a step with evaluation drawn as PNG, and a step drawn as JPEG (a
-   recorded frame) — against two peers measured in the same process: a full
-   redraw of the same figure (no blitting) and a figure rebuilt from scratch
-   every frame. Goal: ≤ 50 ms median.
-2. Moons: wall-clock training time of the default setup until the test
-   accuracy reaches 97 % (goal: within 2 s), evaluated every 25 steps.
+* per setup and per speed setting (1, 10, 30 steps per frame, "as many as fit"): the median and
+  the longest frame, measured as the time between two animation frames of an independent
+  ``requestAnimationFrame`` probe (the frame's training work plus the browser's drawing), how many
+  frames took longer than 100 ms, and the steps per second;
+* the Pause latency: from the mouse press on *Pause* (the input event's time stamp) to the end of
+  the page's click handler, over several presses at random moments while training.
 
-Wall-clock and CPU times are both printed, with the load average: on a busy
-machine the wall time includes waiting for a core.
+Setups: the default one (two moons, 2 → 8 → 8 → 1, tanh, sigmoid + BCE, batch 16) and the heaviest
+ones the page accepts: the digits and a 5000-point 8-class spiral, both 4 hidden layers × 32 units,
+batch 4096. Goal: the longest frame and the Pause latency ≤ 100 ms.
+
+``--against REV`` runs the same measurements on the playground of git revision REV (its ``mlp_lib``
+taken with ``git archive`` into a temporary folder, in a child process) and prints the two side by
+side with their ratio. Headless Chromium on a shared machine: the figures move with the load
+average, which is printed; compare runs made one after the other.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import random
 import statistics
-import time
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
 
-from mlp_lib.widgets import PlaygroundFigure, Session
-from mlp_lib.widgets.plots import render_from_scratch, render_full
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP  # noqa: E402
+
+HEAVY = {"hidden_layers": 4, "units": 32, "activation": "tanh", "pairing": "softmax+cce", "batch_size": 4096}
+SETUPS = {
+    "default (moons 2→8→8→1, batch 16)": {},
+    "digits 64→32×4→10, batch 4096": {"dataset": "digits", **HEAVY},
+    "spiral 5000 points, 8 classes, 2→32×4→8, batch 4096": {
+        "dataset": "spiral",
+        "n_samples": 5000,
+        "classes": 8,
+        "test_fraction": 0.05,
+        **HEAVY,
+    },
+}
+SPEEDS = ("1", "10", "30", "max")
+
+# the anywidget model the page talks to: get/set/on/off/save_changes over a plain object
+FAKE_MODEL = """(state) => ({
+  get: (k) => state[k], set: (k, v) => { state[k] = v; }, on: () => {}, off: () => {},
+  save_changes: () => {}, send: () => {} })"""
+
+MOUNT = """async ([src, state, fake]) => {
+  const url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));
+  const M = await import(url);
+  await M.default.render({ model: eval(fake)(state), el: document.getElementById('w') });
+  window.__pg = () => document.querySelector('.pg-root').__playground;
+  window.__pause = [];
+  addEventListener('pointerdown', (e) => { window.__down = e.timeStamp; }, true);
+  addEventListener('click', (e) => {   // bubbles up after the playground's own handler has run
+    if (e.target.closest && e.target.closest('button.pg-train') && window.__down !== undefined) {
+      window.__pause.push(performance.now() - window.__down);
+      window.__down = undefined;
+    }
+  });
+}"""
+
+# an independent frame probe: the time of every animation frame while it runs
+PROBE_START = """() => { window.__frames = []; window.__probing = true;
+  const tick = () => { if (!window.__probing) return; window.__frames.push(performance.now()); requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); }"""
+PROBE_STOP = "() => { window.__probing = false; return window.__frames; }"
+
+TRAIN = "() => document.querySelector('.pg-root button.pg-train').click()"
+RESET = """() => Array.from(document.querySelectorAll('.pg-root button')).find(b => b.textContent.trim() === 'Reset').click()"""
+SET_SPEED = """(v) => { const s = document.querySelector('.pg-root select[id$="-speed"]'); s.value = v;
+  s.dispatchEvent(new Event('change', {bubbles: true})); }"""
 
 
-def timed(fn, n: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds of ``fn()`` over ``n`` runs."""
-    wall, cpu = [], []
-    for _ in range(n):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    return 1000 * statistics.median(wall), 1000 * statistics.median(cpu)
+def mount(browser, config: dict):
+    """A new page showing Playground(config), mounted from its _esm like tests/widgets/conftest.py."""
+    from mlp_lib.widgets.playground import Playground
+
+    widget = Playground(config)
+    state = {k: v for k, v in widget.get_state().items() if not k.startswith("_") or k == "_esm"}
+    esm = state.pop("_esm")
+    page = browser.new_page(viewport=DESKTOP)
+    page.set_content(
+        f"<!doctype html><html><head><style>{widget._css}</style></head><body><div id='w'></div></body></html>"
+    )
+    page.evaluate(MOUNT, [esm, json.loads(json.dumps(state, default=list)), FAKE_MODEL])
+    page.wait_for_function("() => window.__pg && window.__pg() !== undefined")
+    return page
 
 
-def frame_times(n: int = 120) -> dict:
-    s = Session()
-    fig = PlaygroundFigure(s)
-    s.train_steps(200)  # past the first axis-limit changes
-    fig.update()
-
-    def step_png():  # a step, its evaluation and a redraw (PNG)
-        s.train_steps(1, record_every=1)
-        fig.update()
-        fig.image_bytes("png")
-
-    def step_jpeg():  # a frame of the Train loop with one step per frame
-        s.train_steps(1)
-        fig.update()
-        fig.image_bytes("jpeg")
-
-    def step_full():
-        s.train_steps(1)
-        fig.update()
-        render_full(fig)
-
-    def step_scratch():
-        s.train_steps(1)
-        render_from_scratch(s)
-
-    timed(step_png, 5)
-    draws = fig.full_draws
-    out = {"png": timed(step_png, n), "jpeg": timed(step_jpeg, n)}
-    out["full_draws_per_100"] = 100 * (fig.full_draws - draws) / (2 * n)
-    out["full"] = timed(step_full, max(10, n // 6))
-    out["scratch"] = timed(step_scratch, max(6, n // 12))
-    return out
+def wait_until_paused(page) -> None:
+    page.wait_for_function("() => !window.__pg().running", timeout=60_000)
 
 
-def moons_time_to_accuracy(goal: float = 0.97, budget: float = 2.0, chunk: int = 25) -> dict:
-    s = Session()  # the default setup
-    t0 = time.perf_counter()
-    reached = None
-    best = 0.0
-    while time.perf_counter() - t0 < budget:
-        s.train_steps(chunk)
-        best = max(best, s.test_accuracy)
-        if reached is None and s.test_accuracy >= goal:
-            reached = (time.perf_counter() - t0, s.step_count, s.test_accuracy)
-            break
+def frames_at(page, speed: str, seconds: float) -> dict:
+    """Train from step 0 at one speed for ``seconds``: frame intervals of the probe and steps per second."""
+    page.evaluate(RESET)
+    page.evaluate(SET_SPEED, speed)
+    page.evaluate(f"() => {{ ({PROBE_START})(); ({TRAIN})(); }}")  # the probe starts with training
+    page.wait_for_timeout(int(seconds * 1000))
+    steps = page.evaluate("() => window.__pg().step")
+    times = page.evaluate(PROBE_STOP)
+    page.evaluate(TRAIN)  # Pause
+    wait_until_paused(page)
+    gaps = [b - a for a, b in zip(times, times[1:])]
     return {
-        "reached": reached,
-        "steps": s.step_count,
-        "accuracy": s.test_accuracy,
-        "best": best,
-        "seconds": time.perf_counter() - t0,
+        "median_ms": statistics.median(gaps),
+        "longest_ms": max(gaps),
+        "frames": len(gaps),
+        "over_100": sum(g > 100 for g in gaps),
+        "steps_per_s": steps / seconds,
     }
 
 
-def main() -> None:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"load average (1 min) before: {load:.2f} on {os.cpu_count()} CPU(s)")
-    ft = frame_times()
-    print("\nStep + redraw, default setup (moons, 500 points, 2-8-8-1 tanh, sigmoid+BCE), median ms (wall / CPU):")
-    print(f"  Step button  (blit + PNG)      {ft['png'][0]:7.1f} / {ft['png'][1]:7.1f}")
-    print(f"  Train frame  (blit + JPEG)     {ft['jpeg'][0]:7.1f} / {ft['jpeg'][1]:7.1f}")
-    print(
-        f"  peer: full redraw, same figure {ft['full'][0]:7.1f} / {ft['full'][1]:7.1f}"
-        f"   ({ft['full'][1] / ft['png'][1]:.1f}× the Step button's CPU time)"
-    )
-    print(
-        f"  peer: figure rebuilt per frame {ft['scratch'][0]:7.1f} / {ft['scratch'][1]:7.1f}"
-        f"   ({ft['scratch'][1] / ft['png'][1]:.1f}× the Step button's CPU time)"
-    )
-    print(f"  full draws (axis limits changed) per 100 frames: {ft['full_draws_per_100']:.1f}")
-    verdict = "meets" if ft["png"][0] <= 50 else ("meets on CPU time" if ft["png"][1] <= 50 else "misses")
-    print(f"  goal ≤ 50 ms median: {verdict}")
+def pause_latency(page, presses: int, rng: random.Random) -> list[float]:
+    """Milliseconds from the mouse press on Pause to the end of its click handler, at random moments."""
+    page.evaluate(SET_SPEED, "max")
+    box = page.locator(".pg-root button.pg-train").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    out = []
+    for _ in range(presses):
+        page.evaluate("() => { window.__pause = []; }")
+        page.evaluate(TRAIN)
+        page.wait_for_function("() => window.__pg().running")
+        page.wait_for_timeout(rng.randint(300, 900))
+        page.mouse.click(x, y)
+        wait_until_paused(page)
+        out += page.evaluate("() => window.__pause")
+    return out
 
-    m = moons_time_to_accuracy()
-    print("\nMoons, default setup: training time until test accuracy ≥ 97 % (evaluated every 25 steps):")
-    if m["reached"]:
-        sec, steps, acc = m["reached"]
-        print(f"  reached {100 * acc:.1f} % after {steps} steps in {sec:.3f} s (goal: within 2 s) — meets")
-    else:
+
+def measure(seconds: float, presses: int) -> dict:
+    """Every setup × speed, and the Pause latency per setup, in one headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    rng = random.Random(0)
+    results = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        for name, config in SETUPS.items():
+            page = mount(browser, config)
+            row = {speed: frames_at(page, speed, seconds) for speed in SPEEDS}
+            row["pause_ms"] = pause_latency(page, presses, rng)
+            results[name] = row
+            page.close()
+        browser.close()
+    return results
+
+
+def measure_revision(rev: str, seconds: float, presses: int) -> dict:
+    """The same measurements on git revision ``rev``'s mlp_lib, in a child process."""
+    archive = subprocess.run(["git", "archive", rev, "mlp_lib"], cwd=ROOT, capture_output=True, check=True).stdout
+    with tempfile.TemporaryDirectory() as folder:
+        with tarfile.open(fileobj=BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        env = dict(os.environ, PYTHONPATH=folder)
+        cmd = [sys.executable, __file__, "--json", "--seconds", str(seconds), "--presses", str(presses)]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True, cwd=folder)
+    return json.loads(out.stdout)
+
+
+def show(results: dict, before: dict | None, label: str) -> bool:
+    """Print the figures (with the earlier revision's and the ratio when given); True when the goal is met."""
+    met = True
+
+    def cell(now: float, then: float | None) -> str:
+        if then is None:
+            return f"{now:8.1f}"
+        return f"{then:8.1f} → {now:7.1f} ({now / then:5.2f}×)"
+
+    for name, row in results.items():
+        old = before.get(name) if before else None
+        print(f"\n{name}")
         print(
-            f"  not reached in {m['seconds']:.2f} s: {100 * m['accuracy']:.1f} % after {m['steps']} steps "
-            f"(best {100 * m['best']:.1f} %) — misses"
+            f"  {'speed':>6}  {'median frame ms':>28}  {'longest frame ms':>28}  {'frames > 100 ms':>16}  {'steps/s':>22}"
         )
-    print(f"\nload average (1 min) after: {os.getloadavg()[0]:.2f}")
+        for speed in SPEEDS:
+            r, o = row[speed], (old[speed] if old else None)
+            over = (
+                f"{r['over_100']}/{r['frames']}"
+                if not o
+                else f"{o['over_100']}/{o['frames']} → {r['over_100']}/{r['frames']}"
+            )
+            print(
+                f"  {speed:>6}  {cell(r['median_ms'], o and o['median_ms']):>28}"
+                f"  {cell(r['longest_ms'], o and o['longest_ms']):>28}  {over:>16}"
+                f"  {cell(r['steps_per_s'], o and o['steps_per_s']):>22}"
+            )
+            met &= r["longest_ms"] <= 100
+        pause = row["pause_ms"]
+        old_pause = old["pause_ms"] if old else None
+        print(
+            f"  Pause latency over {len(pause)} presses: median {cell(statistics.median(pause), old_pause and statistics.median(old_pause))},"
+            f" longest {cell(max(pause), old_pause and max(old_pause))}"
+        )
+        met &= max(pause) <= 100
+    print(f"\n{label}: goal longest frame and Pause ≤ 100 ms: {'met' if met else 'NOT met'}")
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="training time per setup and speed")
+    parser.add_argument("--presses", type=int, default=6, help="Pause presses per setup")
+    parser.add_argument("--against", metavar="REV", help="also measure git revision REV and compare")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(measure(args.seconds, args.presses)))
+        return 0
+    load = os.getloadavg()[0]
+    print(f"live playground in headless Chromium ({CHROMIUM}), {os.cpu_count()} cores, load average {load:.2f}")
+    before = measure_revision(args.against, args.seconds, args.presses) if args.against else None
+    results = measure(args.seconds, args.presses)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    if before:
+        print(f"(figures: {args.against} → working tree (ratio))")
+    show(results, before, "working tree")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,14 +1,19 @@
 """The training playground that trains in the page: an anywidget whose front end runs the browser engine.
 
-:class:`Playground` has no Python training loop at all. Its front end
-(``web/engine.js`` — the book's MLP in JavaScript, verified against mlp_lib by
-``tests/widgets/test_web_engine.py`` — followed by ``web/playground.js``) builds the data,
-the network and the batches from the setup and trains with ``requestAnimationFrame``,
-so the same widget runs in JupyterLab, VS Code, Colab and on the static website,
-offline and with no Python behind the page.
+:class:`Playground` has no Python training loop at all. Its front end (one ES module: ``web/engine.js``
+— the book's MLP in JavaScript, verified against mlp_lib by ``tests/widgets/test_web_engine.py`` —,
+``web/ui.js`` and the playground's parts ``web/playground_*.js`` and ``web/playground.js``) builds
+the data, the network and the batches from the setup and trains with ``requestAnimationFrame``, a
+slice of work at a time within a budget per frame, so the same widget runs in JupyterLab, VS Code,
+Colab and on the static website, offline and with no Python behind the page, and never blocks it.
 
-Python and the page share three traits:
+Python and the page share these traits:
 
+``schema``  (Python → page)
+    The setup's declaration (:data:`~mlp_lib.widgets.session.SETTINGS`, as
+    :func:`~mlp_lib.widgets.session.playground_schema` writes it): the page builds its controls
+    from it and checks a setup against it as :class:`PlaygroundConfig` does, so the two accept
+    and refuse the same setups.
 ``config``  (both ways)
     The setup as :meth:`PlaygroundConfig.to_dict` writes it. Set it with
     :meth:`set_config` (checked by :class:`PlaygroundConfig`: a bad setup raises and
@@ -23,6 +28,9 @@ Python and the page share three traits:
     The 8×8 digits table (scikit-learn's, as :func:`mlp_lib.datasets.digits` reads it),
     one letter per pixel ("A" = 0 … "Q" = 16) and one character per label: about
     117 kB, so the digits data set works on the static site too.
+``share_address``  (Python → page)
+    Whether, on the static website, the page's address carries the setup
+    (``#playground=<JSON>``, rewritten on every change, read when a shared link is opened).
 
 The page's engine draws its random numbers with its own seeded generator, not NumPy's:
 for the same seed the page's data, initial weights and batches are the same in every
@@ -34,7 +42,6 @@ from __future__ import annotations
 import gzip
 import json
 from functools import lru_cache
-from pathlib import Path
 
 import anywidget
 import numpy as np
@@ -42,17 +49,22 @@ import traitlets
 
 from .. import datasets as _datasets
 from ..mlp import MLP
+from .esm import assemble
 from .page_weights import model_from_page
-from .session import PlaygroundConfig
+from .session import PlaygroundConfig, playground_schema
 
-WEB = Path(__file__).resolve().parent / "web"
-
-
-def esm_source() -> str:
-    """The widget's ES module: the engine, then the playground's front end (one module, no imports)."""
-    engine = (WEB / "engine.js").read_text(encoding="utf-8")
-    front = (WEB / "playground.js").read_text(encoding="utf-8")
-    return engine + "\n\n// ===== playground.js =====\n\n" + front
+#: the playground's front end, in the order assemble() joins them after engine.js
+FRONT_END = (
+    "ui.js",
+    "playground_setup.js",
+    "playground_run.js",
+    "playground_loop.js",
+    "playground_charts.js",
+    "playground_boundary.js",
+    "playground_numbers.js",
+    "playground_controls.js",
+    "playground.js",
+)
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +98,7 @@ CSS = """
 .pg-button { font: inherit; font-size: 13px; padding: 3px 12px; border: 1px solid #8a8a8a; border-radius: 4px;
   background: #f3f3f3; color: #111; cursor: pointer; }
 .pg-button:hover { background: #e6e6e6; }
-.pg-button:focus-visible { outline: 2px solid #1f77b4; outline-offset: 1px; }
+.pg-root :focus-visible { outline: 3px solid #1f5fbf; outline-offset: 2px; }
 .pg-train { background: #2e7d32; border-color: #1b5e20; color: #fff; }
 .pg-train:hover { background: #276b2b; }
 .pg-train.pg-pause { background: #ef8f00; border-color: #b36b00; color: #111; }
@@ -101,8 +113,12 @@ CSS = """
 .pg-root sub sup, .pg-root sup sub { font-size: 1em; }
 .pg-root .pg-caption { font-size: 12px; text-align: center; margin: 0 0 1px; color: inherit; }
 .pg-boundary { display: block; width: 100%; aspect-ratio: 1 / 1; border: 1px solid #999; background: #fff; }
-.pg-charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 6px; }
-.pg-chart { display: block; width: 100%; aspect-ratio: 4 / 3; background: #fff; }
+.pg-charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 4px 6px; align-content: start; }
+.pg-chart { min-width: 0; background: #fff; }
+.pg-chart svg { display: block; width: 100%; height: auto; }
+.pg-legend { grid-column: 1 / -1; font-size: 12px; text-align: center; }
+.pg-key { white-space: nowrap; margin: 0 3px; }
+.pg-swatch { display: inline-block; width: 14px; height: 3px; margin-right: 3px; vertical-align: middle; }
 .pg-numbers { font-size: 12px; line-height: 1.25; max-height: 420px; overflow: auto; margin: 6px 0;
   white-space: pre; max-width: 100%; padding: 4px; }
 .pg-config-row { margin-top: 6px; }
@@ -130,6 +146,11 @@ class Playground(anywidget.AnyWidget):
     ----------
     config : PlaygroundConfig, dict, JSON string or None
         The setup (None: the defaults — two moons, 2 × 8 tanh, sigmoid + BCE).
+    share_address : bool or None
+        Whether the static page's address carries the setup (see the module's docstring). None
+        (the default): only for the free playground, made with no setup at all
+        (``Playground()``, the playground chapter's); a playground made for a given setup (a
+        chapter's demonstration) leaves the page's address alone.
     **changes
         Fields of the config to override, e.g. ``Playground(dataset="spiral")``.
 
@@ -137,18 +158,23 @@ class Playground(anywidget.AnyWidget):
     with :meth:`set_config` (or by assigning :attr:`config`).
     """
 
-    _esm = esm_source()
+    _esm = assemble(*FRONT_END)
     _css = CSS
 
+    schema = traitlets.Dict().tag(sync=True)
     config = traitlets.Dict().tag(sync=True)
     weights = traitlets.Dict().tag(sync=True)
     digits = traitlets.Dict().tag(sync=True)
+    share_address = traitlets.Bool(False).tag(sync=True)
 
-    def __init__(self, config=None, **changes):
+    def __init__(self, config=None, share_address=None, **changes):
+        if share_address is not None and not isinstance(share_address, bool):
+            raise TypeError(f"expected share_address to be True, False or None, got {share_address!r}")
         cfg = PlaygroundConfig.coerce(config)
         if changes:
             cfg = cfg.replace(**changes)
-        super().__init__(config=cfg.to_dict(), digits=digits_table())
+        shared = config is None and not changes if share_address is None else share_address
+        super().__init__(schema=playground_schema(), config=cfg.to_dict(), digits=digits_table(), share_address=shared)
 
     # ------------------------------------------------------------------
     # the setup

@@ -75,6 +75,191 @@ MAX_CONFIG_DEPTH = 4
 #: floats in a config are rounded to this many significant digits, so that the JSON shows
 #: 0.4 for a slider's 0.4000000000000001 and pasting the JSON gives exactly the same run
 FLOAT_DIGITS = 12
+#: the positions of the noise and test-share sliders: a value between two of them is refused
+#: (the page could not show it on its slider)
+SLIDER_STEP = 0.05
+#: the values the page's drop-downs offer; any other value in range is accepted and shown too
+LEARNING_RATE_PRESETS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCH_SIZE_PRESETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+REGULARIZATION_RATE_PRESETS = (0.0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+#: The setup, declared once: one entry per field of :class:`PlaygroundConfig`, in its order, in
+#: JSON Schema's terms (``type``, ``minimum``, ``maximum``, ``multipleOf``, ``enum``, ``default``,
+#: ``title``) and a few of the playground's own:
+#:
+#: ``enumTitles``   the menu text of each choice;
+#: ``defaultBy``    ``{"field", "values"}``: ``None`` means the value for the earlier field's value;
+#: ``fixedBy``      ``{"field", "values"}``: for those values of the earlier field the value is fixed
+#:                  (and whatever was given is ignored);
+#: ``requires``     ``{"when": {"field", "in"}, "oneOf", "message"}``: the values allowed when the
+#:                  earlier field has one of those values;
+#: ``control``      the page's control (``select``, ``slider``, ``number``, ``checkbox``), with
+#:                  ``presets`` (a drop-down's values), ``sliderMaxBy`` (a slider's end per data set)
+#:                  and ``appliesWhen`` (``{"field", "in" | "notIn" | "minimum"}``: the control is
+#:                  switched off otherwise, the setting being ignored).
+#:
+#: :class:`PlaygroundConfig` checks every value against it; :func:`playground_schema` sends it to the
+#: page (``Playground.schema``), which builds its controls and makes the same checks from it.
+SETTINGS = (
+    {
+        "name": "dataset",
+        "type": "string",
+        "title": "Dataset",
+        "default": "moons",
+        "enum": list(DATASET_LABELS),
+        "enumTitles": dict(DATASET_LABELS),
+        "control": "select",
+    },
+    {
+        "name": "noise",
+        "type": "number",
+        "title": "Noise",
+        "default": None,
+        "minimum": 0.0,
+        "maximum": 10.0,
+        "multipleOf": SLIDER_STEP,
+        "defaultBy": {"field": "dataset", "values": DEFAULT_NOISE},
+        "control": "slider",
+        "sliderMaxBy": {"field": "dataset", "values": MAX_NOISE},
+        "appliesWhen": {"field": "dataset", "notIn": ["digits"]},
+    },
+    {
+        "name": "n_samples",
+        "type": "integer",
+        "title": "Samples",
+        "default": None,
+        "minimum": 8,
+        "maximum": MAX_SAMPLES,
+        "defaultBy": {"field": "dataset", "values": DEFAULT_SAMPLES},
+        "fixedBy": {"field": "dataset", "values": {"digits": DEFAULT_SAMPLES["digits"]}},
+        "control": "number",
+        "appliesWhen": {"field": "dataset", "notIn": ["digits"]},
+    },
+    {
+        "name": "classes",
+        "type": "integer",
+        "title": "Classes",
+        "default": 3,
+        "minimum": 2,
+        "maximum": 8,
+        "control": "slider",
+        "appliesWhen": {"field": "dataset", "in": ["spiral", "blobs"]},
+    },
+    {
+        "name": "test_fraction",
+        "type": "number",
+        "title": "Test share",
+        "default": 0.25,
+        "minimum": 0.05,
+        "maximum": 0.9,
+        "multipleOf": SLIDER_STEP,
+        "control": "slider",
+    },
+    {
+        "name": "hidden_layers",
+        "type": "integer",
+        "title": "Hidden layers",
+        "default": 2,
+        "minimum": 0,
+        "maximum": MAX_HIDDEN_LAYERS,
+        "control": "slider",
+    },
+    {
+        "name": "units",
+        "type": "integer",
+        "title": "Units / layer",
+        "default": 8,
+        "minimum": 1,
+        "maximum": MAX_UNITS,
+        "control": "slider",
+        "appliesWhen": {"field": "hidden_layers", "minimum": 1},
+    },
+    {
+        "name": "activation",
+        "type": "string",
+        "title": "Hidden σ",
+        "default": "tanh",
+        "enum": list(HIDDEN_ACTIVATIONS),
+        "control": "select",
+    },
+    {
+        "name": "pairing",
+        "type": "string",
+        "title": "Output / loss",
+        "default": "sigmoid+bce",
+        "enum": list(PAIRINGS),
+        "enumTitles": {name: f"{act} + {loss.upper()}" for name, (act, loss, _) in PAIRINGS.items()},
+        "requires": {
+            "when": {"field": "dataset", "in": list(REGRESSION_DATASETS)},
+            "oneOf": [name for name, spec in PAIRINGS.items() if spec[1] == "mse"],
+            "message": "expected an MSE pairing ({allowed}) for the regression data set {when}, got {value}",
+        },
+        "control": "select",
+    },
+    {
+        "name": "learning_rate",
+        "type": "number",
+        "title": "Learning rate",
+        "default": 0.3,
+        "minimum": LEARNING_RATE_RANGE[0],
+        "maximum": LEARNING_RATE_RANGE[1],
+        "control": "select",
+        "presets": list(LEARNING_RATE_PRESETS),
+    },
+    {
+        "name": "batch_size",
+        "type": "integer",
+        "title": "Batch size",
+        "default": 16,
+        "minimum": 1,
+        "maximum": MAX_BATCH,
+        "control": "select",
+        "presets": list(BATCH_SIZE_PRESETS),
+    },
+    {
+        "name": "seed",
+        "type": "integer",
+        "title": "Seed",
+        "default": 0,
+        "minimum": 0,
+        "maximum": 2**32 - 1,
+        "control": "number",
+    },
+    {"name": "standardize", "type": "boolean", "title": "Standardize inputs", "default": True, "control": "checkbox"},
+    {
+        "name": "regularization",
+        "type": "string",
+        "title": "Regularization",
+        "default": "none",
+        "enum": list(REGULARIZATIONS),
+        "enumTitles": {"none": "none", "l1": "L1", "l2": "L2 (weight decay)"},
+        "control": "select",
+    },
+    {
+        "name": "regularization_rate",
+        "type": "number",
+        "title": "Regularization rate",
+        "default": 0.0,
+        "minimum": 0.0,
+        "maximum": 10.0,
+        "control": "select",
+        "presets": list(REGULARIZATION_RATE_PRESETS),
+        "appliesWhen": {"field": "regularization", "notIn": ["none"]},
+    },
+)
+_DEFAULTS = {spec["name"]: spec["default"] for spec in SETTINGS}
+
+
+def playground_schema() -> dict:
+    """The setup's declaration as plain JSON for the page: ``{"fields": SETTINGS, "maxText",
+    "maxDepth", "floatDigits"}`` (a copy)."""
+    schema = {
+        "fields": SETTINGS,
+        "maxText": MAX_CONFIG_TEXT,
+        "maxDepth": MAX_CONFIG_DEPTH,
+        "floatDigits": FLOAT_DIGITS,
+    }
+    return json.loads(json.dumps(schema))
 
 
 def _int_field(value, name, lo, hi):
@@ -90,7 +275,7 @@ def _float_field(value, name, lo, hi, *, lo_open=False):
         raise TypeError(f"expected {name} to be a number in {lo} … {hi}, got {value!r}")
     value = float(value)
     if math.isfinite(value):
-        value = float(f"{value:.{FLOAT_DIGITS}g}")
+        value = float(f"{value:.{FLOAT_DIGITS}g}") + 0.0  # + 0.0: -0.0 becomes 0.0
     if not math.isfinite(value) or value > hi or value < lo or (lo_open and value == lo):
         interval = f"({lo}, {hi}]" if lo_open else f"[{lo}, {hi}]"
         raise ValueError(f"expected {name} in {interval}, got {value}")
@@ -106,6 +291,42 @@ def _name_field(value, name, valid):
     return key
 
 
+def _on_grid(value: float, step: float) -> bool:
+    """Is ``value`` a whole multiple of ``step`` (to 1e-9 of a step)?"""
+    k = value / step
+    return abs(k - round(k)) <= 1e-9 * max(1.0, abs(k))
+
+
+def _check_setting(spec: dict, value, earlier: dict):
+    """``value`` checked against its declaration ``spec`` (an entry of :data:`SETTINGS`), given the
+    settings checked before it (``earlier``); returns the value to keep or raises TypeError/ValueError."""
+    name = spec["name"]
+    fixed = spec.get("fixedBy")
+    if fixed and earlier[fixed["field"]] in fixed["values"]:
+        return fixed["values"][earlier[fixed["field"]]]
+    if value is None and "defaultBy" in spec:
+        value = spec["defaultBy"]["values"][earlier[spec["defaultBy"]["field"]]]
+    kind = spec["type"]
+    if kind == "string":
+        value = _name_field(value, name, spec["enum"])
+    elif kind == "integer":
+        value = _int_field(value, name, spec["minimum"], spec["maximum"])
+    elif kind == "number":
+        value = _float_field(value, name, spec["minimum"], spec["maximum"])
+        step = spec.get("multipleOf")
+        if step and not _on_grid(value, step):
+            raise ValueError(f"expected {name} in steps of {step} (the slider's positions), got {value}")
+    elif isinstance(value, (bool, np.bool_)):
+        value = bool(value)
+    else:
+        raise TypeError(f"expected {name} to be true or false, got {value!r}")
+    rule = spec.get("requires")
+    if rule and earlier[rule["when"]["field"]] in rule["when"]["in"] and value not in rule["oneOf"]:
+        when = earlier[rule["when"]["field"]]
+        raise ValueError(rule["message"].format(allowed=" or ".join(rule["oneOf"]), when=repr(when), value=repr(value)))
+    return value
+
+
 @dataclass(frozen=True)
 class PlaygroundConfig:
     """The whole setup of a playground; ``Playground(config)`` reproduces a reader's run exactly.
@@ -115,13 +336,13 @@ class PlaygroundConfig:
     dataset : str
         One of ``moons, circles, xor, spiral, blobs, digits`` (classification)
         or ``sine`` (regression).
-    noise : float ≥ 0 or None
+    noise : float in [0, 10] in steps of 0.05, or None
         The data set's noise parameter (None: the data set's default; ignored by digits).
-    n_samples : int or None
+    n_samples : int in 8 … 5000, or None
         Number of points (None: the data set's default; digits always has 1797).
     classes : int in 2 … 8
         Number of classes of spiral and blobs (ignored by the others).
-    test_fraction : float in [0.05, 0.9]
+    test_fraction : float in [0.05, 0.9] in steps of 0.05
         Share of the points held out as the test set (stratified by class).
     hidden_layers : int in 0 … 4
         Number of hidden layers (0: a single layer, logistic/softmax regression).
@@ -137,7 +358,7 @@ class PlaygroundConfig:
     learning_rate : float in [1e-4, 10]
     batch_size : int in 1 … 4096
         Larger than the training set means full-batch gradient descent.
-    seed : int ≥ 0
+    seed : int in 0 … 2³² − 1
         Data, split, initial weights and batch order.
     standardize : bool
         Standardize the inputs with the training set's mean and standard deviation.
@@ -147,59 +368,34 @@ class PlaygroundConfig:
     regularization_rate : float in [0, 10]
         Its strength: λ₁ for ``l1``, the weight decay λ for ``l2``.
 
-    Every field is checked on construction ("expected …, got …"); ``None`` for
-    ``noise``/``n_samples`` is replaced by the data set's default, so
-    :meth:`to_dict` always shows the numbers that were used.
+    Types, ranges and defaults are those of :data:`SETTINGS` (the page checks the same
+    declaration). Every field is checked on construction ("expected …, got …"); ``None`` for
+    ``noise``/``n_samples`` is replaced by the data set's default, so :meth:`to_dict` always
+    shows the numbers that were used.
     """
 
-    dataset: str = "moons"
-    noise: float | None = None
-    n_samples: int | None = None
-    classes: int = 3
-    test_fraction: float = 0.25
-    hidden_layers: int = 2
-    units: int = 8
-    activation: str = "tanh"
-    pairing: str = "sigmoid+bce"
-    learning_rate: float = 0.3
-    batch_size: int = 16
-    seed: int = 0
-    standardize: bool = True
-    regularization: str = "none"
-    regularization_rate: float = 0.0
+    dataset: str = _DEFAULTS["dataset"]
+    noise: float | None = _DEFAULTS["noise"]
+    n_samples: int | None = _DEFAULTS["n_samples"]
+    classes: int = _DEFAULTS["classes"]
+    test_fraction: float = _DEFAULTS["test_fraction"]
+    hidden_layers: int = _DEFAULTS["hidden_layers"]
+    units: int = _DEFAULTS["units"]
+    activation: str = _DEFAULTS["activation"]
+    pairing: str = _DEFAULTS["pairing"]
+    learning_rate: float = _DEFAULTS["learning_rate"]
+    batch_size: int = _DEFAULTS["batch_size"]
+    seed: int = _DEFAULTS["seed"]
+    standardize: bool = _DEFAULTS["standardize"]
+    regularization: str = _DEFAULTS["regularization"]
+    regularization_rate: float = _DEFAULTS["regularization_rate"]
 
     def __post_init__(self):
-        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
-        dataset = _name_field(self.dataset, "dataset", DATASET_LABELS)
-        set_("dataset", dataset)
-        noise = DEFAULT_NOISE[dataset] if self.noise is None else self.noise
-        set_("noise", _float_field(noise, "noise", 0.0, 10.0))
-        if dataset == "digits":
-            set_("n_samples", DEFAULT_SAMPLES["digits"])
-        else:
-            n = DEFAULT_SAMPLES[dataset] if self.n_samples is None else self.n_samples
-            set_("n_samples", _int_field(n, "n_samples", 8, MAX_SAMPLES))
-        set_("classes", _int_field(self.classes, "classes", 2, 8))
-        set_("test_fraction", _float_field(self.test_fraction, "test_fraction", 0.05, 0.9))
-        set_("hidden_layers", _int_field(self.hidden_layers, "hidden_layers", 0, MAX_HIDDEN_LAYERS))
-        set_("units", _int_field(self.units, "units", 1, MAX_UNITS))
-        set_("activation", _name_field(self.activation, "activation", HIDDEN_ACTIVATIONS))
-        pairing = _name_field(self.pairing, "pairing", PAIRINGS)
-        if dataset in REGRESSION_DATASETS and PAIRINGS[pairing][1] != "mse":
-            mse = [p for p, spec in PAIRINGS.items() if spec[1] == "mse"]
-            raise ValueError(
-                f"expected an MSE pairing ({' or '.join(mse)}) for the regression data set {dataset!r}, got {pairing!r}"
-            )
-        set_("pairing", pairing)
-        lo, hi = LEARNING_RATE_RANGE
-        set_("learning_rate", _float_field(self.learning_rate, "learning_rate", lo, hi))
-        set_("batch_size", _int_field(self.batch_size, "batch_size", 1, MAX_BATCH))
-        set_("seed", _int_field(self.seed, "seed", 0, 2**32 - 1))
-        if not isinstance(self.standardize, (bool, np.bool_)):
-            raise TypeError(f"expected standardize to be True or False, got {self.standardize!r}")
-        set_("standardize", bool(self.standardize))
-        set_("regularization", _name_field(self.regularization, "regularization", REGULARIZATIONS))
-        set_("regularization_rate", _float_field(self.regularization_rate, "regularization_rate", 0.0, 10.0))
+        checked = {}
+        for spec in SETTINGS:  # in order: a setting may depend on the ones before it
+            checked[spec["name"]] = _check_setting(spec, getattr(self, spec["name"]), checked)
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)  # a frozen dataclass
 
     # ------------------------------------------------------------------
     @property

@@ -5,10 +5,11 @@ The site is served from ``_build/html`` on 127.0.0.1 and every request that leav
 
 * Train advances the step counter and changes the boundary (canvas pixels) within 2 s; Pause
   freezes both; Train/Pause/Train and Reset/Train in quick succession never run two loops; Reset
-  goes back to step 0 with the same picture as on load;
+  goes back to step 0 with the same picture and curves (SVG charts) as on load;
 * switching to the spiral with softmax + CCE and 3 classes redraws, and trains;
 * a shared address (``#playground=<url-encoded JSON>``) opens that setup, the address follows
-  every change of the setup, and a damaged address shows a message and the default setup;
+  every change of the setup, and a damaged address shows a message and keeps the chapter's setup
+  (the default); Back/Forward and damaged addresses while training: tests/widgets/test_playground_page.py;
 * the state stays consistent (the promises of the retired ipywidgets view, now kept by the page):
   any Config text is refused with a clear "expected …" message and keeps the setup, the address
   and a running training; a refused control change (or a setup from Python the page cannot build)
@@ -16,8 +17,11 @@ The site is served from ``_build/html`` on 127.0.0.1 and every request that leav
   change or rapid clicks runs one loop; the Config box shows floats rounded to 12 digits and its
   text gives the same run elsewhere; the Classes control shows the data set's real count;
 * it fits the text column (≤ 720 px wide at 1280 px, no sideways scrolling at 390 px), its
-  controls are labelled, its buttons are buttons, its canvases have labels, its text is ≥ 9 px
-  and shows no TeX source.
+  controls are labelled, its buttons are buttons, its canvas and charts have labels, its text is
+  ≥ 9 px and shows no TeX source.
+
+The page spreads its work over animation frames: a redraw may end a frame or two after the action
+that asked for it, so the helpers that read the picture wait until the page is at rest (``settle``).
 
 On every page of the site, every widget control either changes what the page shows (the
 playground's and the live backward-pass views') or is switched off under the visible "Needs Python" line
@@ -66,15 +70,24 @@ def open_page(new_page: Any, site: str) -> Any:
 # --------------------------------------------------------------------------- helpers
 
 
+def settle(page: Any) -> None:
+    """Wait until the page has finished its work (training, or a redraw spread over a few frames)."""
+    page.wait_for_function("() => !document.querySelector('.pg-root').__playground.busy")
+
+
 def pixels(page: Any) -> str:
-    """The boundary canvas's picture (a PNG data URL: equal strings = equal pixels)."""
+    """The boundary canvas's picture, at rest (a PNG data URL: equal strings = equal pixels)."""
+    settle(page)
     return page.evaluate("() => document.querySelector('.pg-root canvas.pg-boundary').toDataURL()")
 
 
 def charts(page: Any) -> list[str]:
-    """The four charts' pictures: loss, accuracy, ‖ϕ^j‖ and ‖∇w^j‖ per layer."""
+    """The four charts, at rest: loss, accuracy, ‖ϕ^j‖ and ‖∇w^j‖ per layer, each as its text alternative
+    and its curves (the SVG's path data; its clip-path ids change with every drawing)."""
+    settle(page)
     return page.evaluate(
-        "() => Array.from(document.querySelectorAll('.pg-root canvas.pg-chart')).map(c => c.toDataURL())"
+        """() => Array.from(document.querySelectorAll('.pg-root .pg-chart svg')).map(svg => svg.getAttribute('aria-label')
+                 + ' ' + Array.from(svg.querySelectorAll('path')).map(p => p.getAttribute('d')).join('|'))"""
     )
 
 
@@ -234,9 +247,16 @@ def test_shared_address_opens_that_setup(open_page: Any) -> None:
 
 @pytest.mark.parametrize(
     "fragment",
-    ["#playground=%7B%22dataset%22%3A%22moo", "#playground=%E0%A4%A", "#playground=" + quote('{"dataset": "mnist"}')],
+    [
+        "#playground=%7B%22dataset%22%3A%22moo",
+        "#playground=%E0%A4%A",
+        "#playground=" + quote('{"dataset": "mnist"}'),
+        "#playground=" + quote('{"units": 8.0}'),
+        "#playground=" + quote('{"test_fraction": 0.33}'),
+    ],
 )
-def test_damaged_address_shows_a_message_and_the_default(open_page: Any, fragment: str) -> None:
+def test_damaged_address_shows_a_message_and_keeps_the_setup(open_page: Any, fragment: str) -> None:
+    """The chapter's playground keeps its own setup (the default) and says what was wrong."""
     page, watch = open_page(fragment)
     message = page.locator(f"{ROOT_SEL} .pg-message")
     assert message.is_visible(), "expected a visible message for a damaged address"
@@ -289,6 +309,7 @@ def test_fits_the_column_and_is_accessible(open_page: Any, screenshot: Any) -> N
     page.locator(f"{ROOT_SEL} label", has_text="Show the numbers").click()
     assert panel.is_visible() and "No step yet" in panel.inner_text()
     page.locator(f"{ROOT_SEL} button", has_text="Step").click()
+    settle(page)
     numbers = panel.inner_text()
     for eq in ("Eq. (1)", "Eq. (2)", "Eq. (3)", "Eq. (4)"):
         assert eq in numbers
@@ -349,6 +370,11 @@ def _live_controls_change_the_page(page: Any) -> list[str]:
                 r.querySelector('.pg-numbers').innerText, r.querySelector('.pg-message').innerText,
                 Array.from(r.querySelectorAll('button')).map(b => b.textContent).join('|'), location.hash].join('\\n'); }"""
     problems = []
+
+    def at_rest() -> str:
+        settle(page)
+        return page.evaluate(seen)
+
     controls = page.evaluate(
         """() => Array.from(document.querySelectorAll('.pg-root input, .pg-root select, .pg-root textarea, .pg-root button'))
                  .map((el, i) => ({i, tag: el.tagName, type: el.type, id: el.id, text: el.textContent, disabled: el.disabled,
@@ -359,7 +385,7 @@ def _live_controls_change_the_page(page: Any) -> list[str]:
         name = c["id"] or c["text"]
         if c["disabled"]:
             continue  # e.g. Classes for the two moons: switched off where it does not apply
-        before = page.evaluate(seen)
+        before = at_rest()
         if c["tag"] == "SELECT":
             options = el.evaluate("s => Array.from(s.options).map(o => o.value)")
             current = el.input_value()
@@ -393,7 +419,7 @@ def _live_controls_change_the_page(page: Any) -> list[str]:
                 page.locator(f"{ROOT_SEL} textarea.pg-config").fill('{"dataset": "xor"}')
             if c["text"] == "Reset":
                 page.locator(f"{ROOT_SEL} button", has_text="Step").click()
-                before = page.evaluate(seen)
+                before = at_rest()
             el.click()
             if c["text"] in ("Train", "Pause"):
                 frames(page, 10)
@@ -402,7 +428,7 @@ def _live_controls_change_the_page(page: Any) -> list[str]:
                 if after == before:
                     problems.append(f"button {c['text']!r} changed nothing")
                 continue
-        if page.evaluate(seen) == before:
+        if at_rest() == before:
             problems.append(f"control {name!r} ({c['tag']} {c['type']}) changed nothing on the page")
         page.locator(f"{ROOT_SEL} button", has_text="Reset").click()
     return problems
@@ -509,6 +535,7 @@ def frames(page: Any, n: int) -> None:
 
 def page_state(page: Any) -> dict:
     """What a refused change must leave alone: the setup, the step, the picture, the address, every control."""
+    settle(page)
     return page.evaluate(
         """() => { const r = document.querySelector('.pg-root'), p = r.__playground;
             return {config: p.config, step: p.step, picture: r.querySelector('canvas.pg-boundary').toDataURL(),
@@ -525,24 +552,29 @@ def message_text(page: Any) -> str:
 
 SMALL_XOR = PlaygroundConfig(dataset="xor", hidden_layers=1, units=4).to_dict()
 
-# every text is refused with a clear "expected …" message; the page's JSON.parse refuses NaN/Infinity
+# every text is refused with a clear "expected …" message, the one PlaygroundConfig gives wherever a
+# setting is refused (tests/widgets/test_playground_live.py); the page's JSON.parse refuses NaN/Infinity
 # outright and reads an over-long integer as Infinity, where Python reads and refuses them
 HOSTILE_TEXTS = [
     ("[" * 100_000, "at most 10000 characters, got 100000"),
-    ("[" * 9_000, "nested at most 4 deep"),
-    ('{"a": ' * 1000 + "1" + "}" * 1000, "nested at most 4 deep"),
-    ("[" * 500 + "]" * 500, "nested at most 4 deep"),
+    ("[" * 9_000, "nested at most 4 levels deep"),
+    ('{"a": ' * 1000 + "1" + "}" * 1000, "nested at most 4 levels deep"),
+    ("[" * 500 + "]" * 500, "nested at most 4 levels deep"),
     ('{"seed": 1' + "0" * 5000 + "}", "expected seed to be an integer"),
     ('{"seed": 1e400}', "expected seed to be an integer"),
     ('{"noise": 1e400}', "expected noise in"),
-    ('{"noise": NaN}', "not JSON"),
-    ('{"learning_rate": Infinity}', "not JSON"),
+    ('{"noise": NaN}', "invalid JSON"),
+    ('{"learning_rate": Infinity}', "invalid JSON"),
+    ('{"units": 8.0}', "expected units to be an integer in 1 … 32, got 8.0"),
+    ('{"seed": 1e3}', "expected seed to be an integer in 0 … 4294967295, got 1000.0"),
+    ('{"n_samples": 500.0}', "expected n_samples to be an integer in 8 … 5000, got 500.0"),
+    ('{"test_fraction": 0.33}', "expected test_fraction in steps of 0.05"),
     ('{"dataset": "blobs", "n_samples": 8, "classes": 8}', "stratified split"),
     ('{"dataset": {"name": "moons"}}', "expected dataset to be one of"),
     ('{"dataset": "iris"}', "expected dataset to be one of"),
     ("null", "expected a JSON object of playground settings, got null"),
-    ("\ud800", "not JSON"),
-    ("", "not JSON"),
+    ("\ud800", "invalid JSON"),
+    ("", "invalid JSON"),
 ]
 
 
@@ -637,7 +669,7 @@ def test_a_regression_set_refuses_a_non_mse_pairing_and_keeps_its_own(open_page:
     page, watch = open_page(shared_fragment(PlaygroundConfig(dataset="sine", pairing="identity+mse").to_dict()))
     before = page_state(page)
     control(page, "pairing").select_option("softmax+cce")
-    assert "needs an MSE pairing" in message_text(page)
+    assert "Output / loss: expected an MSE pairing (identity+mse or relu+mse)" in message_text(page)
     assert control(page, "pairing").input_value() == "identity+mse"
     assert page_state(page) == before and config_box(page)["pairing"] == "identity+mse"
     assert not watch.take()

@@ -25,14 +25,17 @@ def _json_blocks():
 
 
 def _page_reads(texts: list[str], tmp_path) -> list[dict]:
-    """What the playground page makes of each config text (its own pgParseConfigText, run by node)."""
+    """What the playground page makes of each config text (its own pgParseConfigText, given the setup's
+    declaration the widget sends, run by node)."""
+    widget = Playground()
     module = tmp_path / "playground.mjs"
-    module.write_text(Playground()._esm, encoding="utf-8")
+    module.write_text(widget._esm, encoding="utf-8")
     script = tmp_path / "read.mjs"
     script.write_text(
         f"import * as M from {json.dumps(module.as_uri())};\n"
+        f"const schema = {json.dumps(widget.schema)};\n"
         "const texts = JSON.parse(process.argv[2]);\n"
-        "const out = texts.map(t => { try { return {config: M.pgParseConfigText(t)}; } catch (e) { return {error: e.message}; } });\n"
+        "const out = texts.map(t => { try { return {config: M.pgParseConfigText(t, schema)}; } catch (e) { return {error: e.message}; } });\n"
         "process.stdout.write(JSON.stringify(out));\n",
         encoding="utf-8",
     )
