@@ -31,7 +31,7 @@ def open_page(new_page: Any, site: str) -> Any:
     """open_page(path, root) → (page, watch): a new tab of the shared desktop context, once the view has drawn."""
 
     def _open(path: str, root: str) -> tuple[Any, Watch]:
-        page, watch = new_page("desktop")
+        page, watch = new_page("widgets")
         page.goto(site + path, wait_until="load")
         page.wait_for_selector(f"{root} svg")
         return page, watch
@@ -294,7 +294,7 @@ def test_views_draw_every_small_architecture_inside_their_pictures(new_page: Any
         for width in (720, 340):  # the book's column; a phone's (compact pictures)
             cases.append({"view": "stepper", "step": 0, "width": width, **common})
             cases.append({"view": "nudge", "edge": edge, "eps": 0.5, "eps_max": 1.0, "width": width, **common})
-    page, _ = new_page("desktop")
+    page, _ = new_page("widgets")
     page.set_content("<!doctype html><html><body></body></html>")
     report = page.evaluate(HARNESS_JS, [esm_source(), cases])
     problems = [f"{c['view']} {c['network']['config']['layer_sizes']}: {p}" for c, ps in zip(cases, report) for p in ps]
@@ -324,7 +324,7 @@ def test_views_are_legible_on_a_phone_and_in_the_column(new_page: Any, site: str
     """At 390 px the views switch to their compact pictures; text ≥ 9 px there and at 1280 px (indices ≥ 7.5 px)."""
     sizes = {}
     for width in (1280, 390):
-        page, _ = new_page("desktop", {"width": width, "height": 900})
+        page, _ = new_page("widgets", {"width": width, "height": 900})
         page.goto(site + path, wait_until="load")
         page.wait_for_selector(f"{root} svg")
         view_box = page.locator(f"{root} svg").first.get_attribute("viewBox").split()

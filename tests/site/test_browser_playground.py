@@ -23,9 +23,10 @@ The site is served from ``_build/html`` on 127.0.0.1 and every request that leav
 The page spreads its work over animation frames: a redraw may end a frame or two after the action
 that asked for it, so the helpers that read the picture wait until the page is at rest (``settle``).
 
-On every page of the site, every widget control either changes what the page shows (the
-playground's and the live backward-pass views') or is switched off under the visible "Needs Python" line
-(assets/static_widgets.js).
+On every page of the site, every control of the playground and of the backward-pass views changes
+what the page shows, and every other widget with controls is an explorer or checker panel (whose
+controls test_browser_widgets.py uses). The pages load without MathJax (the "widgets" context):
+nothing here is about math.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def open_page(new_page: Any, site: str) -> Any:
     """open_page(fragment="", viewport=DESKTOP, path=PAGE) → (page, watch): a new tab of the shared desktop context."""
 
     def _open(fragment: str = "", viewport: dict = DESKTOP, path: str = PAGE) -> tuple[Any, Watch]:
-        page, watch = new_page("desktop", viewport)
+        page, watch = new_page("widgets", viewport)
         page.goto(site + path + fragment, wait_until="load")
         if path == PAGE:
             page.wait_for_selector(f"{ROOT_SEL} canvas.pg-boundary")
@@ -469,31 +470,26 @@ def _backprop_view_controls_change_the_page(page: Any, n: int) -> list[str]:
 
 @pytest.mark.parametrize("path", _chapter_pages())
 def test_no_silently_dead_control(open_page: Any, built_book: Path, path: str) -> None:
-    """Every widget control on the page changes what the page shows, or is switched off under a
-    visible "Needs Python" line with a way to get Python."""
+    """Every control of the playground and the backward-pass views changes what the page shows, and
+    no other widget has controls unless it is an explorer or checker panel (.ui-panel)."""
     assert (built_book / path).is_file(), f"expected {path} in the built site"
     if WIDGET_STATE not in (built_book / path).read_text(errors="replace"):
         assert path not in LIVE_ON, f"expected live widgets on {path}, got a page without widgets"
         return
-    problems, live, marked, views = [], 0, 0, 0
+    problems, live, panels, views = [], 0, 0, 0
     page, watch = open_page(path=path)
     page.wait_for_function(
         """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
              .every(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets, .pg-root, .bv-root'))"""
     )
-    # static_widgets.js switches controls off on the next animation frame: wait for two frames
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     areas = page.evaluate(
         """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')).map(s => {
              const area = s.previousElementSibling;
              const controls = Array.from(area.querySelectorAll('input, button, select, textarea, [contenteditable=true], .widget-slider'));
-             const off = controls.filter(el => el.disabled || el.closest('[inert]'));
-             const note = area.previousElementSibling;
              const views = Array.from(document.querySelectorAll('.bv-root'));
              const view = area.querySelector('.bv-root');
-             return {live: !!area.querySelector('.pg-root'), view: view ? views.indexOf(view) : -1, controls: controls.length, off: off.length,
-                     note: note && note.classList.contains('needs-python') ? note.innerText : null,
-                     links: note ? Array.from(note.querySelectorAll('a')).map(a => a.href) : []};
+             return {live: !!area.querySelector('.pg-root'), view: view ? views.indexOf(view) : -1, controls: controls.length,
+                     panel: !!area.querySelector('.ui-panel'), needsPython: !!document.querySelector('.needs-python')};
            })"""
     )
     for i, area in enumerate(areas):
@@ -504,16 +500,16 @@ def test_no_silently_dead_control(open_page: Any, built_book: Path, path: str) -
         elif area["live"]:
             live += 1
             problems += [f"{where}: {p}" for p in _live_controls_change_the_page(page)]
+        elif area["panel"]:
+            panels += 1  # an explorer or the checker: test_browser_widgets.py uses its controls
         elif area["controls"]:
-            marked += 1
-            if area["off"] != area["controls"]:
-                problems.append(f"{where}: {area['controls'] - area['off']} control(s) neither live nor switched off")
-            if not area["note"] or "Needs Python" not in area["note"]:
-                problems.append(f"{where}: controls switched off without the visible 'Needs Python' line")
-            elif not area["links"] and "make lab" not in area["note"]:
-                problems.append(f"{where}: the 'Needs Python' line offers no way to get Python")
+            problems.append(f"{where}: {area['controls']} control(s) in a widget that is not live in the page")
+        if area["needsPython"]:
+            problems.append("the page says a widget needs Python")
     problems += watch.take()
-    print(f"\n{path}: widgets with controls: {live} live ({views} backward-pass views), {marked} marked 'Needs Python'")
+    print(
+        f"\n{path}: widgets with controls: {live} live ({views} backward-pass views), {panels} explorer/checker panels"
+    )
     if LIVE_ON.get(path) == "playground":
         assert live - views >= 1, f"expected the live playground on {path}"
     if LIVE_ON.get(path) == "view":

@@ -158,22 +158,26 @@ export function uiSlider({ label, min, max, step, value, log = false, live = fal
   };
 }
 
-/** A labelled drop-down; `options` is [[value, text], …] (values are kept as given, not as strings). */
+/**
+ * A labelled drop-down; `options` is [[value, text], …] with distinct values (numbers or strings).
+ * onChange and `value` give the value as given (a number stays a number); the <option>s carry
+ * String(value), so the page's markup says what each option is.
+ */
 export function uiSelect({ label, options, value, onChange = () => {} }) {
   const id = uiId("select");
   const select = uiEl("select", { id });
-  options.forEach(([v, text], i) => select.append(uiEl("option", { value: String(i), text, selected: v === value })));
-  select.addEventListener("change", () => onChange(options[Number(select.value)][0]));
+  options.forEach(([v, text]) => select.append(uiEl("option", { value: String(v), text, selected: v === value })));
+  const chosen = () => options.find(([o]) => String(o) === select.value)[0];
+  select.addEventListener("change", () => onChange(chosen()));
   const el = uiEl("div", { class: "ui-control" }, [uiEl("label", { for: id, text: label }), select]);
   return {
     el,
     select,
     get value() {
-      return options[Number(select.value)][0];
+      return chosen();
     },
     set value(v) {
-      const i = options.findIndex(([o]) => o === v);
-      if (i >= 0) select.value = String(i);
+      if (options.some(([o]) => o === v)) select.value = String(v);
     },
   };
 }
