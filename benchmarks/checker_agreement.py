@@ -38,7 +38,10 @@ Disagreements that are expected, and why (each is listed in the output under its
     polynomial cancelled), a small term added to a huge number that is taken away again, or a
     constant that needs more than 12 digits (``1.000000000000002``, ``1 + 1e-20``).
     SymPy (exact) sees a difference of 1e-20 and says wrong; the page cannot, so it says it cannot
-    decide rather than "correct".
+    decide rather than "correct". A few right answers fall here too, where a part is invisible by
+    construction: a term inside ``step(…)`` (whose value depends only on the sign of its argument:
+    ``step(z + 0*a)``, ``step(log(exp(z)))``), ``I**(1/2)`` (the identity's entries are 0 and 1),
+    ``tanh(28)**0``.
 ``page-undecided-sigma``
     The page undecided (σ generic); SymPy correct or wrong. SymPy's σ is an unknown function: a
     random value for each distinct argument after its automatic simplification (``σ(2*z/2)`` is
@@ -51,8 +54,15 @@ Disagreements that are expected, and why (each is listed in the output under its
     overflows everywhere); SymPy decided (a wrong shape, say).
 ``page-wrong-not-real``
     SymPy correct, the page wrong: the page computes in real numbers, and a part of the answer has
-    no real value at some point (``sqrt(a)``, ``a**0.5`` or ``log(a)`` for a < 0) that SymPy's
-    complex arithmetic or its automatic simplification (``a**0.5/sqrt(a)`` is 1) cancels.
+    no real value at some point (``sqrt(a)``, ``a**0.5`` or ``log(a)`` for a < 0, or a division by
+    an entry that is 0 at one of the page's points) that SymPy's complex arithmetic or its
+    automatic simplification (``a**0.5/sqrt(a)`` is 1, ``phi*phi/phi`` is ``phi``) cancels.
+``page-wrong-sympy-numeric``
+    SymPy correct only numerically ("accepted": no simplification to 0, agreement at its 60
+    points to 25 digits), the page wrong: one of the page's points makes the difference visible
+    (``diag(a) - a @ a.T - 1e-35*a`` where an entry of ``a`` is 0, so the right answer's entry is
+    exactly 0 and the tiny term is the whole value). The answer is not equal to the right one, as
+    the page says; SymPy's 60 points happened to miss such a point.
 ``sympy-slow``
     The page correct; SymPy ran out of time twice with 5 s and accepts the answer with 60 s.
 ``sympy-undecided``
@@ -286,8 +296,12 @@ CLASSES = {
     "fractional power; SymPy's σ is an unknown function of each distinct argument, with any real value",
     "page-undecided-few-points": "the page could compute the answer at fewer than 20 of its 28 points "
     "(values overflow, or are lost in rounding), SymPy decided",
-    "page-wrong-not-real": "the page computes in real numbers: a part of the answer has no real value (√a, log a "
-    "for a < 0) where SymPy's complex arithmetic, or its automatic simplification (√a·√a = a), cancels it",
+    "page-wrong-not-real": "the page computes in real numbers: a part of the answer has no real value at a point "
+    "(√a or log a for a < 0, a division by an entry that is 0 there) that SymPy's complex arithmetic or its automatic "
+    "simplification (√a·√a = a, x·x/x = x) cancels",
+    "page-wrong-sympy-numeric": "SymPy accepted only numerically (no simplification to 0, agreement at its 60 "
+    "points to 25 digits); the page found a point where the difference shows (the right answer's entry is exactly "
+    "0 there, so even a term 1e-35·a differs): not equal, as the page says",
     "sympy-slow": f"SymPy ran out of time ({TIMEOUT:g} s, twice) on a right answer the page accepts; with "
     f"{PATIENT_TIMEOUT:g} s it accepts it too",
     "sympy-undecided": "SymPy could not decide (out of time, or too few points where both are defined); the page "
@@ -320,6 +334,8 @@ def disagreement_class(sym: dict, page: dict, patient: dict | None) -> str:
         return "page-undecided-unseen"
     if s == "correct" and p == "wrong" and "no real value" in pm:
         return "page-wrong-not-real"
+    if s == "correct" and sym["message"].startswith("accepted") and p == "wrong":
+        return "page-wrong-sympy-numeric"
     return "unexplained"
 
 

@@ -628,13 +628,15 @@ export function chkDecide(fp, text) {
 //   (0, 1). So the page decides only answers that apply σ and σ′ to plain names and do not pass
 //   their values through relu, step, sqrt, log or a fractional power;
 // * chkInvisiblePart: each part that could hide a tiny difference is knocked out — a term of a
-//   sum dropped; a function replaced by what it cannot be told from at small or huge arguments: its
+//   sum made a third smaller (not dropped: −z for z + z − z would hide behind an even σ′); a function
+//   replaced by what it cannot be told from at small or huge arguments: its
 //   Taylor polynomials up to order CHK_TAYLOR_ORDER (exp(t) by 1, 1 + t, 1 + t + t²/2, …; log and
 //   square roots about 1; cosh(1e-5) − 5e-11 is 1 + 4e-22, but so is 1 + t²/2 − 5e-11 to 16 digits)
 //   and its limits (tanh(t) by ±1, …); a fractional power a^k by 1, by a^round(k) and by its
 //   binomial series about a = 1 — and the answer evaluated again at every point. If it still agrees
-//   everywhere although the part was there (a nonzero term, a nonzero argument), the page cannot
-//   tell the answer from the one without that part.
+//   at every point where it can be computed (and there is one), although the part was there (a
+//   nonzero term, an argument off the centre), the page cannot tell the answer from the one
+//   without that part.
 //
 // What remains beyond the page: a difference of less than about 1e-15 made of parts each of which
 // the page sees, cancelling on purpose (((1 + 1e-5·a)³ − 3e-5·a − 3e-10·a²)·(…) is (1 + 1e-15·a³)
@@ -659,15 +661,15 @@ const CHK_TAYLOR = (() => {
     sqrt: chkBinomial(0.5),
   };
 })();
-/** the limits a function cannot be told from at huge arguments: [description, t → value] */
+/** the limits a function cannot be told from at huge arguments: [description, t → [value, slope]] */
 const CHK_LIMITS = {
-  tanh: [["±1", (t) => Math.sign(t)]],
-  sinh: [["±e^|t|/2", (t) => (Math.sign(t) * Math.exp(Math.abs(t))) / 2]],
-  cosh: [["e^|t|/2", (t) => Math.exp(Math.abs(t)) / 2]],
-  sech: [["2e^−|t|", (t) => 2 * Math.exp(-Math.abs(t))]],
-  tanh_prime: [["4e^−2|t|", (t) => 4 * Math.exp(-2 * Math.abs(t))]],
-  sigmoid: [["1 (or e^t for t < 0)", (t) => (t > 0 ? 1 : Math.exp(t))]],
-  sigmoid_prime: [["e^−|t|", (t) => Math.exp(-Math.abs(t))]],
+  tanh: [["±1", (t) => [Math.sign(t), 0]]],
+  sinh: [["±e^|t|/2", (t) => [(Math.sign(t) * Math.exp(Math.abs(t))) / 2, Math.exp(Math.abs(t)) / 2]]],
+  cosh: [["e^|t|/2", (t) => [Math.exp(Math.abs(t)) / 2, Math.exp(Math.abs(t)) / 2]]],
+  sech: [["2e^−|t|", (t) => [2 * Math.exp(-Math.abs(t)), 2 * Math.exp(-Math.abs(t))]]],
+  tanh_prime: [["4e^−2|t|", (t) => [4 * Math.exp(-2 * Math.abs(t)), 8 * Math.exp(-2 * Math.abs(t))]]],
+  sigmoid: [["1 (or e^t for t < 0)", (t) => (t > 0 ? [1, 0] : [Math.exp(t), Math.exp(t)])]],
+  sigmoid_prime: [["e^−|t|", (t) => [Math.exp(-Math.abs(t)), Math.exp(-Math.abs(t))]]],
 };
 
 /** The binomial series of (1 + u)^k: coefficients c_0 … c_9. */
@@ -686,8 +688,12 @@ function chkTaylorKnockouts(base, c, center) {
     const f = (t) => {
       const u = t - center;
       let v = 0;
-      for (let j = order; j >= 0; j--) v = v * u + c[j];
-      return v;
+      let dv = 0; // the polynomial's slope, for the bound on its value
+      for (let j = order; j >= 0; j--) {
+        dv = dv * u + v;
+        v = v * u + c[j];
+      }
+      return [v, dv];
     };
     const what = m === 0 ? `${c[0]}` : `its Taylor polynomial of order ${m}${center ? ` about ${center}` : ""}`;
     out.push({ ...base, what, f, center });
@@ -795,14 +801,15 @@ function chkKnockouts(tree, ctx) {
   const out = [];
   chkWalk(tree, (node) => {
     if (node.k === "bin" && (node.op === "+" || node.op === "-")) {
-      out.push({ node, keep: "l", part: node.r }, { node, keep: "r", part: node.l });
+      out.push({ node, term: "r", part: node.r }, { node, term: "l", part: node.l });
     } else if (chkIsExpPower(node, ctx.names)) {
       out.push(...chkTaylorKnockouts({ node, arg: node.r }, CHK_TAYLOR.exp, 0));
     } else if (node.k === "bin" && node.op === "**") {
       const { value, integer } = chkExponent(node.r);
       if (!integer) {
-        out.push({ node, arg: node.l, what: "1", f: () => 1, center: 1 });
-        out.push({ node, arg: node.l, what: "its whole power", f: (a) => a ** Math.round(value), center: 1 });
+        const whole = Math.round(value);
+        out.push({ node, arg: node.l, what: "1", f: () => [1, 0], center: 1 });
+        out.push({ node, arg: node.l, what: "its whole power", f: (a) => [a ** whole, whole * a ** (whole - 1)], center: 1 });
         out.push(...chkTaylorKnockouts({ node, arg: node.l }, chkBinomial(value), 1));
       }
     } else if (node.k === "call" && node.f.id === "softmax") {
@@ -819,16 +826,20 @@ function chkKnockouts(tree, ctx) {
     const r = chkConstantPart(node, [], ctx.names);
     return r !== null && r.n === BigInt(value) * r.d;
   };
-  return out.filter((k) => (k.keep ? !exactly(k.part, 0) : !exactly(k.arg, k.center)));
+  return out.filter((k) => (k.term ? !exactly(k.part, 0) : !exactly(k.arg, k.center)));
 }
 
 /** The value of a knocked-out node (chkEval calls it for ctx.knock.node); records whether the part was there. */
 function chkKnocked(knock, ctx) {
   const node = knock.node;
-  if (knock.keep) {
-    const kept = chkEval(knock.keep === "l" ? node.l : node.r, ctx);
-    if (chkAny(chkEval(knock.part, ctx), (t) => t.v !== 0)) knock.present = true;
-    return knock.keep === "r" && node.op === "-" ? chkMap(kept, (t) => chkS(-t.v, t.e)) : kept;
+  if (knock.term) {
+    // the sum with this term a third smaller: a wrong term moves towards the right answer (it still agrees
+    // if the term is invisible), a right one away from it
+    const third = (x) => chkMap(x, (t) => chkMul(t, chkS(2 / 3, CHK_U * (2 / 3)), ctx));
+    const l = knock.term === "l" ? third(chkEval(node.l, ctx)) : chkEval(node.l, ctx);
+    const r = knock.term === "r" ? third(chkEval(node.r, ctx)) : chkEval(node.r, ctx);
+    if (chkAny(knock.term === "l" ? l : r, (t) => t.v !== 0)) knock.present = true;
+    return chkCombine(node, l, r, ctx);
   }
   const arg = chkEval(knock.arg, ctx);
   if (knock.softmax) {
@@ -840,8 +851,8 @@ function chkKnocked(knock, ctx) {
   // the part is there where the argument is not the centre of the expansion (0, or 1 for log, √ and a^k)
   if (chkAny(arg, (t) => t.v !== knock.center)) knock.present = true;
   return chkMap(arg, (t) => {
-    const v = knock.f(t.v);
-    return chkS(v, t.e * (1 + Math.abs(v)) + 4 * CHK_U * Math.abs(v));
+    const [v, slope] = knock.f(t.v);
+    return chkS(v, Math.abs(slope) * t.e * (1 + t.e) + 8 * CHK_U * (Math.abs(v) + Math.abs(slope * t.v)));
   });
 }
 
@@ -854,6 +865,7 @@ function chkInvisiblePart(fp, tree, answer, ctx) {
   for (const knock of chkKnockouts(tree, ctx)) {
     knock.present = false;
     let visible = false;
+    let computed = 0;
     ctx.knock = knock;
     for (let p = 0; p < fp.points.length && !visible; p++) {
       if (answer[p] === null) continue;
@@ -867,14 +879,15 @@ function chkInvisiblePart(fp, tree, answer, ctx) {
         else if (!(err instanceof ChkUnusable)) throw err;
         continue; // not computable here: this point shows nothing either way
       }
+      computed += 1;
       const shape = chkIsMatrix(value) ? [value.rows, value.cols] : null;
       if (JSON.stringify(shape) !== JSON.stringify(fp.shape)) visible = true;
       else visible = chkCompare(chkEntries(value), chkExpectedEntries(fp.expected[p])).status !== "agree";
     }
     ctx.knock = null;
-    if (!visible && knock.present) {
-      if (knock.keep) {
-        return `the term ${chkUnparse(knock.part)} changes no value by more than 16-digit rounding at any test point (a tiny term, or one that cancels?)`;
+    if (!visible && knock.present && computed > 0) {
+      if (knock.term) {
+        return `the term ${chkUnparse(knock.part)} is too small to change any value beyond 16-digit rounding at the test points (a tiny term, or one that cancels?)`;
       }
       return `${chkUnparse(knock.node)} cannot be told from ${knock.what} at any test point with 16-digit numbers`;
     }
