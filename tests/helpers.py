@@ -102,7 +102,9 @@ class Watch:
     def _route(self, route: Any) -> None:
         url = route.request.url
         if not self.typeset_math and url.startswith(self.origin) and "/mathjax/" in url:
-            route.fulfill(status=200, content_type="text/javascript", body="/* MathJax left out: no math tested here */")
+            route.fulfill(
+                status=200, content_type="text/javascript", body="/* MathJax left out: no math tested here */"
+            )
         elif url.startswith(self.origin) or url.startswith(("data:", "blob:", "about:")):
             route.continue_()
         else:

@@ -50,6 +50,7 @@ function render({ model, el }) {
   caption.style.cssText = "font-size:0.9em;color:#444;margin-top:0.4em";
   figure.append(picture, caption);
   el.replaceChildren(figure);
+  el.classList.add("jupyter-widgets"); // a Jupyter widget like the others (pages and tests look for the class)
   let compact = null;
 
   function draw(force = false) {
