@@ -32,7 +32,7 @@ import sympy as sp
 from .. import symbolic
 from . import parser as ep
 from .catalogue import Exercise, get_exercise
-from .checker import READABLE_TRIES, SIZE_NAMES, _random_value
+from .checker import READABLE_TRIES, SIZE_NAMES, _random_value, _swap, _xreplace
 
 #: test points per exercise: READABLE_TRIES readable ones, then spread-out ones
 POINTS = 28
@@ -224,20 +224,6 @@ def _elementwise(E, D, f):
     return f(E, D)
 
 
-def _xreplace(v, mapping):
-    return v.xreplace(mapping)
-
-
-def _swap(expected, p, q):
-    if isinstance(p, sp.MatrixBase) != isinstance(q, sp.MatrixBase):
-        return None
-    if isinstance(p, sp.MatrixBase):
-        if p.shape != q.shape:
-            return None
-        mapping = {**{s: t for s, t in zip(p, q)}, **{t: s for s, t in zip(p, q)}}
-    else:
-        mapping = {p: q, q: p}
-    return _xreplace(expected, mapping)
 
 
 def _shape(v):
