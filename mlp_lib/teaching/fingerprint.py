@@ -224,8 +224,6 @@ def _elementwise(E, D, f):
     return f(E, D)
 
 
-
-
 def _shape(v):
     return list(v.shape) if isinstance(v, sp.MatrixBase) else None
 
