@@ -109,9 +109,15 @@ def _widgets() -> list:
     add("SoftmaxOutputView (softmax)", lambda: W.SoftmaxOutputView(logits=(2.0, 1.0, -1.0), true_class=1))
     add("BatchSizesView (minibatch)", lambda: W.BatchSizesView(batch_sizes=(1, 16, 0), epochs=10))
     add("DerivationChecker (eq2)", lambda: DerivationChecker("eq2-matrix", answer="(W.T @ phi) * sigma(z)"))
-    for name in ("RegularizationView", "InitializationView"):
-        if hasattr(W, name):
-            add(name, getattr(W, name))
+    add("InitializationView (initialization)", W.InitializationView)
+
+    def regularization():
+        from mlp_lib.datasets import moons, train_test_split
+
+        train, test = train_test_split(moons(n=400, noise=0.3, seed=3), test_fraction=0.9, seed=0)
+        return W.RegularizationView(train, test, lambdas=[0.0, 0.001, 0.002, 0.005, 0.02, 0.1, 0.3])
+
+    add("RegularizationView (regularization)", regularization)
     return out
 
 

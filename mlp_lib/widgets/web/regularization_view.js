@@ -276,7 +276,8 @@ function render({ model, el }) {
     },
   });
   const status = uiStatus();
-  const figure = uiEl("div", { class: "ui-figure" });
+  const figure = uiEl("div");
+  const views = new Map(); // λ index → its drawn charts: a second visit only swaps them in
   const caption = "shading: predicted probability of the blue class; black line: boundary p = 1/2; dots: training points";
   root.append(uiControls([slider.el]), status, figure);
 
@@ -286,10 +287,15 @@ function render({ model, el }) {
     slider.value = i;
     status.innerHTML = rgStatusHtml(labels[i], measures[i]);
     // 300 px wide at least, so that the seven λ labels fit: two panels a row on a wide page, one on a phone
-    const cell = (html) => `<div class="ui-chart" style="flex-basis: 300px">${html}</div>`;
-    const map = rgMapSvg(field(i), grid, train, extent, rgMapSummary(labels[i], field(i), measures[i]));
-    figure.innerHTML = cell(`${map}<div style="font-size: 12px; margin-top: 2px">${uiEsc(caption)}</div>`) +
-      rgCharts(labels, measures, i).map((spec) => cell(uiChart(spec))).join("");
+    if (!views.has(i)) {
+      const cell = (html) => `<div class="ui-chart" style="flex-basis: 300px">${html}</div>`;
+      const map = rgMapSvg(field(i), grid, train, extent, rgMapSummary(labels[i], field(i), measures[i]));
+      const view = uiEl("div", { class: "ui-figure" });
+      view.innerHTML = cell(`${map}<div style="font-size: 12px; margin-top: 2px">${uiEsc(caption)}</div>`) +
+        rgCharts(labels, measures, i).map((spec) => cell(uiChart(spec))).join("");
+      views.set(i, view);
+    }
+    figure.replaceChildren(views.get(i));
   }
 
   const onChange = () => show();
