@@ -19,8 +19,13 @@ FOLDS = "Array.from(document.querySelectorAll('.admonition.toggle')).map(e => e.
 
 
 def _open(new_page: Any, site: str, kind: str, path: str = PAGE) -> tuple[Any, Watch]:
+    """The page, once its widgets are drawn (they change the height of what is above the folds)."""
     page, watch = new_page(kind)
     page.goto(site + path, wait_until="load")
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]'))
+             .every(s => s.previousElementSibling && s.previousElementSibling.querySelector('.jupyter-widgets'))"""
+    )
     return page, watch
 
 
@@ -62,14 +67,15 @@ def test_a_click_anywhere_on_a_fold_title_opens_that_fold(new_page: Any, site: s
         inner = title.locator("a, mjx-container")
         spot = inner.first if inner.count() else title
         spot.scroll_into_view_if_needed()
-        y, before = page.evaluate("scrollY"), page.evaluate(FOLDS)
+        top = "t => t.getBoundingClientRect().top"  # where the title is on the screen: a jump moves it
+        y, before = title.evaluate(top), page.evaluate(FOLDS)
         spot.click()
         after = page.evaluate(FOLDS)
         changed = [k for k, (b, a) in enumerate(zip(before, after)) if b != a]
         if changed != [i] or after[i]:
             problems.append(f"title {i + 1}: expected fold {i + 1} to open, got changes {changed}")
-        if abs(page.evaluate("scrollY") - y) > 2:
-            problems.append(f"title {i + 1}: the page jumped by {page.evaluate('scrollY') - y:.0f} px")
+        if abs(title.evaluate(top) - y) > 2:
+            problems.append(f"title {i + 1}: the title moved by {title.evaluate(top) - y:.0f} px on the screen")
         spot.click()
         if page.evaluate(FOLDS) != before:
             problems.append(f"title {i + 1}: a second click did not close it again")
