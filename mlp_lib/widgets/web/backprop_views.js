@@ -54,22 +54,6 @@ const BV_CSS = `
 // Model and input
 // ---------------------------------------------------------------------------------------
 
-/** Set traits from the page and send them to Python; `own.saving` is raised meanwhile, so that the
- * view's own change listeners know the change came from the page itself. */
-function bvSave(model, changes, own) {
-  own.saving = true;
-  try {
-    for (const [k, v] of Object.entries(changes)) model.set(k, v);
-    try {
-      model.save_changes();
-    } catch (err) {
-      /* a static page has no kernel to save to */
-    }
-  } finally {
-    own.saving = false;
-  }
-}
-
 /** Parse a number box: a finite number with |v| ≤ 1e6, else an Error naming the box and the text. */
 function bvReadNumber(box, name) {
   const text = box.value.trim();
@@ -401,7 +385,7 @@ function render({ model, el }) {
   const st = { net: null, x: null, y: null, original: null, seed: 0, saving: false, compact: false };
   const ctx = { model, root, st, uid: netUid("bv") };
   ctx.showMessage = (text) => { message.textContent = text || ""; };
-  ctx.save = (changes) => bvSave(model, changes, st);
+  ctx.save = (changes) => uiSave(model, changes, st);
   const shown = view === "stepper" ? bvStepper(ctx) : bvNudge(ctx);
   const sample = bvSampleControls(ctx);
   ctx.redraw = () => {

@@ -230,21 +230,6 @@ export function pwChartSpecs(run, sel) {
 // The widget
 // ---------------------------------------------------------------------------------------
 
-/** Set traits from the page and send them to Python (a static page has no kernel to send to); `own.saving` is raised meanwhile. */
-function pwSave(model, changes, own) {
-  own.saving = true;
-  try {
-    for (const [key, value] of Object.entries(changes)) model.set(key, value);
-    try {
-      model.save_changes();
-    } catch (err) {
-      /* no kernel */
-    }
-  } finally {
-    own.saving = false;
-  }
-}
-
 /** The watched parameter {kind, layer, i, k} from the model. */
 function pwSelectionFrom(model) {
   return { kind: model.get("kind"), layer: Number(model.get("layer")), i: Number(model.get("i")), k: Number(model.get("k")) };
@@ -295,7 +280,7 @@ function render({ model, el }) {
   function publish(extra = {}) {
     status.innerHTML = pwStatusHtml(run, sel);
     figure.draw(pwChartSpecs(run, sel));
-    pwSave(model, { ...extra, network: exportWeights(run.net), steps: run.steps, history: pwHistory(run, sel) }, own);
+    uiSave(model, { ...extra, network: exportWeights(run.net), steps: run.steps, history: pwHistory(run, sel) }, own);
   }
 
   const select = pwSelectionControls(sel, sizes, (key, value) => {

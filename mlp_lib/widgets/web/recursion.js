@@ -254,21 +254,6 @@ export function recChartSpec(run, setup) {
 // The widget
 // ---------------------------------------------------------------------------------------
 
-/** Set traits from the page and send them to Python (a static page has no kernel to send to); `own.saving` is raised meanwhile. */
-function recSave(model, changes, own) {
-  own.saving = true;
-  try {
-    for (const [key, value] of Object.entries(changes)) model.set(key, value);
-    try {
-      model.save_changes();
-    } catch (err) {
-      /* no kernel */
-    }
-  } finally {
-    own.saving = false;
-  }
-}
-
 /** The setup traits {hidden_layers, units, activation, seed} from the model. */
 function recSetupFrom(model) {
   return {
@@ -312,7 +297,7 @@ function render({ model, el }) {
   /** Show the run and send Python what it reads back: the weights, the steps and the layer reached. */
   function publish(extra = {}) {
     show();
-    recSave(model, { ...extra, network: exportWeights(run.net), steps: run.steps, layer: run.current }, own);
+    uiSave(model, { ...extra, network: exportWeights(run.net), steps: run.steps, layer: run.current }, own);
   }
 
   /** A fresh network and batch for the setup (Python's start if it is for this setup), then ϕ^J. */

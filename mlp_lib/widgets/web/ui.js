@@ -110,6 +110,25 @@ export function uiPanel(el, title) {
   return panel;
 }
 
+/**
+ * Set traits from the page and send them to Python. `own.saving` is raised meanwhile, so that the
+ * view's own change listeners know the change came from the page itself; a static page has no
+ * kernel to save to, which is not an error.
+ */
+export function uiSave(model, changes, own) {
+  own.saving = true;
+  try {
+    for (const [key, value] of Object.entries(changes)) model.set(key, value);
+    try {
+      model.save_changes();
+    } catch (err) {
+      /* no kernel */
+    }
+  } finally {
+    own.saving = false;
+  }
+}
+
 /** A row of controls that wraps on narrow screens. */
 export function uiControls(children) {
   return uiEl("div", { class: "ui-controls" }, children);
