@@ -13,13 +13,15 @@ book is built, with SymPy) sends only numbers:
   with random α, β, γ, δ, ε: an answer equal to the right one for every σ is equal for these too,
   and a wrong one differs for almost every choice. σ then lies in (0, 1) and σ' is positive, as a
   reader expects, and neither comes so close to 0 or 1 that a term is lost in rounding.
-* ``expected``: the right answer's value at each point, computed to 30 digits and rounded.
+* ``expected``: the right answer's value at each point, computed to 25 correct digits (mpmath, raising
+  the precision until two precisions agree) and rounded.
 * ``mistakes``: the values of each known mistake (the exercise's variants, a flipped sign, σ for
   σ', a missing σ' factor, swapped names, a transposed matrix), each with its hint, in the order
   the SymPy checker tries them (``{"ratio": true}`` marks where it tries a constant factor).
 
-All point values are binary fractions (floats) and the expected values are computed from them
-exactly, so the page's float arithmetic is the only rounding between the two.
+All point values are binary fractions (floats), and the expected values are computed from them to
+25 correct digits (mpmath on the SymPy expression compiled once per exercise, raising the precision
+until two precisions agree), so the page's float arithmetic is the only rounding that shows in a double.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 
+import mpmath
 import sympy as sp
 
 from .. import symbolic
@@ -36,16 +39,10 @@ from .checker import READABLE_TRIES, SIZE_NAMES, _random_value, _swap, _xreplace
 
 #: test points per exercise: READABLE_TRIES readable ones, then spread-out ones
 POINTS = 28
-#: significant digits of the expected values before rounding to float
-DIGITS = 30
 #: the page's function names (those of the parser)
 FUNCTION_NAMES = tuple(sorted(ep.FUNCTIONS))
 
 _T = sp.Dummy("t")
-
-
-def _exact(value: float) -> sp.Rational:
-    return sp.Rational(float(value))
 
 
 def _generic_instance(rng: random.Random) -> dict:
@@ -57,26 +54,68 @@ def _generic_instance(rng: random.Random) -> dict:
     return {"sigma": [two(0.5, 2.0), two(-1.0, 1.0)], "sigma_prime": [two(0.1, 0.4), two(0.5, 1.5), two(-1.0, 1.0)]}
 
 
-def _instance_functions(params: dict):
-    al, be = (_exact(v) for v in params["sigma"])
-    ga, de, ep_ = (_exact(v) for v in params["sigma_prime"])
+#: the concrete σ, σ' of a test point: parameters α, β of σ and γ, δ, ε of σ'
+_PARAMS = sp.symbols("alpha_ beta_ gamma_ delta_ epsilon_", real=True)
+#: working precisions (significant digits) tried in turn until two agree to AGREE digits: the point
+#: values are exact binary fractions, so only cancellation (1 − tanh²(70) ≈ 10⁻⁶⁰) costs digits
+WORK_DIGITS = (40, 80, 160, 320, 640)
+AGREE = 25
+
+
+def _instance(e):
+    """``e`` with the generic σ, σ' replaced by σ(t) = 1/20 + 9/10 / (1 + e^{−(αt+β)}) and
+    σ'(t) = 1/20 + γ sech²(δt + ε), in the parameters ``_PARAMS``."""
+    al, be, ga, de, ep_ = _PARAMS
     low, width = sp.Rational(1, 20), sp.Rational(9, 10)
     sig = sp.Lambda(_T, low + width / (1 + sp.exp(-(al * _T + be))))
     sigp = sp.Lambda(_T, low + ga * sp.sech(de * _T + ep_) ** 2)
-    return sig, sigp
+    return e.replace(symbolic.sigma, sig).replace(symbolic.sigma_prime, sigp)
 
 
-def _numeric(e) -> float | None:
-    """The float of a closed expression, or None where it has no real value."""
-    if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+def _relu(t):
+    return t if t > 0 else mpmath.mpf(0)
+
+
+def _relu_step(t):
+    return mpmath.mpf(1) if t > 0 else mpmath.mpf(0)
+
+
+#: what mpmath lacks among the functions an answer may use
+_MPMATH_FUNCTIONS = {"relu": _relu, "relu_step": _relu_step}
+
+
+def _evaluate(f, args):
+    """``f(*args)`` (a number or nested rows of numbers) at the first precision that agrees with the next
+    to AGREE digits; None where it is undefined (a division by 0) or never settles."""
+    previous = None
+    for digits in WORK_DIGITS:
+        with mpmath.workdps(digits):
+            try:
+                out = f(*args)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                return None
+        flat = [v for row in out for v in row] if isinstance(out, list) else [out]
+        if previous is not None and all(_agree(u, v) for u, v in zip(previous, flat)):
+            return out
+        previous = flat
+    return None
+
+
+def _agree(u, v) -> bool:
+    with mpmath.workdps(WORK_DIGITS[-1]):
+        return abs(u - v) <= mpmath.mpf(10) ** -AGREE * max(abs(u), abs(v)) or u == v
+
+
+def _float(v) -> float | None:
+    """The float of an mpmath number, or None where it has no real value."""
+    if isinstance(v, mpmath.mpc):
+        if v.imag != 0 and abs(v.imag) > 1e-20 * max(1, abs(v.real)):
+            return None
+        v = v.real
+    v = mpmath.mpf(v)
+    if not mpmath.isfinite(v):
         return None
-    v = sp.N(e, DIGITS)
-    if v.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not v.is_number:
-        return None
-    re_, im = v.as_real_imag()
-    if not re_.is_Number or (im != 0 and abs(im) > 1e-20 * max(1, abs(re_))):
-        return None
-    f = float(re_)
+    f = float(v)
     return f if abs(f) < 1e300 else None
 
 
@@ -100,6 +139,7 @@ class _Spec:
             else:
                 self.relation_map[var] = rel
         self.mistakes = self._mistakes()
+        self._compiled: dict = {}
 
     def parse(self, text):
         return ep.parse_expression(text, self.ns)
@@ -160,7 +200,7 @@ class _Spec:
 
     # -- points -----------------------------------------------------------------------
     def draw_point(self, rng: random.Random, k: int) -> tuple[dict, dict, dict]:
-        """(values for the page, SymPy substitutions, the generic σ parameters) of one test point."""
+        """(values for the page, {symbol: float} of the free names, the generic σ parameters) of one test point."""
         values, subs = {}, {}
         for name, var in self.ns.values.items():
             if name in self.relations:
@@ -176,12 +216,12 @@ class _Spec:
                     for r in range(var.shape[0]):
                         f = float(1 if r == hot else 0) if domain == "one-hot" else float(_random_value(rng, domain, k))
                         rows[r].append(f)
-                        subs[var[r, c]] = _exact(f)
+                        subs[var[r, c]] = f
                 values[name] = rows
             elif isinstance(var, sp.Symbol):
                 f = float(_random_value(rng, domain, k))
                 values[name] = f
-                subs[var] = _exact(f)
+                subs[var] = f
         params = _generic_instance(rng)
         for name, rel in self.relations.items():  # the page gets a = σ(z) rounded; SymPy uses it exactly
             v = self.value(rel, subs, params)
@@ -197,16 +237,27 @@ class _Spec:
 
     def value(self, expr, subs, params):
         """The float value (a number or nested rows) of a placeholder-level ``expr`` at a point, or None."""
-        sig, sigp = _instance_functions(params)
+        key = id(expr)
+        if key not in self._compiled:
+            self._compiled[key] = (expr, self._compile(expr))  # expr kept alive: its id stays unique
+        f, names = self._compiled[key][1]
+        args = [mpmath.mpf(subs[s]) if s in subs else mpmath.mpf(0) for s in names]
+        args += [mpmath.mpf(v) for v in (*params["sigma"], *params["sigma_prime"])]
+        out = _evaluate(f, args)
+        if isinstance(out, list):
+            rows = [[_float(v) for v in row] for row in out]
+            return None if any(v is None for row in rows for v in row) else rows
+        return None if out is None else _float(out)
+
+    def _compile(self, expr):
+        """``expr`` with σ, σ' as the concrete instance of parameters α…ε, compiled for mpmath: (f, names)."""
         e = ep.realize(expr, self.ex.activation)
         if self.relation_map:
             e = e.xreplace(self.relation_map)
-        if isinstance(e, sp.MatrixBase):
-            e = e.applyfunc(lambda t: t.replace(symbolic.sigma, sig).replace(symbolic.sigma_prime, sigp).xreplace(subs))
-            out = [[_numeric(e[i, c]) for c in range(e.shape[1])] for i in range(e.shape[0])]
-            return None if any(v is None for row in out for v in row) else out
-        e = sp.sympify(e).replace(symbolic.sigma, sig).replace(symbolic.sigma_prime, sigp).xreplace(subs)
-        return _numeric(e)
+        e = e.applyfunc(_instance) if isinstance(e, sp.MatrixBase) else _instance(sp.sympify(e))
+        names = sorted(e.free_symbols - set(_PARAMS), key=str)
+        body = e.tolist() if isinstance(e, sp.MatrixBase) else e
+        return sp.lambdify([*names, *_PARAMS], body, modules=[_MPMATH_FUNCTIONS, "mpmath"]), names
 
 
 def _fname(f) -> str:
