@@ -41,13 +41,15 @@ class _Refused(Exception):
 
 
 def _shown(value) -> str:
-    """``repr`` of a value for a message, numbers as plain Python numbers, at most 80 characters."""
+    """``repr`` of a value for a message, numbers as plain Python numbers, arrays by shape, at most 80 characters."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, Integral) and not isinstance(value, bool):
         text = repr(int(value))
     elif isinstance(value, Real) and not isinstance(value, bool):
         text = repr(float(value))
     else:
-        text = repr(value)
+        text = " ".join(repr(value).split())  # one line
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -125,24 +127,24 @@ class Interval(Constraint):
 class Options(Constraint):
     """One of a fixed set of values (``Options(["sgd", "adam"])``), listed in the message in the given order.
 
-    ``lower=True`` also accepts strings in any case and returns them lower-cased.
+    Returns the option itself (``0`` for ``numpy.int64(0)``). ``lower=True`` also accepts strings in any case and returns them lower-cased.
     """
 
     def __init__(self, values, *, lower: bool = False):
         self.values = tuple(values)
         self.lower = lower
-        self.types = tuple({type(v) for v in self.values})
+        # the kinds of value offered: a numpy integer counts as an int, a bool never does
+        kinds = {bool if isinstance(v, bool) else Integral if isinstance(v, Integral) else type(v) for v in self.values}
+        self.types = tuple(kinds)
         self.wanted = f"to be one of {list(self.values)}"
 
     def convert(self, value):
-        if not isinstance(value, self.types) or isinstance(value, bool) != any(
-            isinstance(v, bool) for v in self.values
-        ):
+        if not isinstance(value, self.types) or (isinstance(value, bool) and bool not in self.types):
             raise self._refuse(TypeError, self.wanted, value)
         key = value.lower() if self.lower and isinstance(value, str) else value
         if key not in self.values:
             raise self._refuse(ValueError, self.wanted, value)
-        return key
+        return self.values[self.values.index(key)]  # the option itself: 0, not numpy.int64(0)
 
 
 class Boolean(Constraint):
@@ -185,23 +187,34 @@ class _IsNone(Constraint):
 class ArrayLike(Constraint):
     """An array of real numbers, returned as a float64 ``numpy.ndarray``.
 
-    ``ndim`` is the number of dimensions required (``None``: any), ``rows`` the length of the
+    ``kinds`` are the NumPy dtype kinds allowed (``"biuf"``: bool, integers, floats), ``what`` names
+    them in a message; ``ndim`` is the number of dimensions required (``None``: any), ``rows`` the length of the
     first axis (``None``: any); ``finite`` refuses NaN and ±inf; ``samples=True`` asks for a
     2-D array of shape (features, samples) with at least one sample (column), the source's
     convention (a 1-D array is *not* reshaped: one sample or one feature is the reader's call).
     Complex numbers, strings and objects are refused (``TypeError``), never converted.
     """
 
-    def __init__(self, *, ndim: int | None = 2, rows: int | None = None, finite: bool = True, samples: bool = True):
+    def __init__(
+        self,
+        *,
+        ndim: int | None = 2,
+        rows: int | None = None,
+        finite: bool = True,
+        samples: bool = True,
+        kinds: str = "biuf",
+        what: str = "real numbers",
+    ):
         self.ndim, self.rows, self.finite, self.samples = ndim, rows, finite, samples
+        self.kinds, self.what = kinds, what
 
     def convert(self, value):
         try:
             raw = np.asarray(value)
         except (TypeError, ValueError) as exc:  # ragged nested lists
-            raise _Refused(TypeError, "to be an array of real numbers", f"{type(value).__name__} ({exc})") from None
-        if raw.dtype.kind not in "biuf":
-            raise _Refused(TypeError, "to be an array of real numbers", f"dtype {raw.dtype}")
+            raise _Refused(TypeError, f"to be an array of {self.what}", f"{type(value).__name__} ({exc})") from None
+        if raw.dtype.kind not in self.kinds:
+            raise _Refused(TypeError, f"to be an array of {self.what}", f"dtype {raw.dtype}")
         arr = raw.astype(np.float64, copy=False)
         if self.ndim is not None and arr.ndim != self.ndim:
             wanted = f"to be a {self.ndim}-D array" + (" of shape (features, samples)" if self.samples else "")
@@ -237,11 +250,11 @@ def check_one(caller: str | None, name: str, value, spec):
         except _Refused as refusal:
             refusals.append(refusal)
     wrong_value = [r for r in refusals if r.kind is ValueError]
-    if wrong_value:  # a value of an allowed type, refused for what it is
-        kind, wanted, got = ValueError, " or ".join(r.wanted for r in wrong_value), wrong_value[0].got
-    else:
-        kind, got = TypeError, refusals[0].got
-        wanted = "to be " + " or ".join(r.wanted.removeprefix("to be ") for r in refusals)
+    kind, shown = (ValueError, wrong_value) if wrong_value else (TypeError, refusals)  # value, else type
+    wanted = [r.wanted for r in shown]
+    if len(wanted) > 1 and all(w.startswith("to be ") for w in wanted):  # "to be None or a positive integer"
+        wanted = ["to be " + " or ".join(w.removeprefix("to be ") for w in wanted)]
+    wanted, got = " or ".join(wanted), shown[0].got
     prefix = f"{caller}: " if caller else ""
     raise kind(f"{prefix}expected {name} {wanted}, got {got}")
 
