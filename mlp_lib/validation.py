@@ -148,11 +148,17 @@ class Options(Constraint):
 
 
 class Boolean(Constraint):
-    """``True`` or ``False`` (a ``bool`` or ``numpy.bool_``), returned as ``bool``; 0, 1, "no", None are refused."""
+    """``True`` or ``False`` (a ``bool`` or ``numpy.bool_``), returned as ``bool``; 0, 1, "no", None are refused.
+
+    ``json=True`` spells them ``true or false`` in the message, for settings typed as JSON.
+    """
+
+    def __init__(self, *, json: bool = False):
+        self.wanted = "to be true or false" if json else "to be True or False"
 
     def convert(self, value):
         if not isinstance(value, (bool, np.bool_)):
-            raise self._refuse(TypeError, "to be True or False", value)
+            raise self._refuse(TypeError, self.wanted, value)
         return bool(value)
 
 
