@@ -195,6 +195,10 @@ def _mean(per_sample: np.ndarray) -> float:
     return float(per_sample.sum()) / per_sample.shape[0]
 
 
+#: class labels: a 1-D array of integers (or of whole numbers as floats), kept as they are
+_LABELS = ArrayLike(ndim=1, samples=False, kinds="iuf", what="class labels", dtype=None)
+
+
 def one_hot(labels, n_classes: int, *, name: str = "labels", caller: str | None = "one_hot") -> np.ndarray:
     """Integer labels of shape ``(m,)`` → one-hot matrix of shape ``(n_classes, m)``.
 
@@ -202,12 +206,13 @@ def one_hot(labels, n_classes: int, *, name: str = "labels", caller: str | None 
     """
     prefix = f"{caller}: " if caller else ""
     n_classes = check_one(caller, "n_classes", n_classes, POSITIVE_INT)
-    labels = check_one(caller, name, labels, ArrayLike(ndim=1, samples=False, kinds="iuf", what="class labels"))
+    labels = check_one(caller, name, labels, _LABELS)
     if labels.size == 0:
         raise ValueError(f"{prefix}expected at least one label in {name}, got an empty array")
-    fractions = labels[labels != np.round(labels)]
-    if fractions.size:
-        raise ValueError(f"{prefix}expected {name} to be integer class labels, got {float(fractions[0])!r}")
+    if labels.dtype.kind == "f":  # whole numbers written as floats are labels too
+        fractions = labels[labels != np.round(labels)]
+        if fractions.size:
+            raise ValueError(f"{prefix}expected {name} to be integer class labels, got {float(fractions[0])!r}")
     if labels.min() < 0 or labels.max() >= n_classes:
         raise ValueError(
             f"{prefix}expected {name} to be class labels in 0 … {n_classes - 1}, "

@@ -109,9 +109,17 @@ def sgd_step(
     loss is not finite or the step would make a weight infinite or NaN. Afterwards
     ``model.W`` and ``model.b`` are new arrays; the old ones are not changed.
     """
-    params = {"model": model, "learning_rate": learning_rate, "weight_decay": weight_decay, "l1": l1}
     model, learning_rate, weight_decay, l1, epoch, step = check(
-        "sgd_step", {**params, "epoch": epoch, "step": step}, SGD_STEP_CONSTRAINTS
+        "sgd_step",
+        {
+            "model": model,
+            "learning_rate": learning_rate,
+            "weight_decay": weight_decay,
+            "l1": l1,
+            "epoch": epoch,
+            "step": step,
+        },
+        SGD_STEP_CONSTRAINTS,
     )
     x, y = model.check_targets(x, y, caller="sgd_step")
     return _sgd_step(model, x, y, learning_rate, weight_decay, l1, epoch, step)

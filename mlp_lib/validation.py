@@ -25,6 +25,7 @@ an array of the wrong shape). Checks run once per public call, never inside a lo
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from numbers import Integral, Real
@@ -79,6 +80,7 @@ class Interval(Constraint):
                 f"Interval: expected closed to be one of ['both', 'left', 'right', 'neither'], got {closed!r}"
             )
         self.kind, self.left, self.right, self.closed = kind, left, right, closed
+        self.lo_in, self.hi_in = closed in ("both", "left"), closed in ("both", "right")
         self.wanted_value, self.wanted_type = self._texts()
 
     def _texts(self) -> tuple[str, str]:
@@ -91,7 +93,9 @@ class Interval(Constraint):
                 rng = f"in {lo} … {hi}"
             else:
                 rng = f"in {'[' if lo_in else '('}{_shown(lo)}, {_shown(hi)}{']' if hi_in else ')'}"
-            return rng, f"to be an {noun} {rng}" if noun == "integer" else f"to be a number {rng}"
+            if lo_in and hi_in:  # a wrong type: "to be a number in 0.0 … 10.0", the playground page's words
+                return rng, f"to be {'an integer' if noun == 'integer' else 'a number'} in {_shown(lo)} … {_shown(hi)}"
+            return rng, f"to be a {noun} {rng}"
         finite = "" if self.kind is Integral else "finite "
         if lo is not None and hi is None and lo == 0:
             phrase = (
@@ -113,13 +117,16 @@ class Interval(Constraint):
     def convert(self, value):
         if isinstance(value, bool) or not isinstance(value, self.kind):
             raise self._refuse(TypeError, self.wanted_type, value)
-        value = int(value) if self.kind is Integral else float(value)
-        if self.kind is Real and not math.isfinite(value):
-            raise self._refuse(ValueError, self.wanted_value, value)
+        if self.kind is Integral:
+            value = int(value)
+        else:
+            value = float(value)
+            if not math.isfinite(value):
+                raise self._refuse(ValueError, self.wanted_value, value)
         lo, hi = self.left, self.right
-        if lo is not None and (value < lo or (value == lo and self.closed in ("right", "neither"))):
+        if lo is not None and (value < lo or (value == lo and not self.lo_in)):
             raise self._refuse(ValueError, self.wanted_value, value)
-        if hi is not None and (value > hi or (value == hi and self.closed in ("left", "neither"))):
+        if hi is not None and (value > hi or (value == hi and not self.hi_in)):
             raise self._refuse(ValueError, self.wanted_value, value)
         return value
 
@@ -191,10 +198,10 @@ class _IsNone(Constraint):
 
 
 class ArrayLike(Constraint):
-    """An array of real numbers, returned as a float64 ``numpy.ndarray``.
+    """An array of real numbers, returned as a float64 ``numpy.ndarray`` (or of ``dtype``).
 
     ``kinds`` are the NumPy dtype kinds allowed (``"biuf"``: bool, integers, floats), ``what`` names
-    them in a message; ``ndim`` is the number of dimensions required (``None``: any), ``rows`` the length of the
+    them in a message, ``dtype`` is the dtype returned (``None``: the array's own); ``ndim`` is the number of dimensions required (``None``: any), ``rows`` the length of the
     first axis (``None``: any); ``finite`` refuses NaN and ±inf; ``samples=True`` asks for a
     2-D array of shape (features, samples) with at least one sample (column), the source's
     convention (a 1-D array is *not* reshaped: one sample or one feature is the reader's call).
@@ -210,9 +217,10 @@ class ArrayLike(Constraint):
         samples: bool = True,
         kinds: str = "biuf",
         what: str = "real numbers",
+        dtype=np.float64,
     ):
         self.ndim, self.rows, self.finite, self.samples = ndim, rows, finite, samples
-        self.kinds, self.what = kinds, what
+        self.kinds, self.what, self.dtype = kinds, what, dtype
 
     def convert(self, value):
         try:
@@ -221,7 +229,7 @@ class ArrayLike(Constraint):
             raise _Refused(TypeError, f"to be an array of {self.what}", f"{type(value).__name__} ({exc})") from None
         if raw.dtype.kind not in self.kinds:
             raise _Refused(TypeError, f"to be an array of {self.what}", f"dtype {raw.dtype}")
-        arr = raw.astype(np.float64, copy=False)
+        arr = raw if self.dtype is None else raw.astype(self.dtype, copy=False)
         if self.ndim is not None and arr.ndim != self.ndim:
             wanted = f"to be a {self.ndim}-D array" + (" of shape (features, samples)" if self.samples else "")
             raise _Refused(ValueError, wanted, f"an array with {arr.ndim} dimension(s) and shape {arr.shape}")
@@ -229,7 +237,7 @@ class ArrayLike(Constraint):
             raise _Refused(ValueError, f"to have {self.rows} rows (one per unit)", f"shape {arr.shape}")
         if self.samples and arr.shape[-1] == 0:
             raise _Refused(ValueError, "to hold at least one sample (column)", f"shape {arr.shape}")
-        if self.finite and not np.isfinite(arr).all():
+        if self.finite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise _Refused(ValueError, "to be finite", "NaN or inf values")
         return arr
 
@@ -249,12 +257,22 @@ def _as_constraints(spec) -> list:
 def check_one(caller: str | None, name: str, value, spec):
     """``value`` checked against ``spec`` (a :class:`Constraint`, ``None`` or a list of them, any of which
     will do) and converted; raises ``TypeError``/``ValueError`` ("<caller>: expected <name> …, got …")."""
+    if isinstance(spec, Constraint):  # the usual case, without building a list
+        try:
+            return spec.convert(value)
+        except _Refused as refusal:
+            _raise(caller, name, [refusal])
     refusals = []
     for constraint in _as_constraints(spec):
         try:
             return constraint.convert(value)
         except _Refused as refusal:
             refusals.append(refusal)
+    _raise(caller, name, refusals)
+
+
+def _raise(caller: str | None, name: str, refusals: list):
+    """Raise the error of a value every allowed constraint refused (``refusals``, in the order allowed)."""
     wrong_value = [r for r in refusals if r.kind is ValueError]
     kind, shown = (ValueError, wrong_value) if wrong_value else (TypeError, refusals)  # value, else type
     wanted = [r.wanted for r in shown]
@@ -278,9 +296,14 @@ def check(caller: str | None, params: dict, constraints: dict) -> tuple:
 # one-parameter shorthands of :func:`check`, for call sites with a single value
 
 
+@functools.lru_cache(maxsize=256)
+def _matrix(rows: int | None) -> ArrayLike:
+    return ArrayLike(rows=rows)
+
+
 def as_float_matrix(x, name: str, *, rows: int | None = None, caller: str | None = None) -> np.ndarray:
     """``x`` as a finite float64 matrix of shape ``(rows, m)``, m ≥ 1 (:class:`ArrayLike`)."""
-    return check_one(caller, name, x, ArrayLike(rows=rows))
+    return check_one(caller, name, x, _matrix(rows))
 
 
 def check_same_batch(x: np.ndarray, y: np.ndarray, caller: str | None = None) -> None:
