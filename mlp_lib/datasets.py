@@ -180,11 +180,13 @@ class Dataset:
         ``"categorical_cross_entropy"`` and :class:`~mlp_lib.losses.Loss`
         instances are accepted too. Returns a new (writable) array.
         """
-        name = get_loss(loss_name).name
+        name = get_loss(loss_name, caller="Dataset.targets").name
         if name == "mse":
             return one_hot(self.y, self.n_classes) if self.n_classes else self.y.copy()
         if not self.n_classes:
-            raise ValueError(f"expected loss 'mse' for the regression data set {self.name!r}, got {name!r}")
+            raise ValueError(
+                f"Dataset.targets: expected loss 'mse' for the regression data set {self.name!r}, got {name!r}"
+            )
         if name == "cce":
             return self.y.copy()
         if self.n_classes == 2:  # bce, one sigmoid output

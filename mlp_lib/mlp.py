@@ -310,7 +310,7 @@ class MLP:
         x = self.check_input(x, caller="MLP.accuracy")
         n, m = self.sizes[-1], x.shape[1]
         try:
-            y = self.loss.targets(labels, n)
+            y = self.loss.targets(labels, n, name="labels")
             check_same_batch(x, y)
         except ValueError as exc:
             shapes = f"({n}, {m})" if n > 1 and self.loss.name == "bce" else f"({m},) or ({n}, {m})"
