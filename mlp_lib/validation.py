@@ -20,7 +20,8 @@ allowed and the value given::
 
 ``TypeError`` when the value is of no allowed type (a bool is never a number, a string never a
 bool), ``ValueError`` when its type is right but its value is not (a NaN, a number out of range,
-an array of the wrong shape). Checks run once per public call, never inside a loop over batches.
+an array of the wrong shape). Checks run once per public call: :func:`~mlp_lib.train` checks its
+arguments once and its batches take unchecked steps.
 """
 
 from __future__ import annotations
