@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import Options, check_one
+
 
 class Activation:
     """Base class. Subclasses set ``name`` and ``elementwise``."""
@@ -154,13 +156,11 @@ class Softmax(Activation):
 ACTIVATIONS: dict[str, type[Activation]] = {cls.name: cls for cls in (Identity, ReLU, Sigmoid, Tanh, Softmax)}
 
 
-def get_activation(name_or_activation) -> Activation:
-    """Return an :class:`Activation` from its name (``"relu"``, …) or pass one through."""
+def get_activation(name_or_activation, *, name: str = "activation", caller: str = "get_activation") -> Activation:
+    """Return an :class:`Activation` from its name (``"relu"``, …, any case) or pass one through.
+
+    ``name`` and ``caller`` (the public function asking) name the parameter in an error.
+    """
     if isinstance(name_or_activation, Activation):
         return name_or_activation
-    if not isinstance(name_or_activation, str):
-        raise TypeError(f"expected an activation name (one of {sorted(ACTIVATIONS)}), got {name_or_activation!r}")
-    key = name_or_activation.lower()
-    if key not in ACTIVATIONS:
-        raise ValueError(f"expected an activation name, one of {sorted(ACTIVATIONS)}, got {name_or_activation!r}")
-    return ACTIVATIONS[key]()
+    return ACTIVATIONS[check_one(caller, name, name_or_activation, Options(ACTIVATIONS, lower=True))]()

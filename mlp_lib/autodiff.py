@@ -14,13 +14,19 @@ written out once for a whole layer as Eqs. (1)–(4).
 from __future__ import annotations
 
 import math
+from numbers import Real
+
+from .validation import Interval, check_one
+
+_FINITE = Interval(Real)
 
 
 class Value:
     """A scalar ``data`` with ``grad`` = ∂(output)/∂(this), filled in by :meth:`backward`."""
 
     def __init__(self, data: float, parents: tuple = (), local_grads: tuple = (), op: str = ""):
-        self.data = float(data)
+        # a finite real number: not a bool, a string or a complex; an overflow to ±inf stops here
+        self.data = check_one("Value", "data", data, _FINITE)
         self.grad = 0.0
         self.parents = parents  # the Values this one was computed from
         self.local_grads = local_grads  # ∂(this)/∂(parent), one per parent
@@ -35,10 +41,15 @@ class Value:
         return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
 
     def __pow__(self, k: float):
+        k = check_one("Value.__pow__", "k", k, _FINITE)  # a constant exponent, not a Value
         if self.data == 0 and k < 0:
-            raise ZeroDivisionError(f"expected a non-zero divisor, got {self.data!r} (in {self.data!r} ** {k!r})")
+            raise ZeroDivisionError(
+                f"Value.__pow__: expected a non-zero divisor, got {self.data!r} (in {self.data!r} ** {k!r})"
+            )
         if self.data < 0 and k != int(k):
-            raise ValueError(f"expected a real power, got {self.data!r} ** {k!r} (a negative base, a fractional power)")
+            raise ValueError(
+                f"Value.__pow__: expected a real power, got {self.data!r} ** {k!r} (a negative base, a fractional power)"
+            )
         return Value(self.data**k, (self,), (k * self.data ** (k - 1),), f"**{k}")
 
     def exp(self):
@@ -46,6 +57,8 @@ class Value:
         return Value(e, (self,), (e,), "exp")
 
     def log(self):
+        if self.data <= 0:
+            raise ValueError(f"Value.log: expected a positive value, got {self.data!r} (log is defined for x > 0)")
         return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
 
     def tanh(self):
@@ -68,7 +81,9 @@ class Value:
     def __truediv__(self, other):
         other = as_value(other)
         if other.data == 0:
-            raise ZeroDivisionError(f"expected a non-zero divisor, got {other.data!r} (in {self.data!r} / 0)")
+            raise ZeroDivisionError(
+                f"Value.__truediv__: expected a non-zero divisor, got {other.data!r} (in {self.data!r} / {other.data!r})"
+            )
         return self * other**-1.0
 
     __radd__ = __add__

@@ -38,14 +38,24 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-import numbers
 from dataclasses import dataclass, replace
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
 
 from .losses import get_loss, one_hot
-from .validation import as_generator, positive_int
+from .validation import (
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    ArrayLike,
+    InstanceOf,
+    Interval,
+    Options,
+    as_generator,
+    check,
+    check_one,
+)
 
 __all__ = [
     "DATASETS",
@@ -66,6 +76,14 @@ __all__ = [
 # ----------------------------------------------------------------------
 # The data set container
 # ----------------------------------------------------------------------
+#: what a :class:`Dataset` holds (``y`` is checked against ``x`` and ``n_classes``)
+DATASET_CONSTRAINTS = {
+    "name": InstanceOf(str, "a str"),
+    "n_classes": [Options([0]), Interval(Integral, 2, None)],  # 0: regression
+    "x": ArrayLike(),
+}
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """Inputs and targets of one data set, columns as samples.
@@ -97,38 +115,33 @@ class Dataset:
     n_classes: int  # 0 for regression
 
     def __post_init__(self):
-        if not isinstance(self.name, str):
-            raise TypeError(f"expected name to be a str, got {type(self.name).__name__}")
-        if isinstance(self.n_classes, bool) or not isinstance(self.n_classes, numbers.Integral):
-            raise TypeError(f"expected n_classes to be an int (0 for regression), got {self.n_classes!r}")
-        if self.n_classes < 0 or self.n_classes == 1:
-            raise ValueError(f"expected n_classes ≥ 2 (or 0 for regression), got {self.n_classes}")
-        x = _real_array(self.x, "x").astype(np.float64)
-        if x.ndim != 2 or x.shape[1] == 0:
-            raise ValueError(f"expected x of shape (n_features, m) with m ≥ 1, got shape {x.shape}")
-        if not np.all(np.isfinite(x)):
-            raise ValueError("expected x to be finite, got NaN or inf values")
+        name, n_classes, x = check(
+            "Dataset", {"name": self.name, "n_classes": self.n_classes, "x": self.x}, DATASET_CONSTRAINTS
+        )
+        x = x.copy()  # the data set's own, read-only copy
         m = x.shape[1]
-        y = _real_array(self.y, "y")
-        if self.n_classes:
+        if n_classes:
+            y = check_one(
+                "Dataset", "y", self.y, ArrayLike(ndim=1, samples=False, kinds="iu", what="integer class labels")
+            )
             if y.shape != (m,):
-                raise ValueError(f"expected class labels y of shape ({m},), got shape {y.shape}")
-            if not np.issubdtype(y.dtype, np.integer):
-                raise ValueError(f"expected integer class labels y, got dtype {y.dtype}")
-            if y.min() < 0 or y.max() >= self.n_classes:
-                raise ValueError(f"expected labels in 0 … {self.n_classes - 1}, got values from {y.min()} to {y.max()}")
+                raise ValueError(f"Dataset: expected y to be class labels of shape ({m},), got shape {y.shape}")
+            if y.min() < 0 or y.max() >= n_classes:
+                raise ValueError(
+                    f"Dataset: expected y to be labels in 0 … {n_classes - 1}, got values from {y.min():g} to {y.max():g}"
+                )
             y = y.astype(np.int64)
         else:
-            if y.ndim != 2 or y.shape[1] != m:
-                raise ValueError(f"expected regression targets y of shape (n_outputs, {m}), got shape {y.shape}")
-            y = y.astype(np.float64)
-            if not np.all(np.isfinite(y)):
-                raise ValueError("expected y to be finite, got NaN or inf values")
+            y = check_one("Dataset", "y", self.y, ArrayLike(samples=False)).copy()
+            if y.shape[1] != m:
+                raise ValueError(
+                    f"Dataset: expected y to be regression targets of shape (n_outputs, {m}), got shape {y.shape}"
+                )
         x.flags.writeable = False
         y.flags.writeable = False
         object.__setattr__(self, "x", x)
         object.__setattr__(self, "y", y)
-        object.__setattr__(self, "n_classes", int(self.n_classes))
+        object.__setattr__(self, "n_classes", n_classes)
 
     @property
     def task(self) -> str:
@@ -167,11 +180,13 @@ class Dataset:
         ``"categorical_cross_entropy"`` and :class:`~mlp_lib.losses.Loss`
         instances are accepted too. Returns a new (writable) array.
         """
-        name = get_loss(loss_name).name
+        name = get_loss(loss_name, caller="Dataset.targets").name
         if name == "mse":
             return one_hot(self.y, self.n_classes) if self.n_classes else self.y.copy()
         if not self.n_classes:
-            raise ValueError(f"expected loss 'mse' for the regression data set {self.name!r}, got {name!r}")
+            raise ValueError(
+                f"Dataset.targets: expected loss 'mse' for the regression data set {self.name!r}, got {name!r}"
+            )
         if name == "cce":
             return self.y.copy()
         if self.n_classes == 2:  # bce, one sigmoid output
@@ -186,28 +201,28 @@ class Dataset:
 # ----------------------------------------------------------------------
 # Argument checks shared by the generators
 # ----------------------------------------------------------------------
-def _check_n(n, minimum: int, why: str) -> int:
-    n = positive_int(n, "n")
+#: what the generators accept
+GENERATOR_CONSTRAINTS = {
+    "n": POSITIVE_INT,
+    "noise": NON_NEGATIVE_REAL,
+    "classes": Interval(Integral, 2, None),
+    "factor": Interval(Real, 0, 1, closed="neither"),
+}
+
+
+def _check_n(n, minimum: int, why: str, caller: str) -> int:
+    n = check_one(caller, "n", n, GENERATOR_CONSTRAINTS["n"])
     if n < minimum:
-        raise ValueError(f"expected n ≥ {minimum} ({why}), got {n}")
+        raise ValueError(f"{caller}: expected n ≥ {minimum} ({why}), got {n}")
     return n
 
 
-def _check_classes(classes) -> int:
-    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral):
-        raise TypeError(f"expected classes to be an integer ≥ 2, got {classes!r}")
-    if classes < 2:
-        raise ValueError(f"expected classes ≥ 2, got {classes}")
-    return int(classes)
+def _check_classes(classes, caller: str) -> int:
+    return check_one(caller, "classes", classes, GENERATOR_CONSTRAINTS["classes"])
 
 
-def _check_nonnegative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"expected {name} to be a non-negative number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"expected {name} to be a finite number ≥ 0, got {value}")
-    return value
+def _check_nonnegative(value, name: str, caller: str) -> float:
+    return check_one(caller, name, value, GENERATOR_CONSTRAINTS[name])
 
 
 def _sklearn_random_state(rng: np.random.Generator) -> np.random.RandomState:
@@ -267,9 +282,9 @@ def xor(n=200, noise=0.1, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in {0, 1}, ``n_classes = 2``.
     """
-    n = _check_n(n, 4, "one sample per cluster")
-    noise = _check_nonnegative(noise, "noise")
-    rng = as_generator(seed)
+    n = _check_n(n, 4, "one sample per cluster", "xor")
+    noise = _check_nonnegative(noise, "noise", "xor")
+    rng = as_generator(seed, "xor")
     centres = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0]]).T  # (2, 4)
     cluster = np.repeat(np.arange(4), _split_evenly(n, 4))
     x = centres[:, cluster] + noise * rng.standard_normal((2, n))
@@ -301,10 +316,10 @@ def spiral(n=300, classes=3, noise=0.2, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in ``0 … classes − 1``.
     """
-    classes = _check_classes(classes)
-    n = _check_n(n, classes, "one sample per class")
-    noise = _check_nonnegative(noise, "noise")
-    rng = as_generator(seed)
+    classes = _check_classes(classes, "spiral")
+    n = _check_n(n, classes, "one sample per class", "spiral")
+    noise = _check_nonnegative(noise, "noise", "spiral")
+    rng = as_generator(seed, "spiral")
     xs, ys = [], []
     for k, n_k in enumerate(_split_evenly(n, classes)):
         r = np.linspace(0.0, 1.0, n_k)
@@ -330,9 +345,9 @@ def moons(n=500, noise=0.2, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in {0, 1}.
     """
-    n = _check_n(n, 2, "one sample per class")
-    noise = _check_nonnegative(noise, "noise")
-    random_state = _sklearn_random_state(as_generator(seed))
+    n = _check_n(n, 2, "one sample per class", "moons")
+    noise = _check_nonnegative(noise, "noise", "moons")
+    random_state = _sklearn_random_state(as_generator(seed, "moons"))
     # make_moons(n_samples=n, noise=noise, shuffle=True, random_state=...), in scikit-learn's steps
     upper = np.linspace(0, np.pi, n // 2)
     lower = np.linspace(0, np.pi, n - n // 2)
@@ -360,14 +375,10 @@ def circles(n=500, noise=0.1, factor=0.5, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in {0, 1}.
     """
-    n = _check_n(n, 2, "one sample per class")
-    noise = _check_nonnegative(noise, "noise")
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
-        raise TypeError(f"expected factor to be a number in (0, 1), got {factor!r}")
-    if not 0 < factor < 1:
-        raise ValueError(f"expected factor in (0, 1), got {factor}")
-    factor = float(factor)
-    random_state = _sklearn_random_state(as_generator(seed))
+    n = _check_n(n, 2, "one sample per class", "circles")
+    noise = _check_nonnegative(noise, "noise", "circles")
+    factor = check_one("circles", "factor", factor, GENERATOR_CONSTRAINTS["factor"])
+    random_state = _sklearn_random_state(as_generator(seed, "circles"))
     # make_circles(n_samples=n, noise=noise, factor=factor, shuffle=True, random_state=...)
     outer = np.linspace(0, 2 * np.pi, n // 2, endpoint=False)  # endpoint=False: no point twice
     inner = np.linspace(0, 2 * np.pi, n - n // 2, endpoint=False)
@@ -398,10 +409,10 @@ def blobs(n=500, classes=3, noise=1.0, seed=0) -> Dataset:
     Dataset
         ``x`` (2, n), ``y`` (n,) in ``0 … classes − 1``.
     """
-    classes = _check_classes(classes)
-    n = _check_n(n, classes, "one sample per class")
-    noise = _check_nonnegative(noise, "noise")
-    random_state = _sklearn_random_state(as_generator(seed))
+    classes = _check_classes(classes, "blobs")
+    n = _check_n(n, classes, "one sample per class", "blobs")
+    noise = _check_nonnegative(noise, "noise", "blobs")
+    random_state = _sklearn_random_state(as_generator(seed, "blobs"))
     angles = 2.0 * np.pi * np.arange(classes) / classes
     radius = 3.0 / np.sin(np.pi / classes)
     centres = radius * np.column_stack([np.cos(angles), np.sin(angles)])  # (classes, 2), sklearn's layout
@@ -428,9 +439,9 @@ def sine(n=200, noise=0.1, seed=0) -> Dataset:
     Dataset
         ``x`` (1, n), ``y`` (1, n) float64, ``n_classes = 0``.
     """
-    n = _check_n(n, 1, "at least one sample")
-    noise = _check_nonnegative(noise, "noise")
-    rng = as_generator(seed)
+    n = _check_n(n, 1, "at least one sample", "sine")
+    noise = _check_nonnegative(noise, "noise", "sine")
+    rng = as_generator(seed, "sine")
     x = rng.uniform(-np.pi, np.pi, size=(1, n))
     y = np.sin(x) + noise * rng.standard_normal((1, n))
     return Dataset("sine", x, y, 0)
@@ -452,7 +463,7 @@ def digits(seed=0) -> Dataset:
     Dataset
         ``x`` (64, 1797), ``y`` (1797,) in ``0 … 9``, ``n_classes = 10``.
     """
-    rng = as_generator(seed)
+    rng = as_generator(seed, "digits")
     with gzip.open(_sklearn_digits_file()) as file:  # what load_digits() reads
         table = np.loadtxt(file, delimiter=",")
     pixels, labels = table[:, :-1], table[:, -1].astype(np.int64)
@@ -473,18 +484,6 @@ def _sklearn_digits_file() -> Path:
     return path
 
 
-def _real_array(values, name: str) -> np.ndarray:
-    """A copy of ``values`` as an array of real numbers (bool, int or float); anything else is refused,
-    a complex array included (NumPy would drop its imaginary part when making it float)."""
-    try:
-        arr = np.array(values, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"expected {name} to be a numeric array, got {type(values).__name__}") from exc
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"expected {name} to be an array of real numbers, got dtype {arr.dtype}")
-    return arr
-
-
 DATASETS = {
     "xor": xor,
     "spiral": spiral,
@@ -497,22 +496,15 @@ DATASETS = {
 
 
 def load(name, **kwargs) -> Dataset:
-    """``DATASETS[name](**kwargs)``: a data set by name, e.g. ``load("spiral", classes=4, seed=1)``."""
-    if not isinstance(name, str):
-        raise TypeError(f"expected a data set name (one of {sorted(DATASETS)}), got {name!r}")
-    key = name.lower()
-    if key not in DATASETS:
-        raise ValueError(f"expected a data set name, one of {sorted(DATASETS)}, got {name!r}")
-    return DATASETS[key](**kwargs)
+    """``DATASETS[name](**kwargs)``: a data set by name (any case), e.g. ``load("spiral", classes=4, seed=1)``."""
+    return DATASETS[check_one("load", "name", name, Options(DATASETS, lower=True))](**kwargs)
 
 
 # ----------------------------------------------------------------------
 # Preparing a data set for training
 # ----------------------------------------------------------------------
-def _check_dataset(dataset, name: str) -> Dataset:
-    if not isinstance(dataset, Dataset):
-        raise TypeError(f"expected {name} to be a mlp_lib.datasets.Dataset, got {type(dataset).__name__}")
-    return dataset
+def _check_dataset(dataset, name: str, caller: str) -> Dataset:
+    return check_one(caller, name, dataset, InstanceOf(Dataset, "a mlp_lib.datasets.Dataset"))
 
 
 def _subset(dataset: Dataset, idx: np.ndarray, suffix: str) -> Dataset:
@@ -547,14 +539,11 @@ def train_test_split(dataset, test_fraction=0.25, seed=0) -> tuple[Dataset, Data
         Named ``"<name>/train"`` and ``"<name>/test"``; disjoint, and together
         they hold every sample once. The order within each is shuffled.
     """
-    dataset = _check_dataset(dataset, "dataset")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
-        raise TypeError(f"expected test_fraction to be a number in (0, 1), got {test_fraction!r}")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"expected test_fraction in (0, 1), got {test_fraction}")
+    dataset = _check_dataset(dataset, "dataset", "train_test_split")
+    test_fraction = check_one("train_test_split", "test_fraction", test_fraction, GENERATOR_CONSTRAINTS["factor"])
     if dataset.m < 2:
-        raise ValueError(f"expected at least 2 samples to split, got {dataset.m}")
-    rng = as_generator(seed)
+        raise ValueError(f"train_test_split: expected at least 2 samples to split, got {dataset.m}")
+    rng = as_generator(seed, "train_test_split")
 
     if dataset.n_classes:
         test_parts, train_parts = [], []
@@ -597,11 +586,11 @@ def standardize(train, test) -> tuple[Dataset, Dataset]:
     (train, test) : tuple of Dataset
         New data sets; the inputs are not modified.
     """
-    train = _check_dataset(train, "train")
-    test = _check_dataset(test, "test")
+    train = _check_dataset(train, "train", "standardize")
+    test = _check_dataset(test, "test", "standardize")
     if train.n_features != test.n_features:
         raise ValueError(
-            f"expected train and test with the same number of features, got {train.n_features} and {test.n_features}"
+            f"standardize: expected train and test with the same number of features, got {train.n_features} and {test.n_features}"
         )
     mean = train.x.mean(axis=1, keepdims=True)
     std = train.x.std(axis=1, keepdims=True)

@@ -21,7 +21,17 @@ from __future__ import annotations
 import numpy as np
 
 from .mlp import MLP
-from .validation import as_generator, positive_float
+from .validation import POSITIVE_INT, POSITIVE_REAL, SEED, InstanceOf, IsCallable, as_generator, check
+
+#: what the gradient checks accept (``x`` and ``y`` are checked by ``model.check_targets``)
+GRADCHECK_CONSTRAINTS = {
+    "model": InstanceOf(MLP, "an mlp_lib.MLP"),
+    "f": IsCallable(),
+    "theta": InstanceOf(np.ndarray, "a numpy.ndarray (perturbed in place)"),
+    "eps": POSITIVE_REAL,
+    "max_per_array": [None, POSITIVE_INT],
+    "seed": SEED,
+}
 
 _TINY = 1e-12
 
@@ -46,6 +56,9 @@ def numerical_gradient(f, theta: np.ndarray, eps: float = 1e-6, indices=None) ->
     ``theta`` is perturbed **in place** and restored. Only the flat positions in
     ``indices`` are computed (all by default); the rest of the result is NaN.
     """
+    f, theta, eps = check("numerical_gradient", {"f": f, "theta": theta, "eps": eps}, GRADCHECK_CONSTRAINTS)
+    if theta.dtype.kind != "f":
+        raise TypeError(f"numerical_gradient: expected theta to be a float array, got dtype {theta.dtype}")
     grad = np.full(theta.shape, np.nan)
     # Index theta itself (not ``theta.reshape(-1)``): for a non-contiguous array, e.g. a
     # transposed matrix assigned to ``model.W[j]``, reshape returns a copy and the
@@ -69,8 +82,9 @@ def finite_difference_gradients(model: MLP, x, y, eps: float = 1e-6, max_per_arr
     ``max_per_array``, only that many seeded random entries per array are
     computed (the others are NaN) — for large networks.
     """
-    eps = positive_float(eps, "eps")
-    x, y = model.check_targets(x, y)
+    params = {"model": model, "eps": eps, "max_per_array": max_per_array, "seed": seed}
+    model, eps, max_per_array, seed = check("finite_difference_gradients", params, GRADCHECK_CONSTRAINTS)
+    x, y = model.check_targets(x, y, caller="finite_difference_gradients")
     rng = as_generator(seed)
 
     def loss():
@@ -87,6 +101,7 @@ def finite_difference_gradients(model: MLP, x, y, eps: float = 1e-6, max_per_arr
 
 def backprop_gradients(model: MLP, x, y) -> dict:
     """Backpropagation's gradients as ``{"W1": ∇_{w^1} L, "b1": ∇_{b^1} L, …}``."""
+    (model,) = check("backprop_gradients", {"model": model}, GRADCHECK_CONSTRAINTS)
     g = model.gradients(x, y)
     out = {}
     for j in range(1, model.J + 1):
@@ -102,6 +117,8 @@ def check_gradients(model: MLP, x, y, eps: float = 1e-6, max_per_array: int | No
     over the entries of each array. Entries not sampled (see ``max_per_array``)
     are skipped.
     """
+    params = {"model": model, "eps": eps, "max_per_array": max_per_array, "seed": seed}
+    check("check_gradients", params, GRADCHECK_CONSTRAINTS)
     bp = backprop_gradients(model, x, y)
     fd = finite_difference_gradients(model, x, y, eps=eps, max_per_array=max_per_array, seed=seed)
     report = {}

@@ -30,17 +30,31 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Activation, ReLU
+from .validation import POSITIVE_INT, POSITIVE_REAL, InstanceOf, Options, check
 
 SCHEMES = ("auto", "he", "glorot", "glorot-sigmoid", "normal")
+#: what the initializers accept
+INIT_CONSTRAINTS = {
+    "n_out": POSITIVE_INT,
+    "n_in": POSITIVE_INT,
+    "rng": InstanceOf(np.random.Generator, "a numpy.random.Generator"),
+    "gain": POSITIVE_REAL,
+    "activation": InstanceOf(Activation, "an mlp_lib.Activation"),
+    "scheme": Options(SCHEMES),
+}
 
 
 def he_normal(n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
     """He normal weights, shape ``(n_out, n_in)``, standard deviation √(2/n_in)."""
+    n_out, n_in, rng = check("he_normal", {"n_out": n_out, "n_in": n_in, "rng": rng}, INIT_CONSTRAINTS)
     return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
 
 
 def glorot_uniform(n_out: int, n_in: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     """Glorot uniform weights, shape ``(n_out, n_in)``, in ±gain·√(6/(n_in + n_out))."""
+    n_out, n_in, rng, gain = check(
+        "glorot_uniform", {"n_out": n_out, "n_in": n_in, "rng": rng, "gain": gain}, INIT_CONSTRAINTS
+    )
     limit = gain * np.sqrt(6.0 / (n_in + n_out))
     return rng.uniform(-limit, limit, size=(n_out, n_in))
 
@@ -52,6 +66,8 @@ def initial_weights(
 
     ``scheme`` is one of :data:`SCHEMES` (see the module's docstring for where each comes from).
     """
+    params = {"n_out": n_out, "n_in": n_in, "activation": activation, "rng": rng, "scheme": scheme}
+    n_out, n_in, activation, rng, scheme = check("initial_weights", params, INIT_CONSTRAINTS)
     if scheme == "auto":
         scheme = "he" if isinstance(activation, ReLU) else "glorot"
     if scheme == "he":
@@ -60,6 +76,4 @@ def initial_weights(
         return glorot_uniform(n_out, n_in, rng)
     if scheme == "glorot-sigmoid":
         return glorot_uniform(n_out, n_in, rng, gain=4.0)
-    if scheme == "normal":
-        return rng.normal(0.0, 1.0, size=(n_out, n_in))
-    raise ValueError(f"expected an initialization scheme, one of {list(SCHEMES)}, got {scheme!r}")
+    return rng.normal(0.0, 1.0, size=(n_out, n_in))  # "normal"

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Sigmoid, Softmax
-from .validation import as_float_matrix
+from .validation import POSITIVE_INT, ArrayLike, Options, as_float_matrix, check_one
 
 _sigmoid = Sigmoid()
 _softmax = Softmax()
@@ -42,9 +42,12 @@ class Loss:
     #: name of the output activation with which this loss has a fused form (or None)
     fused_activation: str | None = None
 
-    def targets(self, y, n_outputs: int) -> np.ndarray:
-        """Validate targets and return them as a float matrix of shape ``(n_outputs, m)``."""
-        return as_float_matrix(y, "y", rows=n_outputs)
+    def targets(self, y, n_outputs: int, *, name: str = "y", caller: str | None = None) -> np.ndarray:
+        """Validate targets and return them as a float matrix of shape ``(n_outputs, m)``.
+
+        ``name`` and ``caller`` (the public function checking them) name them in an error.
+        """
+        return as_float_matrix(y, name, rows=n_outputs, caller=caller)
 
     def per_sample(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         """ℓ for each sample (column); shape ``(m,)``."""
@@ -105,13 +108,16 @@ class BinaryCrossEntropy(Loss):
     #: ŷ is clipped to [eps, 1 − eps] in the (unfused) value so log never sees 0
     eps = 1e-15
 
-    def targets(self, y, n_outputs):
+    def targets(self, y, n_outputs, *, name="y", caller=None):
         arr = np.asarray(y)
         if arr.ndim == 1 and n_outputs == 1:
             arr = arr.reshape(1, -1)
-        y = as_float_matrix(arr, "y", rows=n_outputs)
+        y = as_float_matrix(arr, name, rows=n_outputs, caller=caller)
         if y.min() < 0 or y.max() > 1:
-            raise ValueError(f"expected binary cross-entropy targets in [0, 1], got values from {y.min()} to {y.max()}")
+            raise ValueError(
+                f"{caller + ': ' if caller else ''}expected {name} to be binary cross-entropy targets in [0, 1], "
+                f"got values from {y.min()} to {y.max()}"
+            )
         return y
 
     def per_sample(self, a, y):
@@ -150,15 +156,15 @@ class CategoricalCrossEntropy(Loss):
     fused_activation = "softmax"
     eps = 1e-300
 
-    def targets(self, y, n_outputs):
+    def targets(self, y, n_outputs, *, name="y", caller=None):
         arr = np.asarray(y)
-        if arr.ndim == 1:
-            return one_hot(arr, n_outputs)
-        y = as_float_matrix(arr, "y", rows=n_outputs)
+        if arr.ndim == 1:  # class labels 0 … n_J−1, one per sample
+            return one_hot(arr, n_outputs, name=name, caller=caller)
+        y = as_float_matrix(arr, name, rows=n_outputs, caller=caller)
         if not (np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=0) == 1)):
             raise ValueError(
-                "expected categorical cross-entropy targets to be one-hot columns "
-                "(a single 1, the rest 0) or integer labels, got other values"
+                f"{caller + ': ' if caller else ''}expected {name} to be categorical cross-entropy targets: "
+                "one-hot columns (a single 1, the rest 0) or integer labels, got other values"
             )
         return y
 
@@ -189,19 +195,28 @@ def _mean(per_sample: np.ndarray) -> float:
     return float(per_sample.sum()) / per_sample.shape[0]
 
 
-def one_hot(labels, n_classes: int) -> np.ndarray:
-    """Integer labels of shape ``(m,)`` → one-hot matrix of shape ``(n_classes, m)``."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"expected integer labels of shape (m,), got shape {labels.shape}")
+#: class labels: a 1-D array of integers (or of whole numbers as floats), kept as they are
+_LABELS = ArrayLike(ndim=1, samples=False, kinds="iuf", what="class labels", dtype=None)
+
+
+def one_hot(labels, n_classes: int, *, name: str = "labels", caller: str | None = "one_hot") -> np.ndarray:
+    """Integer labels of shape ``(m,)`` → one-hot matrix of shape ``(n_classes, m)``.
+
+    ``name`` and ``caller`` (the public function checking them) name the labels in an error.
+    """
+    prefix = f"{caller}: " if caller else ""
+    n_classes = check_one(caller, "n_classes", n_classes, POSITIVE_INT)
+    labels = check_one(caller, name, labels, _LABELS)
     if labels.size == 0:
-        raise ValueError("expected at least one label, got an empty array")
-    if not np.issubdtype(labels.dtype, np.integer):
-        if not np.issubdtype(labels.dtype, np.floating) or not np.all(labels == np.round(labels)):
-            raise ValueError(f"expected integer class labels, got values of dtype {labels.dtype}")
+        raise ValueError(f"{prefix}expected at least one label in {name}, got an empty array")
+    if labels.dtype.kind == "f":  # whole numbers written as floats are labels too
+        fractions = labels[labels != np.round(labels)]
+        if fractions.size:
+            raise ValueError(f"{prefix}expected {name} to be integer class labels, got {float(fractions[0])!r}")
     if labels.min() < 0 or labels.max() >= n_classes:
         raise ValueError(
-            f"expected class labels in 0 … {n_classes - 1}, got values from {labels.min()} to {labels.max()}"
+            f"{prefix}expected {name} to be class labels in 0 … {n_classes - 1}, "
+            f"got values from {labels.min():g} to {labels.max():g}"
         )
     out = np.zeros((n_classes, labels.size))
     out[labels.astype(np.int64), np.arange(labels.size)] = 1.0
@@ -220,14 +235,12 @@ _ALIASES = {
 }
 
 
-def get_loss(name_or_loss) -> Loss:
-    """Return a :class:`Loss` from its name (``"mse"``, ``"bce"``, ``"cce"`` or the long names)."""
+def get_loss(name_or_loss, *, caller: str = "get_loss") -> Loss:
+    """Return a :class:`Loss` from its name (``"mse"``, ``"bce"``, ``"cce"`` or the long names, any case).
+
+    ``caller`` (the public function asking) starts an error's message.
+    """
     if isinstance(name_or_loss, Loss):
         return name_or_loss
-    valid = sorted(LOSSES) + sorted(_ALIASES)
-    if not isinstance(name_or_loss, str):
-        raise TypeError(f"expected a loss name (one of {valid}), got {name_or_loss!r}")
-    key = _ALIASES.get(name_or_loss.lower(), name_or_loss.lower())
-    if key not in LOSSES:
-        raise ValueError(f"expected a loss name, one of {valid}, got {name_or_loss!r}")
-    return LOSSES[key]()
+    name = check_one(caller, "loss", name_or_loss, Options([*LOSSES, *_ALIASES], lower=True))
+    return LOSSES[_ALIASES.get(name, name)]()

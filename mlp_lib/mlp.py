@@ -23,7 +23,7 @@ from .activations import Activation, get_activation
 from .backprop import bias_gradient, hidden_layer_error, output_layer_error, weight_gradient
 from .initialization import SCHEMES, initial_weights
 from .losses import Loss, get_loss
-from .validation import as_float_matrix, as_generator, check_same_batch, positive_int
+from .validation import SEED, Boolean, Options, as_float_matrix, as_generator, check, check_same_batch, positive_int
 
 
 @dataclass
@@ -91,11 +91,18 @@ class MLP:
             sizes = list(layer_sizes) if not isinstance(layer_sizes, (str, bytes)) else None
         except TypeError:  # not iterable, e.g. MLP(5)
             raise TypeError(
-                f"expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}"
+                f"MLP: expected layer_sizes to be a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}"
             ) from None
         if sizes is None or len(sizes) < 2:
-            raise ValueError(f"expected layer_sizes as a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}")
-        self.sizes = [positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(sizes)]
+            raise ValueError(
+                f"MLP: expected layer_sizes to be a list [n_0, …, n_J] of at least two sizes, got {layer_sizes!r}"
+            )
+        self.sizes = [positive_int(n, f"layer_sizes[{i}]", caller="MLP") for i, n in enumerate(sizes)]
+        fused, initialization, seed = check(
+            "MLP",
+            {"fused": fused, "initialization": initialization, "seed": seed},
+            {"fused": Boolean(), "initialization": Options(SCHEMES), "seed": SEED},
+        )
         self.J = len(self.sizes) - 1
 
         if isinstance(hidden, (str, Activation)):
@@ -105,27 +112,24 @@ class MLP:
                 hidden_names = list(hidden)
             except TypeError:  # not iterable, e.g. hidden=None
                 raise TypeError(
-                    f"expected hidden to be an activation name or a list of {self.J - 1} names, got {hidden!r}"
+                    f"MLP: expected hidden to be an activation name or a list of {self.J - 1} names, got {hidden!r}"
                 ) from None
         if len(hidden_names) != self.J - 1:
-            raise ValueError(f"expected {self.J - 1} hidden activation(s) for {self.J} layers, got {len(hidden_names)}")
-        hidden_acts = [get_activation(h) for h in hidden_names]
+            raise ValueError(
+                f"MLP: expected hidden to hold {self.J - 1} activation(s) for {self.J} layers, got {len(hidden_names)}"
+            )
+        hidden_acts = [get_activation(h, name="hidden", caller="MLP") for h in hidden_names]
         for j, act in enumerate(hidden_acts, start=1):
             if not act.hidden_ok:
                 raise ValueError(
-                    f"expected an elementwise activation in hidden layer {j}, got {act.name}: "
+                    f"MLP: expected an elementwise activation in hidden layer {j}, got {act.name}: "
                     "softmax turns a layer into a probability distribution and the source uses it "
                     "only in the output layer (Section 3.3)"
                 )
-        self.activations: list = [None, *hidden_acts, get_activation(output)]
-        self.loss: Loss = get_loss(loss)
+        self.activations: list = [None, *hidden_acts, get_activation(output, name="output", caller="MLP")]
+        self.loss: Loss = get_loss(loss, caller="MLP")
         self._check_output_pairing()
-        if not isinstance(fused, bool):  # bool("no") is True: a string or a number must not switch it on
-            raise TypeError(f"expected fused to be True or False, got {fused!r}")
-        self.fused = fused
-
-        if not isinstance(initialization, str) or initialization not in SCHEMES:
-            raise ValueError(f"expected initialization to be one of {list(SCHEMES)}, got {initialization!r}")
+        self.fused = fused  # strictly a bool: bool("no") is True, so a string must not switch it on
         rng = as_generator(seed)
         self.W: list = [None]
         self.b: list = [None]
@@ -137,7 +141,7 @@ class MLP:
         out, loss = self.activations[self.J].name, self.loss
         if loss.fused_activation is not None and out != loss.fused_activation:
             raise ValueError(
-                f"expected output={loss.fused_activation!r} with loss={loss.name!r}, got output={out!r}: "
+                f"MLP: expected output={loss.fused_activation!r} with loss={loss.name!r}, got output={out!r}: "
                 f"{loss.name} needs outputs that are probabilities"
             )
 
@@ -181,15 +185,19 @@ class MLP:
         return twin
 
     # ------------------------------------------------------------------
-    def check_input(self, x) -> np.ndarray:
-        """Validate a batch of inputs: finite, shape ``(n_0, m)``."""
-        return as_float_matrix(x, "x", rows=self.sizes[0])
+    def check_input(self, x, *, name: str = "x", caller: str | None = None) -> np.ndarray:
+        """Validate a batch of inputs: finite, shape ``(n_0, m)``; ``caller`` starts an error's message."""
+        return as_float_matrix(x, name, rows=self.sizes[0], caller=caller)
 
-    def check_targets(self, x, y) -> tuple[np.ndarray, np.ndarray]:
-        """Validate inputs and targets together (same batch, targets the loss accepts)."""
-        x = self.check_input(x)
-        y = self.loss.targets(y, self.sizes[-1])
-        check_same_batch(x, y)
+    def check_targets(self, x, y, *, names=("x", "y"), caller: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Validate inputs and targets together (same batch, targets the loss accepts).
+
+        Targets are ``(n_J, m)``; for CCE also integer class labels ``(m,)`` (one-hot encoded
+        here), for BCE with n_J = 1 also 0/1 labels ``(m,)``.
+        """
+        x = self.check_input(x, name=names[0], caller=caller)
+        y = self.loss.targets(y, self.sizes[-1], name=names[1], caller=caller)
+        check_same_batch(x, y, caller=caller)
         return x, y
 
     def forward(self, x) -> ForwardPass:
@@ -197,7 +205,7 @@ class MLP:
 
         Raises ValueError if the inputs are so large that some z^j overflows to ±inf.
         """
-        return self._checked_forward(self.check_input(x))
+        return self._checked_forward(self.check_input(x, caller="MLP.forward"))
 
     def _forward(self, x: np.ndarray) -> ForwardPass:
         z, a = [None], [x]
@@ -218,11 +226,11 @@ class MLP:
 
     def output(self, x) -> np.ndarray:
         """a^J for a batch; shape ``(n_J, m)``."""
-        return self.forward(x).output
+        return self._checked_forward(self.check_input(x, caller="MLP.output")).output
 
     def loss_value(self, x, y) -> float:
         """Batch loss L (mean over samples) of the network on ``(x, y)``."""
-        x, y = self.check_targets(x, y)
+        x, y = self.check_targets(x, y, caller="MLP.loss_value")
         return self._checked_loss(self._checked_forward(x), y)
 
     def _checked_forward(self, x: np.ndarray) -> ForwardPass:
@@ -250,7 +258,7 @@ class MLP:
 
     def gradients(self, x, y) -> Gradients:
         """Backpropagation: ϕ^J by Eq. (1), ϕ^j by Eq. (2), ∇w by Eq. (3), ∇b by Eq. (4)."""
-        x, y = self.check_targets(x, y)
+        x, y = self.check_targets(x, y, caller="MLP.gradients")
         fp = self._checked_forward(x)
         return self._backward(fp, y, self._checked_loss(fp, y))
 
@@ -282,7 +290,7 @@ class MLP:
         sigmoid output with BCE → 0/1 per output, shape ``(n_J, m)``, or ``(m,)`` when n_J = 1;
         otherwise a^J itself, shape ``(n_J, m)``.
         """
-        out = self.output(x)
+        out = self._checked_forward(self.check_input(x, caller="MLP.predict")).output
         if self.output_activation.name == "softmax":
             return np.argmax(out, axis=0)
         if self.loss.name == "bce":
@@ -298,17 +306,19 @@ class MLP:
         0/1 labels of shape ``(n_J, m)`` (or ``(m,)`` when n_J = 1).
         """
         if self.loss.name == "mse":
-            raise ValueError("expected a classification model (loss 'bce' or 'cce'), got loss 'mse'")
-        x = self.check_input(x)
+            raise ValueError("MLP.accuracy: expected a classification model (loss 'bce' or 'cce'), got loss 'mse'")
+        x = self.check_input(x, caller="MLP.accuracy")
         n, m = self.sizes[-1], x.shape[1]
         try:
-            y = self.loss.targets(labels, n)
+            y = self.loss.targets(labels, n, name="labels")
             check_same_batch(x, y)
         except ValueError as exc:
             shapes = f"({n}, {m})" if n > 1 and self.loss.name == "bce" else f"({m},) or ({n}, {m})"
-            raise ValueError(f"expected labels of shape {shapes}, got {np.shape(labels)}: {exc}") from None
+            raise ValueError(
+                f"MLP.accuracy: expected labels of shape {shapes}, got {np.shape(labels)}: {exc}"
+            ) from None
         if self.loss.name == "bce" and not np.all((y == 0) | (y == 1)):
-            raise ValueError("expected 0/1 labels to measure accuracy, got probabilities between 0 and 1")
+            raise ValueError("MLP.accuracy: expected 0/1 labels to measure accuracy, got probabilities between 0 and 1")
         return self.n_correct(self._checked_forward(x).output, y) / y.shape[1]
 
     def n_correct(self, output: np.ndarray, y: np.ndarray) -> int:

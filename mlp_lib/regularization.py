@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import non_negative_float
+from .validation import NON_NEGATIVE_REAL, check
+
+#: λ and λ₁: finite numbers ≥ 0
+PENALTY_CONSTRAINTS = {"weight_decay": NON_NEGATIVE_REAL, "l1": NON_NEGATIVE_REAL}
 
 
 def penalty(W: list, weight_decay: float = 0.0, l1: float = 0.0) -> float:
     """(λ/2) Σ_j ‖w^j‖² + λ₁ Σ_j Σ |w_{i,k}^j| for the weights ``W = [None, w^1, …, w^J]`` (λ, λ₁ ≥ 0)."""
-    weight_decay, l1 = non_negative_float(weight_decay, "weight_decay"), non_negative_float(l1, "l1")
+    weight_decay, l1 = check("penalty", {"weight_decay": weight_decay, "l1": l1}, PENALTY_CONSTRAINTS)
     squares = sum(float(np.sum(w * w)) for w in W[1:])
     absolutes = sum(float(np.sum(np.abs(w))) for w in W[1:])
     return 0.5 * weight_decay * squares + l1 * absolutes
@@ -31,5 +34,5 @@ def penalty(W: list, weight_decay: float = 0.0, l1: float = 0.0) -> float:
 
 def penalty_gradient(w: np.ndarray, weight_decay: float = 0.0, l1: float = 0.0) -> np.ndarray:
     """The penalty's term in Eq. (3): λ w^j + λ₁ sign(w^j), shape of ``w`` (sign(0) = 0; λ, λ₁ ≥ 0)."""
-    weight_decay, l1 = non_negative_float(weight_decay, "weight_decay"), non_negative_float(l1, "l1")
+    weight_decay, l1 = check("penalty_gradient", {"weight_decay": weight_decay, "l1": l1}, PENALTY_CONSTRAINTS)
     return weight_decay * w + l1 * np.sign(w)

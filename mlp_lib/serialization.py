@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .mlp import MLP
-from .validation import positive_int
+from .validation import InstanceOf, check, positive_int
 
 FORMAT = "mlp_lib-model-v1"  #: written into every model file; bump the version when the layout changes
 MAX_LAYERS = 100  #: most layers J a model file may describe
@@ -35,13 +35,12 @@ _END = struct.Struct("<4s4H2LH")  # the zip's end-of-central-directory record
 _KEYS = {"layer_sizes", "hidden", "output", "loss", "fused"}
 
 
-def model_path(path) -> Path:
+def model_path(path, caller: str = "model_path") -> Path:
     """The file :func:`save` writes and :func:`load` reads: ``path`` with ``".npz"`` appended unless it ends in it."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"expected path to be a str or os.PathLike, got {type(path).__name__}")
+    (path,) = check(caller, {"path": path}, {"path": InstanceOf((str, os.PathLike), "a str or os.PathLike")})
     path = Path(os.fspath(path))
     if path.name in ("", ".", ".."):
-        raise ValueError(f"expected a file name, got the folder {str(path)!r}")
+        raise ValueError(f"{caller}: expected path to name a file, got the folder {str(path)!r}")
     return path if path.name.endswith(".npz") else path.with_name(path.name + ".npz")
 
 
@@ -62,9 +61,8 @@ def save(model, path) -> Path:
 
     Serialised in memory, written to a new ``.<name>.<random>.tmp`` beside it, moved over it (:func:`os.replace`):
     never half-written, its permissions kept (new: 0o666 less the umask, never changed here); nothing else deleted."""
-    if not isinstance(model, MLP):
-        raise TypeError(f"expected an mlp_lib.MLP, got {type(model).__name__}")
-    target = model_path(path)
+    check("save", {"model": model}, {"model": InstanceOf(MLP, "an mlp_lib.MLP")})
+    target = model_path(path, "save")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"expected an existing folder for {str(target)!r}, got none at {str(target.parent)!r}")
     sizes = _check_limits(list(model.sizes))
@@ -97,7 +95,7 @@ def load(path) -> MLP:
 
     ``FileNotFoundError`` if there is no file; ``ValueError`` ("expected a mlp_lib model file …, got …")
     for anything else, found before any weight array is allocated except NaN/inf and bad CRCs."""
-    target = model_path(path)
+    target = model_path(path, "load")
     if not target.is_file():
         raise FileNotFoundError(f"expected a mlp_lib model file, got no file at {str(target)!r}")
     try:

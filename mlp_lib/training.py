@@ -11,12 +11,46 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 
 from .mlp import MLP, Gradients
 from .regularization import penalty_gradient
-from .validation import as_generator, non_negative_float, positive_float, positive_int
+from .validation import (
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    SEED,
+    InstanceOf,
+    Interval,
+    IsCallable,
+    as_generator,
+    check,
+)
+
+_MODEL = InstanceOf(MLP, "an mlp_lib.MLP")
+#: what :func:`sgd_step` accepts (``x`` and ``y`` are checked by ``model.check_targets``)
+SGD_STEP_CONSTRAINTS = {
+    "model": _MODEL,
+    "learning_rate": POSITIVE_REAL,
+    "weight_decay": NON_NEGATIVE_REAL,
+    "l1": NON_NEGATIVE_REAL,
+    "epoch": Interval(Integral, 0, None),
+    "step": Interval(Integral, 0, None),
+}
+#: what :func:`train` accepts (``x``, ``y`` and ``validation`` are checked by ``model.check_targets``)
+TRAIN_CONSTRAINTS = {
+    "model": _MODEL,
+    "epochs": POSITIVE_INT,
+    "learning_rate": POSITIVE_REAL,
+    "batch_size": POSITIVE_INT,
+    "seed": SEED,
+    "validation": [None, InstanceOf((tuple, list), "a pair (x_val, y_val)")],
+    "callback": [None, IsCallable()],
+    "weight_decay": NON_NEGATIVE_REAL,
+    "l1": NON_NEGATIVE_REAL,
+}
 
 
 class TrainingDiverged(FloatingPointError):
@@ -75,11 +109,19 @@ def sgd_step(
     loss is not finite or the step would make a weight infinite or NaN. Afterwards
     ``model.W`` and ``model.b`` are new arrays; the old ones are not changed.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"expected an mlp_lib.MLP, got {type(model).__name__}")
-    x, y = model.check_targets(x, y)
-    learning_rate = positive_float(learning_rate, "learning_rate")
-    weight_decay, l1 = non_negative_float(weight_decay, "weight_decay"), non_negative_float(l1, "l1")
+    model, learning_rate, weight_decay, l1, epoch, step = check(
+        "sgd_step",
+        {
+            "model": model,
+            "learning_rate": learning_rate,
+            "weight_decay": weight_decay,
+            "l1": l1,
+            "epoch": epoch,
+            "step": step,
+        },
+        SGD_STEP_CONSTRAINTS,
+    )
+    x, y = model.check_targets(x, y, caller="sgd_step")
     return _sgd_step(model, x, y, learning_rate, weight_decay, l1, epoch, step)
 
 
@@ -156,18 +198,26 @@ def train(
         ``callback(epoch, history, model)`` after each epoch; return ``False`` to stop early.
         It may change or replace ``model.W`` and ``model.b``; training continues from them.
     """
-    epochs = positive_int(epochs, "epochs")
-    learning_rate = positive_float(learning_rate, "learning_rate")
-    batch_size = positive_int(batch_size, "batch_size")
-    weight_decay = non_negative_float(weight_decay, "weight_decay")
-    l1 = non_negative_float(l1, "l1")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"expected callback to be callable, got {callback!r}")
-    x, y = model.check_targets(x, y)
+    model, epochs, learning_rate, batch_size, seed, validation, callback, weight_decay, l1 = check(
+        "train",
+        {
+            "model": model,
+            "epochs": epochs,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "seed": seed,
+            "validation": validation,
+            "callback": callback,
+            "weight_decay": weight_decay,
+            "l1": l1,
+        },
+        TRAIN_CONSTRAINTS,
+    )
+    x, y = model.check_targets(x, y, caller="train")
     if validation is not None:
-        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
-            raise TypeError(f"expected validation=(x_val, y_val), got {type(validation).__name__}")
-        x_val, y_val = model.check_targets(*validation)
+        if len(validation) != 2:
+            raise TypeError(f"train: expected validation to be a pair (x_val, y_val), got {len(validation)} items")
+        x_val, y_val = model.check_targets(*validation, caller="train", names=("x_val", "y_val"))
     rng = as_generator(seed)
     classify = model.loss.name != "mse"
     history, m = History(), x.shape[1]

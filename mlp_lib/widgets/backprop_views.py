@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import anywidget
 import numpy as np
 import traitlets
 
 from ..mlp import MLP
+from ..validation import POSITIVE_REAL, ArrayLike, InstanceOf, Interval, check, check_one
 from .esm import assemble
 from .page_weights import model_from_page, page_network
 
@@ -67,11 +69,15 @@ class Step:
     data: dict = field(default_factory=dict)
 
 
-def _sample(model: MLP, x, y) -> tuple:
-    x = np.asarray(x, dtype=float).reshape(model.sizes[0], -1)
-    y = np.asarray(y, dtype=float).reshape(model.sizes[-1], -1)
+_MODEL = InstanceOf(MLP, "an mlp_lib.MLP")
+_NUMBERS = ArrayLike(ndim=None, samples=False)  # real numbers of any shape, reshaped to a column
+
+
+def _sample(model: MLP, x, y, caller: str) -> tuple:
+    x = check_one(caller, "x", x, _NUMBERS).reshape(model.sizes[0], -1)
+    y = check_one(caller, "y", y, _NUMBERS).reshape(model.sizes[-1], -1)
     if x.shape[1] != 1:
-        raise ValueError(f"expected one sample (x of shape ({model.sizes[0]}, 1)), got {x.shape[1]} samples")
+        raise ValueError(f"{caller}: expected one sample (x of shape ({model.sizes[0]}, 1)), got {x.shape[1]} samples")
     return x, y
 
 
@@ -84,9 +90,8 @@ def backward_steps(model: MLP, x, y) -> list:
     (w^{j+1})ᵀ ϕ^{j+1} and then ϕ^j = that ∘ σ'(z^j); Eq. (3) ∇_{w^j} L = ϕ^j (a^{j−1})ᵀ for
     j = J … 1; Eq. (4) ∇_{b^j} L = ϕ^j. ϕ, ∇w and ∇b are ``MLP.gradients``'.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"expected an mlp_lib.MLP, got {type(model).__name__}")
-    x, y = _sample(model, x, y)
+    model = check_one("backward_steps", "model", model, _MODEL)
+    x, y = _sample(model, x, y, "backward_steps")
     if not all(act.elementwise for act in model.activations[1:]):
         raise ValueError("expected elementwise activations in every layer (the step-through shows σ' per unit)")
     J = model.J
@@ -135,14 +140,18 @@ def nudge_data(model: MLP, x, y, j: int, i: int, k: int, *, eps_max: float = 1.0
     ϕ_i^j a_k^{j−1} ε. Returns ``eps``, ``actual``, ``predicted`` (arrays), ``w`` (the weight),
     ``phi``, ``a``, ``gradient`` (∂L/∂w_{i,k}^j from ``MLP.gradients``) and the loss ``L``.
     """
-    if not isinstance(model, MLP):
-        raise TypeError(f"expected an mlp_lib.MLP, got {type(model).__name__}")
-    j, i, k, n = int(j), int(i), int(k), int(n)
-    if not (1 <= j <= model.J and 1 <= i <= model.sizes[j] and 1 <= k <= model.sizes[j - 1]):
-        raise ValueError(f"expected 1 ≤ j ≤ {model.J}, 1 ≤ i ≤ n_j, 1 ≤ k ≤ n_(j-1) for {model.sizes}, got {(j, i, k)}")
-    if n < 3 or not eps_max > 0:
-        raise ValueError(f"expected n ≥ 3 and eps_max > 0, got n={n}, eps_max={eps_max}")
-    x, y = _sample(model, x, y)
+    model = check_one("nudge_data", "model", model, _MODEL)
+    j, n, eps_max = check(
+        "nudge_data",
+        {"j": j, "n": n, "eps_max": eps_max},
+        {"j": Interval(Integral, 1, model.J), "n": Interval(Integral, 3, None), "eps_max": POSITIVE_REAL},
+    )
+    i, k = check(  # a unit of layer j and a unit of layer j − 1
+        "nudge_data",
+        {"i": i, "k": k},
+        {"i": Interval(Integral, 1, model.sizes[j]), "k": Interval(Integral, 1, model.sizes[j - 1])},
+    )
+    x, y = _sample(model, x, y, "nudge_data")
     fp, g = model.forward(x), model.gradients(x, y)
     phi, a = float(g.phi[j][i - 1, 0]), float(fp.a[j - 1][k - 1, 0])
     eps = np.linspace(-eps_max, eps_max, n)
@@ -184,15 +193,16 @@ def _check_network(model: MLP) -> MLP:
 
 def _check_edge(sizes: list, edge) -> list:
     try:
-        j, i, k = (int(v) for v in edge)
+        j, i, k = edge
     except (TypeError, ValueError):
         raise ValueError(f"expected edge (j, i, k), three whole numbers, got {edge!r}") from None
-    J = len(sizes) - 1
-    if not (1 <= j <= J and 1 <= i <= sizes[j] and 1 <= k <= sizes[j - 1]):
-        raise ValueError(
-            f"expected edge (j, i, k) with 1 ≤ j ≤ {J}, 1 ≤ i ≤ n_j, 1 ≤ k ≤ n_(j-1) for layer sizes {sizes}, "
-            f"got {tuple(edge)}"
-        )
+    # w_{i,k}^j: a layer j, a unit i of layer j and a unit k of layer j − 1, numbered from 1
+    j = check_one(None, "edge j", j, Interval(Integral, 1, len(sizes) - 1))
+    i, k = check(
+        None,
+        {"edge i": i, "edge k": k},
+        {"edge i": Interval(Integral, 1, sizes[j]), "edge k": Interval(Integral, 1, sizes[j - 1])},
+    )
     return [j, i, k]
 
 
@@ -217,9 +227,7 @@ class _BackpropView(anywidget.AnyWidget):
     y = traitlets.List(traitlets.Float()).tag(sync=True)
 
     def __init__(self, model: MLP, x, y, **kwargs):
-        if not isinstance(model, MLP):
-            raise TypeError(f"expected an mlp_lib.MLP, got {type(model).__name__}")
-        _check_network(model)
+        _check_network(check_one(type(self).__name__, "model", model, _MODEL))
         super().__init__(
             network=page_network(model),
             x=_check_vector(x, model.sizes[0], "x"),
@@ -300,12 +308,8 @@ class WeightNudge(_BackpropView):
     eps_max = traitlets.Float(1.0).tag(sync=True)
 
     def __init__(self, model: MLP, x, y, *, edge=(1, 1, 1), eps_max: float = 1.0, eps: float | None = None):
-        eps_max = float(eps_max)
-        if not (math.isfinite(eps_max) and eps_max > 0):
-            raise ValueError(f"expected eps_max > 0, got {eps_max}")
-        eps = eps_max / 2 if eps is None else float(eps)
-        if not abs(eps) <= eps_max:
-            raise ValueError(f"expected |eps| ≤ eps_max = {eps_max}, got {eps}")
+        eps_max = check_one("WeightNudge", "eps_max", eps_max, POSITIVE_REAL)
+        eps = check_one("WeightNudge", "eps", eps_max / 2 if eps is None else eps, Interval(Real, -eps_max, eps_max))
         if isinstance(model, MLP):
             edge = _check_edge(model.sizes, edge)
         super().__init__(model, x, y, view="nudge", eps_max=eps_max, eps=eps, edge=edge)
@@ -321,5 +325,5 @@ class WeightNudge(_BackpropView):
     def _valid_edge(self, proposal):
         try:
             return _check_edge(self.network["config"]["layer_sizes"], proposal["value"])
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise traitlets.TraitError(f"could not set edge: {exc}") from exc

@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
+from numbers import Integral, Real
 
 import numpy as np
 
 from .. import datasets as _datasets
 from ..mlp import MLP
 from ..training import TrainingDiverged, sgd_step
-from ..validation import parse_json_limited
+from ..validation import Boolean, Interval, Options, check_one, parse_json_limited
 
 #: data sets offered by the playground, in menu order: name → label
 DATASET_LABELS = {
@@ -262,33 +262,29 @@ def playground_schema() -> dict:
     return json.loads(json.dumps(schema))
 
 
-def _int_field(value, name, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"expected {name} to be an integer in {lo} … {hi}, got {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"expected {name} in {lo} … {hi}, got {value}")
-    return int(value)
+def _constraint(spec: dict):
+    """The :mod:`mlp_lib.validation` constraint of a setting's JSON-Schema ``type``, range and ``enum``."""
+    kind = spec["type"]
+    if kind == "string":
+        return Options(spec["enum"], lower=True)
+    if kind == "integer":
+        return Interval(Integral, spec["minimum"], spec["maximum"])
+    if kind == "number":
+        return Interval(Real, spec["minimum"], spec["maximum"])
+    return Boolean(json=True)
 
 
-def _float_field(value, name, lo, hi, *, lo_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"expected {name} to be a number in {lo} … {hi}, got {value!r}")
-    value = float(value)
-    if math.isfinite(value):
-        value = float(f"{value:.{FLOAT_DIGITS}g}") + 0.0  # + 0.0: -0.0 becomes 0.0
-    if not math.isfinite(value) or value > hi or value < lo or (lo_open and value == lo):
-        interval = f"({lo}, {hi}]" if lo_open else f"[{lo}, {hi}]"
-        raise ValueError(f"expected {name} in {interval}, got {value}")
+def _rounded(value):
+    """A finite real ``value`` rounded to FLOAT_DIGITS significant digits (as the Config box shows it);
+    anything else unchanged, for its check to refuse."""
+    if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)) and math.isfinite(value):
+        return float(f"{float(value):.{FLOAT_DIGITS}g}") + 0.0  # + 0.0: -0.0 becomes 0.0
     return value
 
 
-def _name_field(value, name, valid):
-    if not isinstance(value, str):
-        raise TypeError(f"expected {name} to be one of {list(valid)}, got {value!r}")
-    key = value.lower()
-    if key not in valid:
-        raise ValueError(f"expected {name} to be one of {list(valid)}, got {value!r}")
-    return key
+def _float_field(value, name, lo, hi, *, lo_open=False):
+    """``value`` rounded as a config's floats are, then checked to be in [lo, hi] (or (lo, hi])."""
+    return check_one(None, name, _rounded(value), Interval(Real, lo, hi, closed="right" if lo_open else "both"))
 
 
 def _on_grid(value: float, step: float) -> bool:
@@ -306,20 +302,10 @@ def _check_setting(spec: dict, value, earlier: dict):
         return fixed["values"][earlier[fixed["field"]]]
     if value is None and "defaultBy" in spec:
         value = spec["defaultBy"]["values"][earlier[spec["defaultBy"]["field"]]]
-    kind = spec["type"]
-    if kind == "string":
-        value = _name_field(value, name, spec["enum"])
-    elif kind == "integer":
-        value = _int_field(value, name, spec["minimum"], spec["maximum"])
-    elif kind == "number":
-        value = _float_field(value, name, spec["minimum"], spec["maximum"])
-        step = spec.get("multipleOf")
-        if step and not _on_grid(value, step):
-            raise ValueError(f"expected {name} in steps of {step} (the slider's positions), got {value}")
-    elif isinstance(value, (bool, np.bool_)):
-        value = bool(value)
-    else:
-        raise TypeError(f"expected {name} to be true or false, got {value!r}")
+    value = check_one(None, name, _rounded(value) if spec["type"] == "number" else value, _constraint(spec))
+    step = spec.get("multipleOf")
+    if step and not _on_grid(value, step):
+        raise ValueError(f"expected {name} in steps of {step} (the slider's positions), got {value}")
     rule = spec.get("requires")
     if rule and earlier[rule["when"]["field"]] in rule["when"]["in"] and value not in rule["oneOf"]:
         when = earlier[rule["when"]["field"]]

@@ -225,14 +225,16 @@ def test_get_activation_by_name_and_passthrough():
 
 
 def test_unknown_activation_name_lists_valid_names():
-    with pytest.raises(ValueError, match=r"expected an activation name.*got 'swish'") as info:
+    with pytest.raises(
+        ValueError, match=r"^get_activation: expected activation to be one of \[.*\], got 'swish'$"
+    ) as info:
         get_activation("swish")
     for name in ("identity", "relu", "sigmoid", "softmax", "tanh"):
         assert name in str(info.value)
 
 
 def test_non_string_activation_is_type_error():
-    with pytest.raises(TypeError, match=r"expected an activation name.*got 3"):
+    with pytest.raises(TypeError, match=r"^get_activation: expected activation to be one of \[.*\], got 3$"):
         get_activation(3)
 
 

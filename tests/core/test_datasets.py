@@ -242,14 +242,14 @@ def test_digits_are_sklearns_digits_scaled_and_shuffled():
         (lambda: D.sine(n=True), TypeError, "expected n"),
         (lambda: D.spiral(n=2, classes=3), ValueError, "expected n ≥ 3"),
         (lambda: D.blobs(n=4, classes=5), ValueError, "expected n ≥ 5"),
-        (lambda: D.spiral(classes=1), ValueError, "expected classes ≥ 2"),
+        (lambda: D.spiral(classes=1), ValueError, "^spiral: expected classes to be an integer ≥ 2, got 1$"),
         (lambda: D.blobs(classes=2.5), TypeError, "expected classes"),
         (lambda: D.xor(noise=-0.1), ValueError, "expected noise"),
         (lambda: D.sine(noise=float("nan")), ValueError, "expected noise"),
         (lambda: D.circles(noise="a"), TypeError, "expected noise"),
         (lambda: D.circles(factor=1.0), ValueError, "expected factor"),
         (lambda: D.circles(factor=0), ValueError, "expected factor"),
-        (lambda: D.moons(seed=-1), TypeError, "expected seed"),
+        (lambda: D.moons(seed=-1), ValueError, "expected seed to be a non-negative integer, got -1"),
         (lambda: D.digits(seed="x"), TypeError, "expected seed"),
     ],
 )
@@ -259,11 +259,11 @@ def test_generator_arguments_are_validated(call, exc, match):
 
 
 def test_load_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match="expected a data set name") as info:
+    with pytest.raises(ValueError, match=r"^load: expected name to be one of \['xor', .*\], got 'mnist'$") as info:
         D.load("mnist")
     for name in D.DATASETS:
         assert name in str(info.value)
-    with pytest.raises(TypeError, match="expected a data set name"):
+    with pytest.raises(TypeError, match=r"^load: expected name to be one of \['xor', .*\], got 3$"):
         D.load(3)
 
 
@@ -276,18 +276,81 @@ def test_load_passes_arguments():
 @pytest.mark.parametrize(
     "x, y, k, match",
     [
-        (np.zeros((2, 3)), np.array([0, 1, 2]), 2, "expected labels in 0 … 1"),
-        (np.zeros((2, 3)), np.array([0, 1]), 2, r"expected class labels y of shape \(3,\)"),
-        (np.zeros((2, 3)), np.array([0.0, 1.0, 0.0]), 2, "expected integer class labels"),
-        (np.zeros((2, 3)), np.zeros(3), 0, "expected regression targets"),
-        (np.zeros(3), np.array([0, 1, 0]), 2, "expected x of shape"),
-        (np.zeros((2, 3)), np.array([0, 0, 0]), 1, "expected n_classes ≥ 2"),
+        (
+            np.zeros((2, 3)),
+            np.array([0, 1, 2]),
+            2,
+            "^Dataset: expected y to be labels in 0 … 1, got values from 0 to 2$",
+        ),
+        (
+            np.zeros((2, 3)),
+            np.array([0, 1]),
+            2,
+            r"^Dataset: expected y to be class labels of shape \(3,\), got shape \(2,\)$",
+        ),
+        (np.zeros((2, 3)), np.zeros(3), 0, r"^Dataset: expected y to be a 2-D array, got an array with 1 dimension"),
+        (
+            np.zeros((2, 4)),
+            np.zeros((1, 3)),
+            0,
+            r"^Dataset: expected y to be regression targets of shape \(n_outputs, 4\)",
+        ),
+        (np.zeros(3), np.array([0, 1, 0]), 2, r"^Dataset: expected x to be a 2-D array of shape \(features, samples\)"),
+        (
+            np.zeros((2, 3)),
+            np.array([0, 0, 0]),
+            1,
+            r"^Dataset: expected n_classes to be one of \[0\] or an integer ≥ 2, got 1$",
+        ),
+        (
+            np.zeros((2, 3)),
+            np.array([0, 0, 0]),
+            -2,
+            r"^Dataset: expected n_classes to be one of \[0\] or an integer ≥ 2, got -2$",
+        ),
         (np.full((2, 3), np.nan), np.array([0, 1, 0]), 2, "expected x to be finite"),
     ],
 )
 def test_dataset_validates_its_fields(x, y, k, match):
     with pytest.raises(ValueError, match=match):
         D.Dataset("bad", x, y, k)
+
+
+@pytest.mark.parametrize(
+    "name, x, y, k, match",
+    [
+        (
+            "bad",
+            np.zeros((2, 3)),
+            np.array([0.0, 1.0, 0.0]),
+            2,
+            "expected y to be an array of integer class labels, got dtype float64",
+        ),
+        (
+            "bad",
+            np.zeros((2, 3)),
+            np.array([0, 1, 0]),
+            True,
+            r"expected n_classes to be one of \[0\] or an integer ≥ 2, got True",
+        ),
+        (
+            "bad",
+            np.zeros((2, 3)),
+            np.array([0, 1, 0]),
+            2.0,
+            r"expected n_classes to be one of \[0\] or an integer ≥ 2, got 2\.0",
+        ),
+        (3, np.zeros((2, 3)), np.array([0, 1, 0]), 2, "expected name to be a str, got 3"),
+    ],
+)
+def test_dataset_refuses_fields_of_the_wrong_type(name, x, y, k, match):
+    with pytest.raises(TypeError, match=f"^Dataset: {match}$"):
+        D.Dataset(name, x, y, k)
+
+
+def test_dataset_counts_a_numpy_zero_as_regression():
+    ds = D.Dataset("r", np.zeros((2, 3)), np.ones((1, 3)), np.int64(0))
+    assert ds.n_classes == 0 and type(ds.n_classes) is int
 
 
 def test_dataset_is_frozen_and_read_only():
@@ -372,7 +435,7 @@ def test_regression_refuses_classification_losses(loss):
 
 
 def test_targets_unknown_loss():
-    with pytest.raises(ValueError, match="expected a loss name"):
+    with pytest.raises(ValueError, match=r"expected loss to be one of \['mse', .*\], got 'hinge'"):
         D.moons(n=10).targets("hinge")
 
 

@@ -243,25 +243,30 @@ def test_bce_accepts_1d_labels_for_one_output():
 
 def test_bce_targets_outside_unit_interval():
     with pytest.raises(
-        ValueError, match=r"expected binary cross-entropy targets in \[0, 1\], got values from -0\.5 to 1\.0"
+        ValueError, match=r"^expected y to be binary cross-entropy targets in \[0, 1\], got values from -0\.5 to 1\.0"
     ):
         BinaryCrossEntropy().targets(np.array([[0.0, 1.0, -0.5]]), 1)
     with pytest.raises(
-        ValueError, match=r"expected binary cross-entropy targets in \[0, 1\], got values from 0\.0 to 2\.0"
+        ValueError,
+        match=r"^MLP.gradients: expected y to be binary cross-entropy targets in \[0, 1\], got values from 0\.0 to 2\.0",
     ):
         MLP([2, 1], output="sigmoid", loss="bce").gradients(np.zeros((2, 2)), np.array([0.0, 2.0]))
 
 
 def test_cce_labels_out_of_range():
-    with pytest.raises(ValueError, match=r"expected class labels in 0 … 2, got values from 0 to 3"):
+    with pytest.raises(ValueError, match=r"^expected y to be class labels in 0 … 2, got values from 0 to 3$"):
         CategoricalCrossEntropy().targets(np.array([0, 3, 1]), 3)
-    with pytest.raises(ValueError, match=r"expected class labels in 0 … 2, got values from -1 to 1"):
+    with pytest.raises(
+        ValueError, match=r"^MLP.gradients: expected y to be class labels in 0 … 2, got values from -1 to 1$"
+    ):
         MLP([2, 3], output="softmax", loss="cce").gradients(np.zeros((2, 3)), np.array([-1, 0, 1]))
 
 
 def test_cce_matrix_not_one_hot():
     soft = np.array([[0.5, 1.0], [0.5, 0.0]])
-    with pytest.raises(ValueError, match=r"expected categorical cross-entropy targets to be one-hot.*got other values"):
+    with pytest.raises(
+        ValueError, match=r"expected y to be categorical cross-entropy targets: one-hot.*got other values"
+    ):
         CategoricalCrossEntropy().targets(soft, 2)
     two_ones = np.array([[1.0, 1.0], [1.0, 0.0]])
     with pytest.raises(ValueError, match=r"one-hot"):
@@ -272,16 +277,21 @@ def test_cce_matrix_not_one_hot():
 
 
 def test_cce_float_non_integer_labels():
-    with pytest.raises(ValueError, match=r"expected integer class labels, got values of dtype float64"):
+    with pytest.raises(ValueError, match=r"^expected y to be integer class labels, got 1\.5$"):
         CategoricalCrossEntropy().targets(np.array([0.0, 1.5]), 3)
-    with pytest.raises(ValueError, match=r"expected integer class labels"):
+    with pytest.raises(TypeError, match=r"^one_hot: expected labels to be an array of class labels, got dtype bool$"):
         one_hot(np.array([True, False]), 2)
+    with pytest.raises(ValueError, match=r"^one_hot: expected n_classes to be a positive integer, got 0$"):
+        one_hot(np.array([0, 1]), 0)
 
 
 def test_one_hot_shape_and_empty():
-    with pytest.raises(ValueError, match=r"expected integer labels of shape \(m,\), got shape \(2, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"^one_hot: expected labels to be a 1-D array, got an array with 2 dimension\(s\) and shape \(2, 2\)$",
+    ):
         one_hot(np.zeros((2, 2), dtype=int), 3)
-    with pytest.raises(ValueError, match=r"expected at least one label, got an empty array"):
+    with pytest.raises(ValueError, match=r"^one_hot: expected at least one label in labels, got an empty array$"):
         one_hot(np.array([], dtype=int), 3)
 
 
@@ -323,11 +333,11 @@ def test_get_loss_names_aliases_and_unknown():
     assert isinstance(get_loss("categorical_cross_entropy"), CategoricalCrossEntropy)
     loss = BinaryCrossEntropy()
     assert get_loss(loss) is loss
-    with pytest.raises(ValueError, match=r"expected a loss name, one of .*got 'hinge'") as info:
+    with pytest.raises(ValueError, match=r"^get_loss: expected loss to be one of \[.*\], got 'hinge'$") as info:
         get_loss("hinge")
     for name in ("mse", "bce", "cce", "mean_squared_error"):
         assert name in str(info.value)
-    with pytest.raises(TypeError, match=r"expected a loss name"):
+    with pytest.raises(TypeError, match=r"^get_loss: expected loss to be one of \[.*\], got None$"):
         get_loss(None)
 
 

@@ -17,7 +17,8 @@ from mlp_lib import MLP, Tanh
 @pytest.mark.parametrize("sizes", [[3], [], "23", None, 5])
 def test_layer_sizes_need_at_least_two_entries(sizes):
     with pytest.raises(
-        (ValueError, TypeError), match=r"expected layer_sizes as a list \[n_0, …, n_J\] of at least two sizes, got"
+        (ValueError, TypeError),
+        match=r"^MLP: expected layer_sizes to be a list \[n_0, …, n_J\] of at least two sizes, got",
     ):
         MLP(sizes)
 
@@ -40,9 +41,9 @@ def test_numpy_integer_sizes_are_accepted():
 
 
 def test_wrong_number_of_hidden_activations():
-    with pytest.raises(ValueError, match=r"expected 2 hidden activation\(s\) for 3 layers, got 1"):
+    with pytest.raises(ValueError, match=r"^MLP: expected hidden to hold 2 activation\(s\) for 3 layers, got 1$"):
         MLP([2, 3, 3, 1], hidden=["relu"])
-    with pytest.raises(ValueError, match=r"expected 0 hidden activation\(s\) for 1 layers, got 1"):
+    with pytest.raises(ValueError, match=r"^MLP: expected hidden to hold 0 activation\(s\) for 1 layers, got 1$"):
         MLP([2, 1], hidden=["relu"])
     with pytest.raises(TypeError, match=r"expected hidden to be an activation name or a list of 1 names, got None"):
         MLP([2, 3, 1], hidden=None)
@@ -55,9 +56,11 @@ def test_softmax_hidden_layer_refused_with_explanation():
 
 
 def test_unknown_activation_and_loss_names():
-    with pytest.raises(ValueError, match=r"expected an activation name.*got 'gelu'"):
+    with pytest.raises(ValueError, match=r"^MLP: expected hidden to be one of \['identity', .*\], got 'gelu'$"):
         MLP([2, 3, 1], hidden="gelu")
-    with pytest.raises(ValueError, match=r"expected a loss name.*got 'l1'"):
+    with pytest.raises(ValueError, match=r"^MLP: expected output to be one of \['identity', .*\], got 'swish'$"):
+        MLP([2, 3, 1], output="swish")
+    with pytest.raises(ValueError, match=r"^MLP: expected loss to be one of \['mse', .*\], got 'l1'$"):
         MLP([2, 1], loss="l1")
 
 
@@ -75,10 +78,12 @@ def test_cce_requires_softmax_output(output):
 
 
 def test_bad_seed():
-    with pytest.raises(
-        TypeError, match=r"expected seed to be a non-negative integer or numpy.random.Generator, got -1"
-    ):
+    with pytest.raises(ValueError, match=r"^MLP: expected seed to be a non-negative integer, got -1$"):
         MLP([2, 1], seed=-1)
+    with pytest.raises(
+        TypeError, match=r"^MLP: expected seed to be a non-negative integer or a numpy.random.Generator, got 1\.5$"
+    ):
+        MLP([2, 1], seed=1.5)
 
 
 # ---------------------------------------------------------------------------

@@ -161,9 +161,14 @@ def test_failed_save_leaves_nothing_half_written(tmp_path, monkeypatch):
 
 
 def test_save_validation(tmp_path):
-    with pytest.raises(TypeError, match="expected an mlp_lib.MLP"):
+    with pytest.raises(
+        TypeError,
+        match=r"^save: expected model to be an mlp_lib.MLP, got \{'W1': array\(\[\[0., 0.\], \[0., 0.\]\]\)\}$",
+    ):
         S.save({"W1": np.zeros((2, 2))}, tmp_path / "m")
-    with pytest.raises(TypeError, match="expected path"):
+    with pytest.raises(TypeError, match=r"^load: expected path to be a str or os.PathLike, got None$"):
+        S.load(None)
+    with pytest.raises(TypeError, match=r"^save: expected path to be a str or os.PathLike, got 42$"):
         S.save(mlp_lib.MLP([2, 1]), 42)
     with pytest.raises(FileNotFoundError, match="no-such-folder"):
         S.save(mlp_lib.MLP([2, 1]), tmp_path / "no-such-folder" / "m")

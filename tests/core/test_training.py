@@ -207,7 +207,7 @@ def test_learning_rate_must_be_positive(lr):
 @pytest.mark.parametrize("lr", [True, "0.1", None])
 def test_learning_rate_type(lr):
     x, y = _regression(m=4)
-    with pytest.raises(TypeError, match=rf"expected learning_rate to be a positive number, got {lr!r}"):
+    with pytest.raises(TypeError, match=rf"^train: expected learning_rate to be a positive finite number, got {lr!r}$"):
         train(MLP([3, 1]), x, y, learning_rate=lr)
 
 
@@ -223,11 +223,16 @@ def test_epochs_and_batch_size_must_be_positive_integers(name, value, exc):
 
 def test_bad_callback_and_validation_arguments():
     x, y = _regression(m=4)
-    with pytest.raises(TypeError, match=r"expected callback to be callable, got 3"):
+    with pytest.raises(TypeError, match=r"^train: expected callback to be None or callable, got 3$"):
         train(MLP([3, 1]), x, y, callback=3)
-    with pytest.raises(TypeError, match=r"expected validation=\(x_val, y_val\), got ndarray"):
+    with pytest.raises(
+        TypeError,
+        match=r"^train: expected validation to be None or a pair \(x_val, y_val\), got an array of shape \(3, 4\)",
+    ):
         train(MLP([3, 1]), x, y, validation=x)
-    with pytest.raises(ValueError, match=r"expected x to have 3 rows"):
+    with pytest.raises(TypeError, match=r"^train: expected validation to be a pair \(x_val, y_val\), got 3 items$"):
+        train(MLP([3, 1]), x, y, validation=(x, y, y))
+    with pytest.raises(ValueError, match=r"^train: expected x_val to have 3 rows"):
         train(MLP([3, 1]), x, y, validation=(x[:2], y))
 
 

@@ -136,8 +136,10 @@ def test_nudge_prediction_would_catch_a_swapped_index():
     g, fp = model.gradients(x, y), model.forward(x)
     assert slope == pytest.approx(g.phi[1][1, 0] * fp.a[0][0, 0], rel=1e-5)
     assert slope != pytest.approx(g.phi[1][0, 0] * fp.a[0][1, 0], rel=1e-2)
-    with pytest.raises(ValueError, match="expected 1 ≤ j"):
+    with pytest.raises(ValueError, match=r"^nudge_data: expected j in 1 … 2, got 3$"):
         nudge_data(model, x, y, 3, 1, 1)
+    with pytest.raises(TypeError, match=r"^nudge_data: expected i to be an integer in 1 … 3, got 1\.5$"):
+        nudge_data(model, x, y, 1, 1.5, 1)  # not rounded to a unit
     with pytest.raises(ValueError, match="one sample"):
         nudge_data(model, np.zeros((2, 2)), np.zeros((2, 2)), 1, 1, 1)
 
@@ -278,8 +280,12 @@ def test_widgets_send_the_model_and_read_it_back():
 
 def test_widgets_refuse_bad_input_with_clear_errors():
     model, x, y = small_model()
-    with pytest.raises(TypeError, match="expected an mlp_lib.MLP"):
+    with pytest.raises(TypeError, match="^BackwardStepper: expected model to be an mlp_lib.MLP, got 'net'$"):
         BackwardStepper("net", x, y)
+    with pytest.raises(
+        TypeError, match=r"^backward_steps: expected x to be an array of real numbers, got dtype complex128$"
+    ):
+        backward_steps(model, x + 1j, y)
     with pytest.raises(ValueError, match="small network"):
         BackwardStepper(mlp_lib.MLP([8, 3, 2]), np.zeros(8), np.zeros(2))
     with pytest.raises(ValueError, match="elementwise"):
@@ -290,8 +296,14 @@ def test_widgets_refuse_bad_input_with_clear_errors():
         BackwardStepper(model, [np.nan, 1], y)
     with pytest.raises(ValueError, match="expected edge"):
         WeightNudge(model, x, y, edge=(1, 4, 1))
-    with pytest.raises(ValueError, match="eps_max > 0"):
+    with pytest.raises(ValueError, match=r"^WeightNudge: expected eps_max to be a positive finite number, got 0\.0$"):
         WeightNudge(model, x, y, eps_max=0)
+    with pytest.raises(TypeError, match=r"^WeightNudge: expected eps_max to be a positive finite number, got '1'$"):
+        WeightNudge(model, x, y, eps_max="1")
+    with pytest.raises(ValueError, match=r"^expected edge i in 1 … 3, got 4$"):
+        WeightNudge(model, x, y, edge=(1, 4, 1))
+    with pytest.raises(TypeError, match=r"^expected edge k to be an integer in 1 … 2, got 1\.7$"):
+        WeightNudge(model, x, y, edge=(1, 1, 1.7))  # not truncated to 1
     with pytest.raises(ValueError, match="eps"):
         WeightNudge(model, x, y, eps_max=1.0, eps=2.0)
     nudge = WeightNudge(model, x, y)
