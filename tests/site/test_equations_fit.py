@@ -29,8 +29,9 @@ from helpers import DESKTOP, HTML_DIR, PHONE, ROOT, toc_pages
 
 pytestmark = pytest.mark.browser
 
-# A page with math in it: Sphinx wraps every formula in an element of class "math".
-MATH_MARK = re.compile(r'class="math[ "]')
+# A page with display math: Sphinx writes it in a <div class="math …">, myst-nb a cell's LaTeX
+# output (SymPy) in a <div class="output text_latex math …">.
+DISPLAY_MATH_MARK = re.compile(r'<div class="(?:output text_latex )?math[ "]')
 # Scripts of the widget manager (and anywidget's loader), replaced by an empty script here.
 WIDGET_SCRIPTS = ("/offline/html-manager/", "/offline/requirejs/", "/offline/anywidget/")
 
@@ -93,8 +94,8 @@ FIT_JS = """() => {
 def test_display_equations_fit_or_scroll_with_a_cue(docname: str, width: str, new_page: Any, site: str) -> None:
     html_file = HTML_DIR / f"{docname}.html"
     assert html_file.is_file(), f"expected {html_file.relative_to(ROOT)} in the built site, got nothing"
-    if not MATH_MARK.search(html_file.read_text(errors="replace")):
-        pytest.skip(f"{docname} has no math")
+    if not DISPLAY_MATH_MARK.search(html_file.read_text(errors="replace")):
+        pytest.skip(f"{docname} has no display math")
     page, watch = new_page(width)
     page.route(
         re.compile("|".join(re.escape(s) for s in WIDGET_SCRIPTS)),

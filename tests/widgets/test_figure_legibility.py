@@ -18,6 +18,7 @@ The explorers draw SVG in the page; their text sizes are checked in their own br
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -109,12 +110,9 @@ FIGURES_AT_PHONE_WIDTH_JS = """() => {
 
 
 def _pages_with_figures() -> list[str]:
+    """Chapters with a cell output's image (a file under _images/) or a recorded animation."""
     pages = sorted(HTML_DIR.glob("chapters/*.html"))
-    return [
-        p.stem
-        for p in pages
-        if 'class="animation"' in (text := p.read_text(errors="replace")) or "cell_output" in text and "<img" in text
-    ]
+    return [p.stem for p in pages if re.search(r'src="[./]*_images/|class="animation"', p.read_text(errors="replace"))]
 
 
 @pytest.mark.browser
