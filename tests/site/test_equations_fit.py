@@ -2,8 +2,9 @@
 
 Every page of the table of contents with math is opened at both widths and typeset by the
 site's own MathJax (MathJax 4 breaks a display equation wider than its column, see
-``_config.yml``). Then, for every display equation a reader can see (``mjx-container
-[display="true"]`` with a box, folds as the page opens), the typeset content's extent (the
+``_config.yml``). Then, for every display equation with a box (``mjx-container
+[display="true"]``; Chromium lays out the content of closed ``<details>`` folds too, so
+equations in folds count, measured as they will show when opened), the typeset content's extent (the
 union of the boxes of its glyphs, without the assistive MathML) is compared with the part of
 the page that shows it: the window, cut by every ancestor that clips (``overflow-x`` other
 than ``visible``).
@@ -54,7 +55,7 @@ FIT_JS = """() => {
     const out = {total: 0, fit: 0, cued: [], cut: []};
     for (const eq of document.querySelectorAll('mjx-container[display="true"]')) {
         const box = eq.getBoundingClientRect();
-        if (!box.width || !box.height) continue;  // folded away: not shown
+        if (!box.width || !box.height) continue;  // not laid out (display: none)
         out.total++;
         let cl = Infinity, cr = -Infinity;
         for (const el of eq.querySelectorAll('mjx-math, mjx-math *')) {
