@@ -67,6 +67,28 @@ def tiny_sigmoid_model(seed: int = 3):
     return model, np.array([[0.5], [-1.0]]), np.array([[1.0], [0.0]])
 
 
+def toc_pages() -> list[str]:
+    """Document names in _toc.yml order (root first), e.g. 'intro', 'chapters/notation'."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                names.append(str(node["file"]).removesuffix(".md").removesuffix(".ipynb"))
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(toc)
+    return names
+
+
 def execution_reports(html_dir: Path) -> str:
     """The tracebacks that myst-nb writes for notebooks that failed to execute."""
     reports = sorted((html_dir / "reports").rglob("*")) if (html_dir / "reports").is_dir() else []

@@ -44,15 +44,20 @@ nm="$here/node_modules"
 rm -rf "$root/_offline_assets"
 mkdir -p "$out/mathjax" "$out/requirejs" "$out/html-manager"
 
-# MathJax 3: the TeX->CommonHTML component, plus what it loads on demand:
-# its fonts, TeX extensions (autoload), the context menu and accessibility.
-mj="$nm/mathjax/es5"
-cp "$mj/tex-chtml.js" "$out/mathjax/"
-for dir in input output/chtml ui a11y sre adaptors; do
+# MathJax 4: the TeX->CommonHTML component, plus what it loads on demand: TeX extensions
+# (autoload), the context menu, accessibility and its speech rules (sre), and the
+# mathjax-newcm font (its own npm package: the font data MathJax loads by character range,
+# and the woff2 files). _config.yml points the loader's [fonts] path at fonts/.
+mj="$nm/mathjax"
+cp "$mj/tex-chtml.js" "$mj/LICENSE" "$out/mathjax/"
+for dir in input output ui a11y sre adaptors; do
     mkdir -p "$out/mathjax/$dir"
     cp -R "$mj/$dir/." "$out/mathjax/$dir/"
 done
-cp "$nm/mathjax/LICENSE" "$out/mathjax/"
+font="$nm/@mathjax/mathjax-newcm-font"
+mkdir -p "$out/mathjax/fonts/mathjax-newcm-font/chtml"
+cp "$font/chtml.js" "$out/mathjax/fonts/mathjax-newcm-font/"
+cp -R "$font/chtml/." "$out/mathjax/fonts/mathjax-newcm-font/chtml/"
 
 # require.js: the AMD loader the widget manager needs.
 cp "$nm/requirejs/require.js" "$out/requirejs/"
@@ -81,8 +86,8 @@ cat > "$out/html-manager/widgets-config.js" <<'JS'
   window.requirejs.config({ paths: paths });
 
   // @jupyter-widgets/controls typesets widget labels with the MathJax 2 API
-  // (MathJax.Hub.Queue), which MathJax 3 lacks: without this bridge every widget with a
-  // description throws "Cannot read properties of undefined (reading 'Queue')". MathJax 3
+  // (MathJax.Hub.Queue), which MathJax 3 and 4 lack: without this bridge every widget with a
+  // description throws "Cannot read properties of undefined (reading 'Queue')". MathJax
   // replaces window.MathJax when it loads, so the bridge is re-added on every assignment.
   function typeset(el, tries) {
     var mj = window.MathJax;

@@ -110,13 +110,18 @@ _ICONS = {
 
 
 def _offline_player(html: str, alt: str, first_frame: str) -> str:
-    """The jshtml player without its CDN stylesheet, icons as text, and alt text on its frame image.
+    """The jshtml player without its CDN stylesheet, icons as text, alt text on its frame image, and
+    its slider and frames no wider than the column.
 
     ``first_frame`` (a data URL) goes straight into the <img>, so a picture shows before (or
     without) the player's script — JupyterLab sometimes lays the image out at 0×0 until a
     button is pressed.
     """
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    # matplotlib's slider is 374 px wide: narrower screens get a slider and frames as wide as the column.
+    html = html.replace("width: 374px;", "width: 374px;\n    max-width: 100%;", 1).replace(
+        "</style>", ".animation { max-width: 100%; }\n.animation img { max-width: 100%; height: auto; }\n</style>", 1
+    )
     html = html.replace(
         '<img id="_anim_img', f'<img alt="{escape(alt, quote=True)}" src="{first_frame}" id="_anim_img', 1
     )

@@ -9,11 +9,25 @@ The chapter shows it as a cell output (``IPython.display.SVG``), so the figure i
 executed copy of the chapter (the website, the downloads, JupyterLite) and its caption, number and
 alt text come from the cell's metadata. Networks (columns of units) are drawn by the page's renderer,
 ``web/network.js`` (:mod:`mlp_lib.widgets.network_diagram`); this graph is not one.
+
+* :func:`show_figure` — how a chapter shows a matplotlib figure: as SVG, after checking that its
+  smallest text is at least :data:`MIN_TEXT_PX` CSS pixels on a phone (:func:`smallest_text_px`).
 """
 
 from __future__ import annotations
 
+import io
 from html import escape
+
+#: Narrowest width (CSS px) at which the book shows a figure: a cell output's figure on a 390 px
+#: phone screen (measured in Chromium; the output column is 358 px, a captioned figure 342 px).
+PHONE_FIGURE_PX = 342
+#: Width (CSS px) of a cell output at 1280 px, the widest a figure is shown.
+DESKTOP_FIGURE_PX = 680
+#: Smallest legible text in a figure, in CSS pixels.
+MIN_TEXT_PX = 9.0
+#: CSS pixels per inch: an SVG figure W inches wide is W · 96 px wide at its natural size.
+CSS_PX_PER_INCH = 96
 
 AUTODIFF_GRAPH_ALT = (
     "Computational graph of a network with two inputs, two hidden units and one output, for one sample. "
@@ -112,3 +126,65 @@ def autodiff_graph_svg() -> str:
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def svg_width_px(fig) -> float:
+    """The natural width (CSS px) of ``fig`` saved as SVG with ``bbox_inches="tight"``: its tight
+    bounding box plus savefig's padding (0.1 in each side), at 96 px per inch."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    return (bbox.width + 2 * 0.1) * CSS_PX_PER_INCH
+
+
+def smallest_text_px(fig, scale: float, px_per_inch: float = CSS_PX_PER_INCH) -> tuple:
+    """The smallest visible text of ``fig`` as the reader sees it: ``(CSS pixels, text)``.
+
+    A text of ``s`` points is ``s · px_per_inch / 72`` pixels in the saved image (SVG: 96 px/in;
+    a bitmap: its dpi), which the page shows scaled by ``scale`` (shown width / the image's
+    width). Visible, non-empty texts count.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()  # creates the tick labels
+    sizes = [
+        (t.get_fontsize() * px_per_inch / 72 * scale, t.get_text())
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and t.get_window_extent().width > 0
+    ]
+    return min(sizes) if sizes else (float("inf"), "")
+
+
+def check_legible(fig, name: str = "figure") -> None:
+    """Raise ``ValueError`` if ``fig``'s smallest text, saved as SVG, is under :data:`MIN_TEXT_PX` on a phone."""
+    natural = svg_width_px(fig)
+    shown = min(natural, PHONE_FIGURE_PX)
+    px, text = smallest_text_px(fig, shown / natural)
+    if px < MIN_TEXT_PX:
+        raise ValueError(
+            f"expected every text of {name} to be at least {MIN_TEXT_PX:g} px on a phone "
+            f"(the figure shown {shown:.0f} px wide), got {text!r} at {px:.1f} px: "
+            "make the figure narrower (figsize) or its text larger (fontsize)"
+        )
+
+
+def show_figure(fig, name: str = "figure") -> None:
+    """Display a matplotlib figure in a notebook as SVG (sharp at any zoom) and close it.
+
+    Raises ``ValueError`` (see :func:`check_legible`) if its smallest text would be under
+    :data:`MIN_TEXT_PX` CSS pixels on a phone, so an illegible figure fails the book's build.
+    """
+    from IPython.display import SVG, display  # lazily: the library must not need IPython
+    from matplotlib import pyplot as plt
+
+    check_legible(fig, name)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    display(SVG(buffer.getvalue()))

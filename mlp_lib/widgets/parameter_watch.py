@@ -153,9 +153,9 @@ def animation_html(watch: ParameterWatch, steps: int = 150, frames: int = 10, dp
     watch.step(steps)
     h = {key: np.asarray(v) for key, v in watch.history.items()}
     name = _symbols(watch)
-    fig = Figure(figsize=(9.0, 2.8), dpi=dpi)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.16, top=0.86, wspace=0.35)
-    ax1, ax2, ax3 = fig.subplots(1, 3)
+    fig = Figure(figsize=(4.6, 6.2), dpi=dpi)  # one panel a row: the text stays ≥ 9 px on a phone
+    fig.subplots_adjust(left=0.16, right=0.96, bottom=0.08, top=0.95, hspace=0.75)
+    ax1, ax2, ax3 = fig.subplots(3, 1)
     (l1,) = ax1.plot([], [], color="tab:blue")
     (l2,) = ax2.plot([], [], color="tab:red")
     (l3,) = ax3.plot([], [], color="tab:green")

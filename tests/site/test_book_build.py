@@ -32,7 +32,9 @@ def test_offline_assets_published(built_book: Path) -> None:
     offline = built_book / "offline"
     for rel in ("mathjax/tex-chtml.js", "requirejs/require.js", "html-manager/embed-amd.js", "anywidget/index.js"):
         assert (offline / rel).is_file(), f"expected offline asset {rel}, got nothing"
-    assert any((offline / "mathjax/output/chtml/fonts/woff-v2").glob("*.woff")), "MathJax fonts missing"
+    font = offline / "mathjax/fonts/mathjax-newcm-font"
+    assert (font / "chtml.js").is_file(), "MathJax's font (mathjax-newcm) missing"
+    assert any((font / "chtml/woff2").glob("*.woff2")), "MathJax's font files (woff2) missing"
 
 
 def test_no_cdn_urls_in_html(built_book: Path) -> None:
