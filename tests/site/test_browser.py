@@ -15,6 +15,8 @@ Every page of the table of contents is served from ``_build/html`` by a local HT
 * the page fits the screen: at 1280 px no widget, picture, display equation, output or
   table reaches past the text column (under the table of contents) or needs sideways scrolling
   (code inputs may scroll), and at 390 px no page scrolls sideways;
+* at both widths every display equation fits, or scrolls inside its own box with the edge cue of
+  ``_static/equations.css`` (``page_checks.equations_cut_off``; MathJax 4 breaks long lines);
 * no TeX-like raw text (``^{``, ``_{``, ``_(``, ``\\frac``) outside math;
 * the "Checked by machine" sections and the errata take at most 25 % of the page's height with
   their folds closed (the share of every chapter is printed and saved in the summary).
@@ -41,6 +43,7 @@ import pytest
 import yaml
 
 from helpers import DESKTOP, HTML_DIR, PHONE, ROOT, TIMEOUT_MS, Watch
+from page_checks import equations_cut_off
 
 pytestmark = pytest.mark.browser
 
@@ -102,12 +105,23 @@ class Stats:
     proof_shares: dict[str, tuple[float, int, int]] = field(default_factory=dict)
     overflow_desktop: dict[str, int] = field(default_factory=dict)
     overflow_phone: dict[str, int] = field(default_factory=dict)
+    # width in px -> [display equations, fit, scroll with a cue]
+    display_equations: dict[int, list[int]] = field(default_factory=dict)
+
+    def count_equations(self, width: int, counts: dict) -> None:
+        totals = self.display_equations.setdefault(width, [0, 0, 0])
+        for k, key in enumerate(("total", "fit", "cued")):
+            totals[k] += counts[key]
 
     def line(self) -> str:
         return (
             f"browser check: {self.pages} pages, {self.equations} equations typeset "
             f"(mjx-container; {self.numbered} numbered), {self.widgets} widgets rendered, "
             f"{self.animations} animations, {self.images} images, {self.links} internal links"
+            + "".join(
+                f"; at {width} px {total} display equations, {fit} fit, {cued} scroll with a cue"
+                for width, (total, fit, cued) in sorted(self.display_equations.items())
+            )
         )
 
     def report(self) -> str:
@@ -492,6 +506,10 @@ def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats,
     problems += [f"at {DESKTOP['width']} px: {o}" for o in overflow[:12]]
     if len(overflow) > 12:
         problems.append(f"… and {len(overflow) - 12} more elements past the column or scrolling sideways")
+    if equations:
+        counts, cut = equations_cut_off(page)
+        stats.count_equations(DESKTOP["width"], counts)
+        problems += [f"at {DESKTOP['width']} px: {line}" for line in cut]
 
     # Checks by machine and errata: a small part of the page, with their folds closed.
     share = page.evaluate(PROOF_SHARE_JS)
@@ -582,7 +600,8 @@ SMALL_FIGURE_TEXT_JS = """() => {
 
 @pytest.mark.parametrize("docname", PAGES)
 def test_phone_width(docname: str, new_page: Any, site: str, stats: Stats, screenshot: Any) -> None:
-    """Every page is readable 390 px wide: no sideways scrolling of the page; network figures' text ≥ 9 px."""
+    """Every page is readable 390 px wide: no sideways scrolling of the page; network figures' text ≥ 9 px;
+    no display equation cut off (page_checks.equations_cut_off)."""
     html_file = _html_file(docname)
     assert html_file.is_file(), f"expected {html_file.relative_to(ROOT)} in the built site, got nothing"
     page, watch = new_page("phone")
@@ -595,6 +614,10 @@ def test_phone_width(docname: str, new_page: Any, site: str, stats: Stats, scree
     problems = watch.take()
     small = page.evaluate(SMALL_FIGURE_TEXT_JS)
     problems += [f"network figure text {size:.1f} px < 9 px on a phone: {text!r}" for size, text in small]
+    if page.locator("mjx-container").count():
+        counts, cut = equations_cut_off(page)
+        stats.count_equations(PHONE["width"], counts)
+        problems += cut
     stats.overflow_phone[docname] = sum(1 for line in scrolling if not line.startswith("  "))
     assert not scrolling, f"{docname}.html at {PHONE['width']} px scrolls sideways:\n  " + "\n  ".join(scrolling)
     assert not problems, f"{docname}.html at phone width:\n  " + "\n  ".join(problems)
