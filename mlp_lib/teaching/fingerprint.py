@@ -7,7 +7,7 @@ book is built, with SymPy) sends only numbers:
 
 * ``points``: the values of every name at each test point, drawn as the SymPy checker draws
   them (readable two-decimal numbers first, then magnitudes 0.01–100 of both signs, sizes
-  ``n``, ``m`` up to 1000, the exercise's domains and one-hot targets); names defined by a
+  ``n``, ``m`` up to 1000, the exercise's domains, one-hot targets and softmax outputs); names defined by a
   relation (``a = σ(z)``) get the relation's value. A generic σ and σ' become, per point, the
   concrete functions σ(t) = 0.05 + 0.9 / (1 + e^{−(α t + β)}) and σ'(t) = 0.05 + γ sech²(δ t + ε)
   with random α, β, γ, δ, ε: an answer equal to the right one for every σ is equal for these too,
@@ -32,7 +32,7 @@ import sympy as sp
 from .. import symbolic
 from . import parser as ep
 from .catalogue import Exercise, get_exercise
-from .checker import READABLE_TRIES, SIZE_NAMES, _random_value, _swap, _xreplace
+from .checker import READABLE_TRIES, SIZE_NAMES, _random_value, _shares, _swap, _xreplace
 
 #: test points per exercise: READABLE_TRIES readable ones, then spread-out ones
 POINTS = 28
@@ -173,8 +173,14 @@ class _Spec:
                 rows = [[] for _ in range(var.shape[0])]
                 for c in range(var.shape[1]):
                     hot = rng.randrange(var.shape[0]) if domain == "one-hot" else None
+                    shares = _shares(rng, var.shape[0], k) if domain == "softmax" else None
                     for r in range(var.shape[0]):
-                        f = float(1 if r == hot else 0) if domain == "one-hot" else float(_random_value(rng, domain, k))
+                        if domain == "one-hot":
+                            f = float(1 if r == hot else 0)
+                        elif shares is not None:
+                            f = float(shares[r])
+                        else:
+                            f = float(_random_value(rng, domain, k))
                         rows[r].append(f)
                         subs[var[r, c]] = _exact(f)
                 values[name] = rows
