@@ -245,7 +245,8 @@ def fingerprint(exercise, *, points: int = POINTS, seed: int = 0) -> dict:
     Returns a JSON-able dict: ``name``, ``title``, ``prompt``, ``names_help``, ``names``
     (name → ``null`` for a scalar or ``[rows, cols]``), ``fixed`` (names with given values),
     ``activation``, ``functions``, ``shape`` of the answer (``null`` for a scalar), ``points``
-    (``[{"values": {name: number or rows}, "sigma": [α, β], "sigma_prime": [γ, δ, ε]}]``),
+    (``[{"values": {name: number or rows}, "sigma": [α, β], "sigma_prime": [γ, δ, ε]}]``), ``bounded``
+    (names whose domain is a bounded interval, one-hot or softmax),
     ``expected`` (one value per point) and ``mistakes`` (``[{"hint": text, "values": [...]}]`` with
     ``null`` where a mistake has no real value, and ``{"ratio": true}`` for the constant-factor test).
     """
@@ -296,6 +297,11 @@ def _build(ex: Exercise, points: int, seed: int) -> dict:
         "names": names,
         "fixed": sorted(ex.fixed),
         "relations": sorted(ex.relations),
+        "bounded": sorted(
+            n
+            for n, d in ex.domains.items()
+            if n not in ex.relations and (isinstance(d, tuple) or d in ("one-hot", "softmax"))
+        ),
         "activation": ex.activation,
         "elementwise": bool(ex.matrix_shapes),
         "functions": list(FUNCTION_NAMES),

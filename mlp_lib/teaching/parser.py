@@ -440,7 +440,7 @@ def parse_tree(text: str, names) -> ast.Expression:
 
 
 #: a transpose written against the next factor: Wᵀφ, Wᵀ phi, W^T phi, W^T(phi)
-_JUXTAPOSED_T = re.compile(r"([A-Za-z_]\w*|\))\s*(?:ᵀ|\^\s*T\b)\s*(?=[A-Za-z_(σςϕφ])")
+_JUXTAPOSED_T = re.compile(r"([A-Za-z_]\w*|\))\s*(?:ᵀ|\^\s*T\b)\s*(?=[A-Za-z_(σςϕφ])", re.ASCII)
 
 
 def _check_juxtaposed_transpose(typed) -> None:
