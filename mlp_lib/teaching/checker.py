@@ -681,6 +681,9 @@ def _decide(answer, expected, ctx: _Context, hints: bool = True):
             )
         else:
             message = "not equal: at the values below your answer and the right one differ."
+            shown = _entry_of(cx["got"], cx["entry"]), _entry_of(cx["expected"], cx["entry"])
+            if format_value(shown[0]) == format_value(shown[1]):
+                message = message[:-1] + _gap_text(A, E, scan.bad_point, cx["entry"])
         yield {"ok": False, "message": message, "counterexample": cx}
         if hints:
             # an answer without a real value somewhere stays without one under every repair the hints
@@ -712,15 +715,19 @@ def _decide(answer, expected, ctx: _Context, hints: bool = True):
         yield {"hint": None}
         yield {"final": True}
         return
-    nonzero = _certified_difference(A, E, scan, ctx)
+    nonzero = _certified_difference(A, E, scan, ctx, diff)
     if nonzero is not None:
         cx, value = nonzero
+        if _has_undefined(cx["got"]) or cx["got"] == "not computed":
+            why = f"SymPy computes the difference to {DIGITS} digits there, though not your answer itself"
+        else:
+            why = f"SymPy computes it to {DIGITS} digits; too small to see in the values shown"
         yield {
             "ok": False,
             "counterexample": cx,
             "message": (
                 f"not equal: your answer minus the right one is {sp.sstr(sp.Float(value, 3))} at the values "
-                f"below, not 0 (SymPy computes it to {DIGITS} digits; too small to see in the values shown)."
+                f"below, not 0 ({why})."
             ),
         }
         yield {"hint": None}
@@ -753,6 +760,19 @@ def _decide(answer, expected, ctx: _Context, hints: bool = True):
     yield {"final": True}
 
 
+def _entry_of(value, entry):
+    return value[entry[0]][entry[1]] if entry is not None and isinstance(value, list) else value
+
+
+def _gap_text(A, E, point, entry) -> str:
+    """`` (by 3.2e-9, too little to see in 6 digits).``: the difference at a counterexample that looks equal."""
+    i, c = entry or (0, 0)
+    status, value = _evaluate(_at(_as_matrix(A)[i, c] - _as_matrix(E)[i, c], point))
+    if status != "ok":
+        return "."
+    return f" (by {sp.sstr(sp.Float(value, 3))}, too little to see in the 6 digits shown)."
+
+
 def _constant_text(c) -> str:
     text = sp.sstr(c)
     return text if len(text) <= 12 else sp.sstr(sp.N(c, 3))
@@ -761,7 +781,7 @@ def _constant_text(c) -> str:
 def _has_undefined(v):
     if isinstance(v, list):
         return any(_has_undefined(x) for x in v)
-    return v == "undefined"
+    return v in ("undefined", "not computed")
 
 
 def _relation_map(ctx):
@@ -946,6 +966,8 @@ class _Scan:
     first: dict | None = None  # the first agreeing point, described
     points: list = field(default_factory=list)  # the agreeing points
     no_value: bool = False  # the counterexample is a point where the answer has no real value
+    bad_point: dict | None = None  # the counterexample's point
+    unknown: list = field(default_factory=list)  # points where the answer could not be computed to DIGITS
 
 
 def _split(point):
@@ -1002,6 +1024,7 @@ def _scan(A, E, ctx, tries=COUNTEREXAMPLE_TRIES, conditions=(), kinks=False) -> 
                     break
                 sg, g = ("undefined", None) if no_value else _evaluate(ga[i, c])
                 if sg == "unknown":
+                    out.unknown.append(point)  # 1 − σ(300) needs more digits: the difference may not
                     skip = True
                     break
                 got_row.append("undefined" if sg == "undefined" else g)
@@ -1018,6 +1041,7 @@ def _scan(A, E, ctx, tries=COUNTEREXAMPLE_TRIES, conditions=(), kinks=False) -> 
             if got[bad[0]][bad[1]] == "undefined" or _confirmed(ga[bad], ge[bad]):
                 out.counterexample = _describe(point, got, exp, bad, A, ctx)
                 out.no_value = no_value
+                out.bad_point = point
                 return out
             continue
         out.defined += 1
@@ -1090,7 +1114,9 @@ def _real_roots(h, v, limit=3):
     return roots
 
 
-def _in_domain(value, domain):
+def _in_domain(value, root, domain):
+    """``value`` (a step away from the kink ``root``) moved into ``domain``: halfway from the root to
+    the end of an interval it would leave; None if that is not possible."""
     if domain is None:
         return value
     if domain == "size":
@@ -1098,8 +1124,12 @@ def _in_domain(value, domain):
         return sp.Integer(whole) if whole >= 1 and whole == value else None
     if domain in ("one-hot", "softmax"):
         return None
-    lo, hi = domain
-    return value if bool(lo < value) and bool(value < hi) else None
+    lo, hi = (sp.Rational(str(x)) for x in domain)
+    if bool(lo < value) and bool(value < hi):
+        return value
+    if not (bool(lo < root) and bool(root < hi)):
+        return None
+    return (root + (hi if bool(value >= hi) else lo)) / 2
 
 
 def _kink_points(exprs, conditions, ctx, rng):
@@ -1130,22 +1160,28 @@ def _kink_points(exprs, conditions, ctx, rng):
                         r + sign * scale * d for d in (sp.Rational(1, 1000), sp.Rational(1, 4)) for sign in (-1, 1)
                     ]
                 for x in steps:
-                    x = _in_domain(x, domain)
+                    x = _in_domain(x, r, domain)
                     if x is not None:
                         out.append({**base, v: x})
     return out
 
 
-def _certified_difference(A, E, scan, ctx):
-    """The first agreeing point where SymPy computes A − E to :data:`DIGITS` correct digits and finds it
-    nonzero: ``(counterexample, value)``; None if it is 0, or 0 to :data:`MAX_WORKING_DIGITS` digits
-    (its terms cancel), at every one."""
+def _certified_difference(A, E, scan, ctx, diff=None):
+    """The first test point where SymPy computes A − E (as it stands, or simplified: ``diff``) to
+    :data:`DIGITS` correct digits and finds it nonzero: ``(counterexample, value)``; None if it is 0, or
+    0 to :data:`MAX_WORKING_DIGITS` digits (its terms cancel), at every one. The points are those where
+    both agreed and those where the answer could not be computed (``1 − σ(300)`` beyond a kink at 300,
+    where the simplified difference may still be)."""
     MA, ME = _as_matrix(A), _as_matrix(E)
-    for point in scan.points:
+    simplified = list(diff) if diff is not None else [None] * len(MA)
+    for point in scan.points + scan.unknown:
         ga, ge = _at(MA, point), _at(ME, point)
         for i in range(MA.shape[0]):
             for c in range(MA.shape[1]):
                 status, value = _evaluate(ga[i, c] - ge[i, c])
+                d = simplified[i * MA.shape[1] + c]
+                if not (status == "ok" and value != 0) and d is not None:
+                    status, value = _evaluate(_at(d, point))
                 if status == "ok" and value != 0:
                     got = [[_evaluate(x)[1] for x in ga.row(r)] for r in range(MA.shape[0])]
                     exp = [[_evaluate(x)[1] for x in ge.row(r)] for r in range(MA.shape[0])]
@@ -1167,7 +1203,9 @@ def _confirmed(g, x) -> bool:
 
 def _show(v):
     """A value for the result: a float where it fits, else its text (e.g. ``1.2e+500``); "undefined" kept."""
-    if v is None or isinstance(v, str):
+    if v is None:
+        return "not computed"
+    if isinstance(v, str):
         return v
     try:
         f = float(v)

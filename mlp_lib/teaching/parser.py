@@ -473,7 +473,8 @@ def _syntax_message(typed: str, text: str, exc: SyntaxError) -> str:
 
 
 def _read_numbers(tree, source: str) -> None:
-    """Give every decimal constant its exact value as written (``node.exact``, a Fraction).
+    """Give every decimal constant its exact value as written (``node.exact``, a Fraction) and its text
+    (``node.text``, for display).
 
     Python reads ``1e-400`` as the float 0.0 and ``0.1000000000000000000001`` as 0.1; the checker
     must see the numbers the student typed.
@@ -488,6 +489,7 @@ def _read_numbers(tree, source: str) -> None:
                     raise ExpressionError(
                         f"not allowed: the number {segment} has an exponent beyond ±{MAX_DECIMAL_EXPONENT}"
                     )
+            node.text = segment
             try:
                 node.exact = Fraction(plain)
             except ValueError:  # pragma: no cover — Python read it as a float, so Fraction reads it too
@@ -916,7 +918,7 @@ def to_latex(tree: ast.Expression, elementwise: bool = False) -> str:
 def _latex(node, ew=False):
     """(latex, precedence)."""
     if isinstance(node, ast.Constant):
-        return (repr(node.value), 5)
+        return (getattr(node, "text", None) or repr(node.value), 5)
     if isinstance(node, ast.Name):
         if node.id == "pi":
             return (r"\pi", 5)
