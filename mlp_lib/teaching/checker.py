@@ -12,21 +12,50 @@ lets SymPy decide whether it equals the expected formula:
    generator seeded with ``seed``, so every student sees the same numbers for
    the same answer): small readable numbers first, then negative ones, sizes
    ``n``, ``m`` up to 1000 and magnitudes from 0.01 to 100 where the exercise's
-   domain allows; one-hot targets where the exercise says so. Values are computed
+   domain allows; one-hot targets and softmax outputs (columns summing to 1) where the
+   exercise says so; a generic σ(…) and σ'(…) take values in (0, 1)
+   (:data:`FUNCTION_DOMAINS`). Then at **kink points**: for every argument ``g`` of
+   relu, step, ``|·|`` (and of the answer's square roots and logs), the real roots of
+   ``g = 0`` in each of its variables (the others drawn at random) are found — exactly for
+   a linear ``g``, else by a sign scan of ±10⁻³ … ±10⁶ and bisection — and the variable is
+   set just below and just above each root (within its domain), so ``relu(z - 1000)`` and
+   ``step(z + 1000)`` are seen where they live. Values are computed
    to :data:`DIGITS` digits (SymPy's ``evalf(strict=True)``) and compared with a
    tolerance *relative* to their size. A point where the two differ, or where the
    answer has no real value (``1/0``, ``log(0)``, ``sqrt(-1)``) although the right
-   one has, is a **counterexample**: the answer is wrong;
+   one has, is a **counterexample**: the answer is wrong. Real values are the rule
+   throughout: SymPy simplifies ``sqrt(t)**2`` to ``t`` and ``exp(log(t))`` to ``t`` as it
+   builds them, but the parser records every square root, log and fractional power
+   (:func:`mlp_lib.teaching.parser.to_sympy_with_conditions`), and an answer has no value
+   where one of their arguments is negative — ``sqrt(a - y)**2`` is wrong for
+   ``sigmoid-bce-phi`` (no value where a < y), as ``np.sqrt(a - y)**2`` is ``nan`` there;
 3. otherwise the difference is simplified (``together``, ``expand``, ``cancel``,
    then ``simplify`` — :func:`mlp_lib.symbolic.difference`). The answer is
    **correct** if it simplifies to 0; **wrong** if it simplifies to a nonzero
-   number (e.g. a tiny added constant); **accepted** if SymPy cannot tell but the two
-   agree at no fewer than :data:`MIN_DEFINED_POINTS` points where both are defined;
-   else **undecided** ("could not decide");
+   number (e.g. a tiny added constant) or if, at one of the test points, SymPy computes
+   the difference (as it stands, or simplified) to :data:`DIGITS` correct digits and
+   finds it nonzero — however small: ``a - y + 1e-30*z`` and ``(a - y)*(1 + 1e-30)`` are
+   wrong (numbers are read exactly as typed: ``1e-400`` is 10⁻⁴⁰⁰, not 0); **accepted**
+   if SymPy cannot simplify it but it is 0 at no fewer than :data:`MIN_DEFINED_POINTS`
+   points — 0 exactly, or with its terms cancelling to :data:`MAX_WORKING_DIGITS` digits
+   so that ``evalf`` cannot find one correct digit of it; never because a term is merely
+   small; else **undecided** ("could not decide");
 4. for a wrong answer, **hints** compare it with the usual mistakes: the
    exercise's own known wrong variants, a flipped sign, σ in place of σ', a
    missing σ' factor, a constant factor (``2``, ``1/n``, the batch size ``m``),
-   swapped ``a`` and ``y``, a transposed matrix.
+   swapped ``a`` and ``y``, a transposed matrix. A hint that proposes a whole answer
+   (``CheckResult.proposal``: "did you mean …?" for a matrix product whose shapes do not
+   fit, "the right answer is k × yours") proposes only one this checker accepts; for an
+   answer without a real value somewhere, only the exercise's own variants are named.
+
+What remains undecidable (the checker may accept a wrong answer, or say "could not decide"):
+a difference that is nonzero only where no test point lies — beyond a kink whose argument
+``g = 0`` has no root the scan finds (beyond ±10⁶, or a narrow bump between two scan points,
+e.g. ``relu(1e-9 - (z - 5)**2)``), or past the first :data:`MAX_KINKS` kinks; a difference
+whose terms cancel to more than :data:`MAX_WORKING_DIGITS` digits at every point (then it is
+accepted); and anything SymPy cannot compute in time (undecided).
+Equality holds on the exercise's domains only (σ' > 0, softmax columns summing to 1,
+one-hot targets): ``sqrt(sigma_prime(z)**2)`` is accepted for σ'(z).
 
 Only step 0 — the whitelist check of the text, linear in its length, which builds no
 SymPy object and no number — runs in the caller. Building the SymPy objects (SymPy
