@@ -725,6 +725,14 @@ def _decide(answer, expected, ctx: _Context, hints: bool = True):
         yield {"final": True}
         return
     yield {"agrees": True, "defined": scan.defined}
+    # where a hidden term lives (next to the kinks, where the answer needs more digits), the
+    # difference put over one denominator often shows it at once, before the slow simplifier
+    nonzero = _certified_difference(A, E, scan, ctx, _quick_difference(A, E), scan.kinks + scan.unknown)
+    if nonzero is not None:
+        yield _nonzero_verdict(*nonzero)
+        yield {"hint": None}
+        yield {"final": True}
+        return
     diff = _symbolic_difference(A, E)
     if diff is not None and all(d == 0 for d in diff):
         yield {"ok": True, "message": "correct: your answer equals the right one."}
@@ -746,19 +754,7 @@ def _decide(answer, expected, ctx: _Context, hints: bool = True):
         return
     nonzero = _certified_difference(A, E, scan, ctx, diff)
     if nonzero is not None:
-        cx, value = nonzero
-        if _has_undefined(cx["got"]) or cx["got"] == "not computed":
-            why = f"SymPy computes the difference to {DIGITS} digits there, though not your answer itself"
-        else:
-            why = f"SymPy computes it to {DIGITS} digits; too small to see in the values shown"
-        yield {
-            "ok": False,
-            "counterexample": cx,
-            "message": (
-                f"not equal: your answer minus the right one is {sp.sstr(sp.Float(value, 3))} at the values "
-                f"below, not 0 ({why})."
-            ),
-        }
+        yield _nonzero_verdict(*nonzero)
         yield {"hint": None}
         yield {"final": True}
         return
@@ -787,6 +783,30 @@ def _decide(answer, expected, ctx: _Context, hints: bool = True):
         ),
     }
     yield {"final": True}
+
+
+def _nonzero_verdict(cx, value) -> dict:
+    if _has_undefined(cx["got"]):
+        why = f"SymPy computes the difference to {DIGITS} digits there, though not your answer itself"
+    else:
+        why = f"SymPy computes it to {DIGITS} digits; too small to see in the values shown"
+    return {
+        "ok": False,
+        "counterexample": cx,
+        "message": (
+            f"not equal: your answer minus the right one is {sp.sstr(sp.Float(value, 3))} at the values "
+            f"below, not 0 ({why})."
+        ),
+    }
+
+
+def _quick_difference(A, E):
+    """The entries of A − E over one denominator (``together``, ``cancel``; no ``simplify``), or None."""
+    MA, ME = _as_matrix(A), _as_matrix(E)
+    try:
+        return [sp.cancel(sp.together(a - e)) for a, e in zip(MA, ME)]
+    except (sp.PolynomialError, TypeError, ValueError):
+        return None
 
 
 def _entry_of(value, entry):
@@ -997,6 +1017,7 @@ class _Scan:
     no_value: bool = False  # the counterexample is a point where the answer has no real value
     bad_point: dict | None = None  # the counterexample's point
     unknown: list = field(default_factory=list)  # points where the answer could not be computed to DIGITS
+    kinks: list = field(default_factory=list)  # the agreeing points next to a kink
 
 
 def _split(point):
@@ -1076,6 +1097,8 @@ def _scan(A, E, ctx, tries=COUNTEREXAMPLE_TRIES, conditions=(), kinks=False) -> 
         out.defined += 1
         out.wide += not _readable(k)
         out.points.append(point)
+        if k >= tries:
+            out.kinks.append(point)
         if out.first is None:
             out.first = _describe(point, got, exp, (0, 0), A, ctx)
     return out
@@ -1195,7 +1218,7 @@ def _kink_points(exprs, conditions, ctx, rng):
     return out
 
 
-def _certified_difference(A, E, scan, ctx, diff=None):
+def _certified_difference(A, E, scan, ctx, diff=None, points=None):
     """The first test point where SymPy computes A − E (as it stands, or simplified: ``diff``) to
     :data:`DIGITS` correct digits and finds it nonzero: ``(counterexample, value)``; None if it is 0, or
     0 to :data:`MAX_WORKING_DIGITS` digits (its terms cancel), at every one. The points are those where
@@ -1203,7 +1226,7 @@ def _certified_difference(A, E, scan, ctx, diff=None):
     where the simplified difference may still be)."""
     MA, ME = _as_matrix(A), _as_matrix(E)
     simplified = list(diff) if diff is not None else [None] * len(MA)
-    for point in scan.points + scan.unknown:
+    for point in scan.points + scan.unknown if points is None else points:
         ga, ge = _at(MA, point), _at(ME, point)
         for i in range(MA.shape[0]):
             for c in range(MA.shape[1]):
