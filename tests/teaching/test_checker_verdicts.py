@@ -637,3 +637,15 @@ def test_fuzz_accepted_answers_agree_independently():
                 rejected += 1
                 assert confirms(ex, text, r.counterexample), (name, text, str(r))
     assert accepted >= 3 and rejected >= 1, (accepted, rejected)
+
+
+@pytest.mark.parametrize("name", ["bce-grad", "softmax-jacobian", "capstone-batch-phi", "he-factor"])
+def test_page_points_are_in_the_domain(name):
+    """The page's counterexamples are its test points: softmax columns sum to 1, targets are one-hot."""
+    from mlp_lib.teaching.fingerprint import fingerprint
+
+    ex = EXERCISES[name]
+    fp = fingerprint(name)
+    for point in fp["points"]:
+        assert_in_domain(ex, {"values": {k: v for k, v in point["values"].items() if k not in ex.fixed}})
+    assert sorted(fp["bounded"]) == sorted(n for n, d in ex.domains.items() if d != "size")
