@@ -10,10 +10,16 @@
 //   correct    it agrees at every point, and every part of it matters (below);
 //   undecided  the page cannot tell with 16-digit numbers: a part of the answer changes no value
 //              beyond rounding at any point (a − y + 1e-30·z, a factor exp(1e-15) or 2 − tanh(20)²),
-//              a number has more digits than the page computes with, a value underflows, fewer
-//              than CHK_MIN_POINTS points could be compared, or (generic σ) σ is applied to an
-//              expression rather than a name, or its value passes through relu, step, sqrt, log or
-//              a fractional power.
+//              a number has more digits than the page computes with, a value underflows (or a
+//              number written nonzero reads as 0: 1e-400), fewer than CHK_MIN_POINTS points could
+//              be compared, a relu / step argument keeps one sign at every point (relu(z − 1000):
+//              SymPy tests both sides of each kink, the page has only its points), a sqrt / log /
+//              fractional-power argument over an unbounded name is positive at every point, or
+//              (generic σ) σ is applied to an expression rather than a name, or its value passes
+//              through relu, step, sqrt, log or a fractional power.
+//
+// A hint that proposes a whole answer (a repair of a matrix product whose shapes do not fit, "the
+// right answer is k × yours") is given only if the page itself calls that answer correct.
 //
 // Every number carries a bound on its rounding error (first-order running error analysis, each
 // operation adding its own rounding), so "agrees" means "equal up to this answer's rounding",
