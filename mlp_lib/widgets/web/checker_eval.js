@@ -176,6 +176,7 @@ const CHK_SCALAR = {
     return chkS(Math.max(0, x.v), x.e);
   },
   relu_prime(x) {
+    if (Number.isNaN(x.v)) return chkS(NaN); // no real value stays no real value (step(√z) for z < 0)
     if (x.e > 0 && Math.abs(x.v) <= x.e) throw new ChkUnusable("ReLU' at a kink lost in rounding");
     return chkS(x.v > 0 ? 1 : 0);
   },
