@@ -29,6 +29,10 @@ under load SymPy needs more than 5 s even for some catalogue answers).
 
 Disagreements that are expected, and why (each is listed in the output under its class):
 
+``page-undecided-one-side``
+    The page undecided: it sees a kink from one side only — the argument of relu or step keeps one
+    sign at all its points (``relu(z - 1000)``), or a sqrt / log / fractional-power argument over a
+    name with an unbounded domain is positive at all of them. SymPy tests both sides of every kink.
 ``page-undecided-unseen``
     The page undecided; SymPy wrong, or correct only numerically ("accepted": it agrees at 60
     points to 25 digits but does not simplify to 0). The answer holds a part that changes no value
@@ -294,6 +298,9 @@ CLASSES = {
     "exact, sees it (wrong) or accepts it only numerically (correct)",
     "page-undecided-sigma": "σ generic: σ or σ′ of an expression, or a σ value inside relu/step/sqrt/log or a "
     "fractional power; SymPy's σ is an unknown function of each distinct argument, with any real value",
+    "page-undecided-one-side": "the page sees a kink from one side only (relu(z − 1000) or step(z + 1000) keeps one "
+    "sign at all its points; a sqrt/log argument over an unbounded name is positive at all of them); SymPy tests "
+    "both sides of every kink",
     "page-undecided-few-points": "the page could compute the answer at fewer than 20 of its 28 points "
     "(values overflow, or are lost in rounding), SymPy decided",
     "page-wrong-not-real": "the page computes in real numbers: a part of the answer has no real value at a point "
@@ -330,7 +337,11 @@ def disagreement_class(sym: dict, page: dict, patient: dict | None) -> str:
         return "page-undecided-sigma"
     if p == "undecided" and "computed precisely at only" in pm:
         return "page-undecided-few-points"
-    if p == "undecided" and any(w in pm for w in ("rounding", "cannot be told from", "digits, more than", "underflow")):
+    if p == "undecided" and any(w in pm for w in ("of its kink", "may not be everywhere")):
+        return "page-undecided-one-side"
+    if p == "undecided" and any(
+        w in pm for w in ("rounding", "cannot be told from", "digits, more than", "underflow", "too small for 16-digit")
+    ):
         return "page-undecided-unseen"
     if s == "correct" and p == "wrong" and "no real value" in pm:
         return "page-wrong-not-real"

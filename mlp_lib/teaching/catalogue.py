@@ -55,7 +55,8 @@ class Exercise:
         Definitions used when comparing, e.g. ``{"a": "sigma(z)"}``.
     domains : dict
         Where the random values come from: an open interval (``{"a": (0, 1)}`` where a
-        formula needs it, e.g. log a), ``"one-hot"`` for a one-hot target matrix, ``"size"``;
+        formula needs it, e.g. log a), ``"one-hot"`` for a one-hot target matrix, ``"softmax"``
+        for a softmax output (every column positive, summing to 1), ``"size"``;
         default any real number (and whole numbers 1–1000 for ``n``, ``m``). Keep them as wide
         as the exercise allows: a wrong answer can only be caught where it is sampled.
     variants : tuple of (str, str)
@@ -393,6 +394,7 @@ _CATALOGUE = [
         "inner product (a.T @ g).",
         "a * (g - a.T @ g)",
         matrix_shapes={"a": (3, 1), "g": (3, 1)},
+        domains={"a": "softmax"},
         accepted=("(diag(a) - a @ a.T) @ g", "a * g - a * sum(a * g)"),
         exercise="softmax-output-cce-ex-1",
     ),
@@ -403,6 +405,7 @@ _CATALOGUE = [
         "With a = softmax(z) (3×1), write the Jacobian ∂a/∂z (3×3) using a.",
         "diag(a) - a @ a.T",
         matrix_shapes={"a": (3, 1)},
+        domains={"a": "softmax"},
         accepted=("diag(a) - a @ T(a)", "diag(a) - (a @ a.T).T"),
         variants=(("diag(a)", "the off-diagonal part −a aᵀ is missing: every a_k depends on every z_i."),),
     ),
@@ -457,6 +460,7 @@ _CATALOGUE = [
         "phi @ a.T + lam * W",
         variables=("lam",),
         matrix_shapes={"phi": (3, 4), "a": (2, 4), "W": (3, 2)},
+        domains={"lam": (0, 10)},
         accepted=("lam * W + phi @ a.T", "(a @ phi.T).T + lam * W"),
         variants=(
             ("phi @ a.T + 2 * lam * W", "the ½ in (λ/2)‖w‖² cancels the 2 that differentiating w² brings."),
@@ -484,7 +488,7 @@ _CATALOGUE = [
         "(A - Y)/m",
         variables=("m",),
         matrix_shapes={"A": (3, 4), "Y": (3, 4)},
-        domains={"Y": "one-hot"},
+        domains={"A": "softmax", "Y": "one-hot"},
         accepted=("A/m - Y/m", "(1/m)*(A - Y)"),
     ),
 ]

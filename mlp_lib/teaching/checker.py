@@ -12,21 +12,50 @@ lets SymPy decide whether it equals the expected formula:
    generator seeded with ``seed``, so every student sees the same numbers for
    the same answer): small readable numbers first, then negative ones, sizes
    ``n``, ``m`` up to 1000 and magnitudes from 0.01 to 100 where the exercise's
-   domain allows; one-hot targets where the exercise says so. Values are computed
+   domain allows; one-hot targets and softmax outputs (columns summing to 1) where the
+   exercise says so; a generic σ(…) and σ'(…) take values in (0, 1)
+   (:data:`FUNCTION_DOMAINS`). Then at **kink points**: for every argument ``g`` of
+   relu, step, ``|·|`` (and of the answer's square roots and logs), the real roots of
+   ``g = 0`` in each of its variables (the others drawn at random) are found — exactly for
+   a linear ``g``, else by a sign scan of ±10⁻³ … ±10⁶ and bisection — and the variable is
+   set just below and just above each root (within its domain), so ``relu(z - 1000)`` and
+   ``step(z + 1000)`` are seen where they live. Values are computed
    to :data:`DIGITS` digits (SymPy's ``evalf(strict=True)``) and compared with a
    tolerance *relative* to their size. A point where the two differ, or where the
    answer has no real value (``1/0``, ``log(0)``, ``sqrt(-1)``) although the right
-   one has, is a **counterexample**: the answer is wrong;
+   one has, is a **counterexample**: the answer is wrong. Real values are the rule
+   throughout: SymPy simplifies ``sqrt(t)**2`` to ``t`` and ``exp(log(t))`` to ``t`` as it
+   builds them, but the parser records every square root, log and fractional power
+   (:func:`mlp_lib.teaching.parser.to_sympy_with_conditions`), and an answer has no value
+   where one of their arguments is negative — ``sqrt(a - y)**2`` is wrong for
+   ``sigmoid-bce-phi`` (no value where a < y), as ``np.sqrt(a - y)**2`` is ``nan`` there;
 3. otherwise the difference is simplified (``together``, ``expand``, ``cancel``,
    then ``simplify`` — :func:`mlp_lib.symbolic.difference`). The answer is
    **correct** if it simplifies to 0; **wrong** if it simplifies to a nonzero
-   number (e.g. a tiny added constant); **accepted** if SymPy cannot tell but the two
-   agree at no fewer than :data:`MIN_DEFINED_POINTS` points where both are defined;
-   else **undecided** ("could not decide");
+   number (e.g. a tiny added constant) or if, at one of the test points, SymPy computes
+   the difference (as it stands, or simplified) to :data:`DIGITS` correct digits and
+   finds it nonzero — however small: ``a - y + 1e-30*z`` and ``(a - y)*(1 + 1e-30)`` are
+   wrong (numbers are read exactly as typed: ``1e-400`` is 10⁻⁴⁰⁰, not 0); **accepted**
+   if SymPy cannot simplify it but it is 0 at no fewer than :data:`MIN_DEFINED_POINTS`
+   points — 0 exactly, or with its terms cancelling to :data:`MAX_WORKING_DIGITS` digits
+   so that ``evalf`` cannot find one correct digit of it; never because a term is merely
+   small; else **undecided** ("could not decide");
 4. for a wrong answer, **hints** compare it with the usual mistakes: the
    exercise's own known wrong variants, a flipped sign, σ in place of σ', a
    missing σ' factor, a constant factor (``2``, ``1/n``, the batch size ``m``),
-   swapped ``a`` and ``y``, a transposed matrix.
+   swapped ``a`` and ``y``, a transposed matrix. A hint that proposes a whole answer
+   (``CheckResult.proposal``: "did you mean …?" for a matrix product whose shapes do not
+   fit, "the right answer is k × yours") proposes only one this checker accepts; for an
+   answer without a real value somewhere, only the exercise's own variants are named.
+
+What remains undecidable (the checker may accept a wrong answer, or say "could not decide"):
+a difference that is nonzero only where no test point lies — beyond a kink whose argument
+``g = 0`` has no root the scan finds (beyond ±10⁶, or a narrow bump between two scan points,
+e.g. ``relu(1e-9 - (z - 5)**2)``), or past the first :data:`MAX_KINKS` kinks; a difference
+whose terms cancel to more than :data:`MAX_WORKING_DIGITS` digits at every point (then it is
+accepted); and anything SymPy cannot compute in time (undecided).
+Equality holds on the exercise's domains only (σ' > 0, softmax columns summing to 1,
+one-hot targets): ``sqrt(sigma_prime(z)**2)`` is accepted for σ'(z).
 
 Only step 0 — the whitelist check of the text, linear in its length, which builds no
 SymPy object and no number — runs in the caller. Building the SymPy objects (SymPy
@@ -42,6 +71,7 @@ background thread instead: the answer is still reported as undecided after
 
 from __future__ import annotations
 
+import ast
 import importlib
 import math
 import multiprocessing
@@ -56,6 +86,7 @@ from sympy.core.evalf import PrecisionExhausted
 from sympy.core.function import Application, AppliedUndef
 from sympy.core.operations import AssocOp, LatticeOp
 
+from .. import symbolic
 from ..symbolic import difference
 from . import parser as ep
 
@@ -78,6 +109,11 @@ MEMORY_LIMIT_MB = 1024
 SIZE_NAMES = ("n", "m")
 #: at most this many SymPy nodes of the answer are sent back to the caller as ``parsed``
 MAX_PARSED_NODES = 20000
+#: the values a generic activation's σ(…) and σ'(…) take at a test point (σ rising, as every activation
+#: of the book: σ' > 0)
+FUNCTION_DOMAINS = {"sigma": (0, 1), "sigma'": (0, 1)}
+#: at most this many kinks (arguments of relu, step, |·|, and of sqrt and log) get test points of their own
+MAX_KINKS = 12
 
 
 @dataclass
@@ -103,6 +139,10 @@ class CheckResult:
         LaTeX of the answer as typed (for display).
     decided : bool
         False if SymPy ran out of time (then ``ok`` is False too).
+    proposal : str or None
+        The whole answer the hint proposes, as text (``"(W.T @ phi) * sigma_prime(z)"`` for "did you
+        mean …?", ``"(2)*(a - y)"`` for "the right answer is 2 × yours"), None if the hint proposes
+        none. The checker proposes only answers it accepts.
     """
 
     ok: bool
@@ -112,6 +152,7 @@ class CheckResult:
     parsed: object = None
     latex: str | None = None
     decided: bool = True
+    proposal: str | None = None
 
     def __str__(self) -> str:
         lines = [("✓ " if self.ok else "✗ ") + self.message]
@@ -146,6 +187,10 @@ class _Context:
     seed: int
     expected_name: str = "the expected formula"
     extra: dict = field(default_factory=dict)
+    #: where the answer has a real value: [("nonnegative" | "positive", placeholder-level scalar)]
+    conditions: list = field(default_factory=list)
+    #: the answer as typed (normalised), for proposals built from it
+    answer_text: str = ""
 
 
 @dataclass
@@ -208,8 +253,10 @@ def check_expression(
     domains : dict, optional
         Where random values of a variable come from: ``{"a": (0, 1)}`` an open
         interval; ``"one-hot"`` (a matrix: every column one-hot, e.g. a target ``y``);
+        ``"softmax"`` (a matrix: every column positive and summing to 1, e.g. ``a = softmax(z)``);
         ``"size"`` (whole numbers 1–1000). Default: any real number (magnitudes
-        0.01–100, both signs); ``"size"`` for ``n`` and ``m``.
+        0.01–100, both signs); ``"size"`` for ``n`` and ``m``. A generic σ(…) and σ'(…) take values
+        in :data:`FUNCTION_DOMAINS` (0 to 1, as for a rising activation).
     variants : list of (str, str), optional
         Known wrong answers and the hint to give for each.
     swaps : list of (str, str), optional
@@ -268,7 +315,9 @@ def check_expression(
             parsed = _unpack(m["parsed"])
     refused = next((m for m in messages if "refused" in m), None)
     if refused is not None:
-        return CheckResult(False, refused["refused"], hint=refused.get("hint"), latex=latex)
+        return CheckResult(
+            False, refused["refused"], hint=refused.get("hint"), latex=latex, proposal=refused.get("proposal")
+        )
     verdict = next((m for m in messages if "ok" in m), None)
     error = next((m for m in messages if "error" in m), None)
     if verdict is None:
@@ -292,15 +341,16 @@ def check_expression(
             latex=latex,
             decided=False,
         )
-    hint = next((m["hint"] for m in messages if m.get("hint")), None)
+    hinted = next((m for m in messages if m.get("hint")), {})
     return CheckResult(
         verdict["ok"],
         verdict["message"],
         counterexample=verdict.get("counterexample"),
-        hint=hint,
+        hint=hinted.get("hint"),
         parsed=parsed,
         latex=latex,
         decided=not verdict.get("undecided", False),
+        proposal=hinted.get("proposal"),
     )
 
 
@@ -328,7 +378,7 @@ def _check_trusted_type(value) -> None:
 
 
 def _check_domain(name, domain) -> None:
-    if domain in ("one-hot", "size"):
+    if domain in ("one-hot", "size", "softmax"):
         return
     ok = (
         isinstance(domain, tuple)
@@ -337,7 +387,9 @@ def _check_domain(name, domain) -> None:
         and domain[0] < domain[1]
     )
     if not ok:
-        raise ValueError(f"expected the domain of {name!r} as (low, high), 'one-hot' or 'size', got {domain!r}")
+        raise ValueError(
+            f"expected the domain of {name!r} as (low, high), 'one-hot', 'softmax' or 'size', got {domain!r}"
+        )
 
 
 def _trusted(value, namespace):
@@ -572,13 +624,6 @@ def _rebuild(cls, args):
 # ---------------------------------------------------------------------------
 def _job(spec: _Spec):
     ns = spec.namespace
-    try:
-        answer = ep.to_sympy(spec.tree, ns)
-    except ep.ExpressionError as exc:
-        message, _, hint = str(exc).partition(" — ")
-        yield {"refused": message, "hint": hint or None, "final": True}
-        return
-    yield {"parsed": _pack(answer)}
     expected = _trusted(spec.expected, ns)
     context = _Context(
         namespace=ns,
@@ -588,7 +633,20 @@ def _job(spec: _Spec):
         variants=[(_trusted(text, ns), hint) for text, hint in spec.variants],
         swaps=spec.swaps,
         seed=spec.seed,
+        answer_text=ast.unparse(spec.tree),
     )
+    try:
+        answer, context.conditions = ep.to_sympy_with_conditions(spec.tree, ns)
+    except ep.ProductShapeError as exc:
+        proposal = next((text for text in exc.candidates if _accepts(text, expected, context)), None)
+        hint = f"did you mean {proposal}?" if proposal else _PRODUCT_HINT
+        yield {"refused": str(exc), "hint": hint, "proposal": proposal, "final": True}
+        return
+    except ep.ExpressionError as exc:
+        message, _, hint = str(exc).partition(" — ")
+        yield {"refused": message, "hint": hint or None, "final": True}
+        return
+    yield {"parsed": _pack(answer)}
     shape_a, shape_e = _shape(answer), _shape(expected)
     if shape_a != shape_e:
         hint = None
@@ -604,15 +662,44 @@ def _job(spec: _Spec):
     yield from _decide(answer, expected, context)
 
 
+_PRODUCT_HINT = (
+    "@ needs as many columns on its left as rows on its right: a factor transposed, the factors in the "
+    "other order, or * for the elementwise product ∘?"
+)
+
+
+def _accepts(text, expected, ctx: _Context) -> bool:
+    """Would the checker accept the whole answer ``text`` (a proposal for a hint)?"""
+    try:
+        tree = ep.parse_tree(text, ctx.namespace.names)
+        value, conditions = ep.to_sympy_with_conditions(tree, ctx.namespace)
+    except ep.ExpressionError:
+        return False
+    if _shape(value) != _shape(expected):
+        return False
+    trial = _Context(**{**ctx.__dict__, "conditions": conditions, "answer_text": text})
+    verdict = next((m for m in _decide(value, expected, trial, hints=False) if "ok" in m), None)
+    return bool(verdict and verdict["ok"])
+
+
 # ---------------------------------------------------------------------------
 # deciding (runs in the child process)
 # ---------------------------------------------------------------------------
-def _decide(answer, expected, ctx: _Context):
-    """Yield the verdict first, then (for a wrong answer) the hint, then ``{"final": True}``."""
+def _decide(answer, expected, ctx: _Context, hints: bool = True):
+    """Yield the verdict first, then (for a wrong answer) the hint, then ``{"final": True}``.
+
+    The rule: the answer is right when the difference answer − right answer simplifies to 0, or
+    when SymPy cannot simplify it but it is 0 at every test point to the precision SymPy can
+    certify (``evalf`` cannot find a single correct digit of it with :data:`MAX_WORKING_DIGITS`
+    digits: its terms cancel to that many digits). A difference whose value SymPy computes to
+    :data:`DIGITS` correct digits and finds nonzero at one point — however small, ``1e-30·z``,
+    ``1e-400`` — makes it wrong.
+    """
     A, E = _prepare(answer, ctx), _prepare(expected, ctx)
+    conditions = [(kind, _prepare(t, ctx)) for kind, t in ctx.conditions]
     # numbers first: one point where the two differ settles "not equal" at once (no simplify);
     # SymPy's simplification is only needed to confirm an answer that agrees everywhere we look
-    scan = _scan(A, E, ctx)
+    scan = _scan(A, E, ctx, conditions=conditions, kinks=True)
     if scan.counterexample is not None:
         cx = scan.counterexample
         if cx["got"] == "undefined" or _has_undefined(cx["got"]):
@@ -623,11 +710,29 @@ def _decide(answer, expected, ctx: _Context):
             )
         else:
             message = "not equal: at the values below your answer and the right one differ."
+            shown = _entry_of(cx["got"], cx["entry"]), _entry_of(cx["expected"], cx["entry"])
+            if format_value(shown[0]) == format_value(shown[1]):
+                message = message[:-1] + _gap_text(A, E, scan.bad_point, cx["entry"])
         yield {"ok": False, "message": message, "counterexample": cx}
-        yield {"hint": _hint(answer, expected, A, ctx)}
+        if hints:
+            # an answer without a real value somewhere stays without one under every repair the hints
+            # propose (a sign, a factor, a name): then only the exercise's own known mistakes are named
+            no_value = scan.no_value or _loses_value(A, E, conditions, ctx)
+            hint, proposal = _hint(answer, expected, A, ctx, variants_only=no_value)
+            if proposal is not None and not _accepts(proposal, expected, ctx):
+                hint = proposal = None  # never propose what the checker itself rejects
+            yield {"hint": hint, "proposal": proposal}
         yield {"final": True}
         return
     yield {"agrees": True, "defined": scan.defined}
+    # where a hidden term lives (next to the kinks, where the answer needs more digits), the
+    # difference put over one denominator often shows it at once, before the slow simplifier
+    nonzero = _certified_difference(A, E, scan, ctx, _quick_difference(A, E), scan.kinks + scan.unknown)
+    if nonzero is not None:
+        yield _nonzero_verdict(*nonzero)
+        yield {"hint": None}
+        yield {"final": True}
+        return
     diff = _symbolic_difference(A, E)
     if diff is not None and all(d == 0 for d in diff):
         yield {"ok": True, "message": "correct: your answer equals the right one."}
@@ -647,13 +752,23 @@ def _decide(answer, expected, ctx: _Context):
         yield {"hint": None}
         yield {"final": True}
         return
+    nonzero = _certified_difference(A, E, scan, ctx, diff)
+    if nonzero is not None:
+        yield _nonzero_verdict(*nonzero)
+        yield {"hint": None}
+        yield {"final": True}
+        return
     if scan.defined >= MIN_DEFINED_POINTS and scan.wide >= MIN_DEFINED_POINTS // 2:
-        assumption = "".join(f"; {n} one-hot, as the exercise says" for n, d in ctx.domains.items() if d == "one-hot")
+        assumption = "".join(
+            f"; {n} {'one-hot' if d == 'one-hot' else 'with columns summing to 1'}, as the exercise says"
+            for n, d in ctx.domains.items()
+            if d in ("one-hot", "softmax")
+        )
         yield {
             "ok": True,
             "message": (
-                f"accepted: SymPy could not simplify the difference to 0, but both agree at "
-                f"{scan.defined} random points{assumption} (to {DIGITS - 15} digits)."
+                f"accepted: SymPy could not simplify the difference to 0, but it is 0 at "
+                f"{scan.defined} test points{assumption} (its terms cancel to {MAX_WORKING_DIGITS} digits)."
             ),
         }
         yield {"final": True}
@@ -670,6 +785,43 @@ def _decide(answer, expected, ctx: _Context):
     yield {"final": True}
 
 
+def _nonzero_verdict(cx, value) -> dict:
+    if _has_undefined(cx["got"]):
+        why = f"SymPy computes the difference to {DIGITS} digits there, though not your answer itself"
+    else:
+        why = f"SymPy computes it to {DIGITS} digits; too small to see in the values shown"
+    return {
+        "ok": False,
+        "counterexample": cx,
+        "message": (
+            f"not equal: your answer minus the right one is {sp.sstr(sp.Float(value, 3))} at the values "
+            f"below, not 0 ({why})."
+        ),
+    }
+
+
+def _quick_difference(A, E):
+    """The entries of A − E over one denominator (``together``, ``cancel``; no ``simplify``), or None."""
+    MA, ME = _as_matrix(A), _as_matrix(E)
+    try:
+        return [sp.cancel(sp.together(a - e)) for a, e in zip(MA, ME)]
+    except (sp.PolynomialError, TypeError, ValueError):
+        return None
+
+
+def _entry_of(value, entry):
+    return value[entry[0]][entry[1]] if entry is not None and isinstance(value, list) else value
+
+
+def _gap_text(A, E, point, entry) -> str:
+    """`` (by 3.2e-9, too little to see in 6 digits).``: the difference at a counterexample that looks equal."""
+    i, c = entry or (0, 0)
+    status, value = _evaluate(_at(_as_matrix(A)[i, c] - _as_matrix(E)[i, c], point))
+    if status != "ok":
+        return "."
+    return f" (by {sp.sstr(sp.Float(value, 3))}, too little to see in the 6 digits shown)."
+
+
 def _constant_text(c) -> str:
     text = sp.sstr(c)
     return text if len(text) <= 12 else sp.sstr(sp.N(c, 3))
@@ -678,7 +830,7 @@ def _constant_text(c) -> str:
 def _has_undefined(v):
     if isinstance(v, list):
         return any(_has_undefined(x) for x in v)
-    return v == "undefined"
+    return v in ("undefined", "not computed")
 
 
 def _relation_map(ctx):
@@ -803,15 +955,29 @@ def _point(exprs, ctx, rng, k):
                     hot = rng.randrange(var.shape[0])
                     for r in range(var.shape[0]):
                         point[var[r, c]] = sp.Integer(1 if r == hot else 0)
+            elif domain == "softmax":
+                for c in range(var.shape[1]):
+                    for r, share in enumerate(_shares(rng, var.shape[0], k)):
+                        point[var[r, c]] = share
             else:
                 for s in var:
                     point[s] = _random_value(rng, domain, k)
     for s in sorted(free, key=lambda s: s.name):
         if s not in point:
             point[s] = _random_value(rng, _domain_of(s.name, ctx), k)
-    for f in sorted(apps, key=str):  # undefined σ(…), σ'(…): any value is a valid instance
-        point[f] = _random_value(rng, None, k)
+    for f in sorted(apps, key=str):  # undefined σ(…), σ'(…): any value an activation can have
+        point[f] = _random_value(rng, FUNCTION_DOMAINS.get(f.func.__name__), k)
     return point
+
+
+def _shares(rng, rows, k):
+    """``rows`` positive rationals summing to 1 (a softmax output): two decimals for readable tries."""
+    if _readable(k) and rows <= 50:
+        cuts = sorted(rng.sample(range(1, 100), rows - 1))
+        return [sp.Rational(b - a, 100) for a, b in zip([0, *cuts], [*cuts, 100])]
+    weights = [sp.Integer(max(1, int(round(10 ** rng.uniform(0, 3))))) for _ in range(rows)]
+    total = sum(weights)
+    return [w / total for w in weights]
 
 
 def _evaluate(e):
@@ -847,21 +1013,57 @@ class _Scan:
     defined: int = 0  # points where both were defined and agreed
     wide: int = 0  # of those, points beyond the readable first ones
     first: dict | None = None  # the first agreeing point, described
+    points: list = field(default_factory=list)  # the agreeing points
+    no_value: bool = False  # the counterexample is a point where the answer has no real value
+    bad_point: dict | None = None  # the counterexample's point
+    unknown: list = field(default_factory=list)  # points where the answer could not be computed to DIGITS
+    kinks: list = field(default_factory=list)  # the agreeing points next to a kink
 
 
-def _scan(A, E, ctx, tries=COUNTEREXAMPLE_TRIES) -> _Scan:
-    """Compare A and E at ``tries`` random points: the first counterexample, or how many points agreed."""
+def _split(point):
+    """(function applications, symbols) of a point: substitute the applications first."""
+    funcs = {p: v for p, v in point.items() if not isinstance(p, sp.Symbol)}
+    syms = {p: v for p, v in point.items() if isinstance(p, sp.Symbol)}
+    return funcs, syms
+
+
+def _at(e, point):
+    funcs, syms = _split(point)
+    return e.xreplace(funcs).xreplace(syms)
+
+
+def _violated(conditions, point) -> bool:
+    """Does the answer lose its real value here (a square root or log of a negative number)?"""
+    for kind, t in conditions:
+        status, v = _evaluate(_at(t, point))
+        if status == "undefined" or (status == "ok" and (bool(v < 0) or (kind == "positive" and v == 0))):
+            return True
+    return False
+
+
+def _loses_value(A, E, conditions, ctx) -> bool:
+    """Does the answer lose its real value (a square root or log of a negative number) at one of the
+    random test points?"""
+    if not conditions:
+        return False
+    rng = random.Random(ctx.seed)
+    exprs = list(_as_matrix(A)) + list(_as_matrix(E)) + [t for _, t in conditions]
+    return any(_violated(conditions, _point(exprs, ctx, rng, k)) for k in range(COUNTEREXAMPLE_TRIES))
+
+
+def _scan(A, E, ctx, tries=COUNTEREXAMPLE_TRIES, conditions=(), kinks=False) -> _Scan:
+    """Compare A and E at ``tries`` random points (and, with ``kinks``, on both sides of every kink):
+    the first counterexample, or how many points agreed."""
     rng = random.Random(ctx.seed)
     MA, ME = _as_matrix(A), _as_matrix(E)
     out = _Scan()
-    exprs = list(MA) + list(ME)
-    for k in range(tries):
-        point = _point(exprs, ctx, rng, k)
-        # substitute function applications before their arguments
-        funcs = {p: v for p, v in point.items() if not isinstance(p, sp.Symbol)}
-        syms = {p: v for p, v in point.items() if isinstance(p, sp.Symbol)}
-        ga = MA.xreplace(funcs).xreplace(syms)
-        ge = ME.xreplace(funcs).xreplace(syms)
+    exprs = list(MA) + list(ME) + [t for _, t in conditions]
+    points = [(k, _point(exprs, ctx, rng, k)) for k in range(tries)]
+    if kinks:
+        points += [(tries, p) for p in _kink_points(exprs, conditions, ctx, rng)]
+    for k, point in points:
+        ga, ge = _at(MA, point), _at(ME, point)
+        no_value = _violated(conditions, point)
         got, exp, skip, bad = [], [], False, None
         for i in range(MA.shape[0]):
             got_row, exp_row = [], []
@@ -870,8 +1072,9 @@ def _scan(A, E, ctx, tries=COUNTEREXAMPLE_TRIES) -> _Scan:
                 if se != "ok":
                     skip = True  # the right answer is not defined here: not a test point
                     break
-                sg, g = _evaluate(ga[i, c])
+                sg, g = ("undefined", None) if no_value else _evaluate(ga[i, c])
                 if sg == "unknown":
+                    out.unknown.append(point)  # 1 − σ(300) needs more digits: the difference may not
                     skip = True
                     break
                 got_row.append("undefined" if sg == "undefined" else g)
@@ -887,13 +1090,155 @@ def _scan(A, E, ctx, tries=COUNTEREXAMPLE_TRIES) -> _Scan:
         if bad is not None:
             if got[bad[0]][bad[1]] == "undefined" or _confirmed(ga[bad], ge[bad]):
                 out.counterexample = _describe(point, got, exp, bad, A, ctx)
+                out.no_value = no_value
+                out.bad_point = point
                 return out
             continue
         out.defined += 1
         out.wide += not _readable(k)
+        out.points.append(point)
+        if k >= tries:
+            out.kinks.append(point)
         if out.first is None:
             out.first = _describe(point, got, exp, (0, 0), A, ctx)
     return out
+
+
+# -- kinks: where relu, step, |·|, sqrt and log change behaviour ----------------------------
+def _kink_arguments(exprs, conditions):
+    """The expressions whose sign changes what the formula does: arguments of relu, step, |·|, sign,
+    Heaviside, Max/Min (differences of their arguments), Piecewise conditions, and the arguments of the
+    answer's square roots and logs."""
+    out = []
+    for e in exprs:
+        for f in e.atoms(symbolic.relu, symbolic.relu_step, sp.Abs, sp.sign, sp.Heaviside):
+            out.append(f.args[0])
+        for f in e.atoms(sp.Max, sp.Min):
+            out.extend(a - b for a, b in zip(f.args, f.args[1:]))
+        for f in e.atoms(sp.Piecewise):
+            for _, cond in f.args:
+                if isinstance(cond, sp.core.relational.Relational):
+                    out.append(cond.lhs - cond.rhs)
+    out.extend(t for _, t in conditions)
+    unique = []
+    for g in out:
+        if g.free_symbols or g.atoms(AppliedUndef):
+            if g not in unique:
+                unique.append(g)
+    return unique[:MAX_KINKS]
+
+
+def _real_roots(h, v, limit=3):
+    """Up to ``limit`` real roots of the one-variable expression ``h`` in ``v`` (numbers, as Rationals):
+    exactly for a polynomial of degree 1, else where a scan of ±10⁻³ … ±10⁶ changes sign (bisected)."""
+    try:
+        poly = sp.Poly(h, v)
+        if poly.degree() == 1:
+            c1, c0 = poly.all_coeffs()
+            root = -c0 / c1
+            status, value = _evaluate(root)
+            return [sp.Rational(str(sp.Float(value, 20)))] if status == "ok" else []
+    except (sp.PolynomialError, sp.GeneratorsNeeded, ValueError, TypeError):
+        pass
+    grid = sorted({0, *(s * 10 ** (j / 4) for j in range(-12, 25) for s in (-1, 1))})
+
+    def sign(x):
+        status, value = _evaluate(h.xreplace({v: sp.Rational(str(x))}))
+        return None if status != "ok" else int(bool(value > 0)) - int(bool(value < 0))
+
+    roots, last = [], None
+    for x in grid:
+        s_x = sign(x)
+        if s_x == 0:
+            roots.append(sp.Rational(str(x)))
+        elif s_x is not None and last is not None and last[1] is not None and last[1] != 0 and s_x != last[1]:
+            lo, hi, s_lo = last[0], x, last[1]
+            for _ in range(50):
+                mid = (lo + hi) / 2
+                s_mid = sign(mid)
+                if s_mid is None or s_mid == 0:
+                    break
+                lo, hi, s_lo = (mid, hi, s_mid) if s_mid == s_lo else (lo, mid, s_lo)
+            roots.append(sp.Rational(str((lo + hi) / 2)))
+        last = (x, s_x)
+        if len(roots) >= limit:
+            break
+    return roots
+
+
+def _in_domain(value, root, domain):
+    """``value`` (a step away from the kink ``root``) moved into ``domain``: halfway from the root to
+    the end of an interval it would leave; None if that is not possible."""
+    if domain is None:
+        return value
+    if domain == "size":
+        whole = int(value)
+        return sp.Integer(whole) if whole >= 1 and whole == value else None
+    if domain in ("one-hot", "softmax"):
+        return None
+    lo, hi = (sp.Rational(str(x)) for x in domain)
+    if bool(lo < value) and bool(value < hi):
+        return value
+    if not (bool(lo < root) and bool(root < hi)):
+        return None
+    return (root + (hi if bool(value >= hi) else lo)) / 2
+
+
+def _kink_points(exprs, conditions, ctx, rng):
+    """Test points on both sides of every kink: for each kink argument g and each variable v of it,
+    the other variables drawn at random, v = r ± δ at each real root r of g (δ = 10⁻³ and 1/4 of
+    max(1, |r|); whole numbers r ± 1 for a size), kept where v's domain allows."""
+    names = {}
+    for name, var in ctx.namespace.values.items():
+        for s in var if isinstance(var, sp.MatrixBase) else [var]:
+            if isinstance(s, sp.Symbol):
+                names[s] = _domain_of(name, ctx)
+    out = []
+    for g in _kink_arguments(exprs, conditions):
+        variables = sorted(g.free_symbols, key=str) + sorted(g.atoms(AppliedUndef), key=str)
+        for v in variables[:3]:
+            domain = names.get(v) if isinstance(v, sp.Symbol) else FUNCTION_DOMAINS.get(v.func.__name__)
+            if domain in ("one-hot", "softmax"):
+                continue
+            base = _point(exprs, ctx, rng, READABLE_TRIES)
+            t = sp.Dummy("t")
+            h = _at(g.xreplace({v: t}), {p: x for p, x in base.items() if p != v})
+            for r in _real_roots(h, t):
+                scale = max(1, abs(r))
+                if domain == "size":
+                    steps = [sp.floor(r) - (1 if r == sp.floor(r) else 0), sp.floor(r) + 1]
+                else:
+                    steps = [
+                        r + sign * scale * d for d in (sp.Rational(1, 1000), sp.Rational(1, 4)) for sign in (-1, 1)
+                    ]
+                for x in steps:
+                    x = _in_domain(x, r, domain)
+                    if x is not None:
+                        out.append({**base, v: x})
+    return out
+
+
+def _certified_difference(A, E, scan, ctx, diff=None, points=None):
+    """The first test point where SymPy computes A − E (as it stands, or simplified: ``diff``) to
+    :data:`DIGITS` correct digits and finds it nonzero: ``(counterexample, value)``; None if it is 0, or
+    0 to :data:`MAX_WORKING_DIGITS` digits (its terms cancel), at every one. The points are those where
+    both agreed and those where the answer could not be computed (``1 − σ(300)`` beyond a kink at 300,
+    where the simplified difference may still be)."""
+    MA, ME = _as_matrix(A), _as_matrix(E)
+    simplified = list(diff) if diff is not None else [None] * len(MA)
+    for point in scan.points + scan.unknown if points is None else points:
+        ga, ge = _at(MA, point), _at(ME, point)
+        for i in range(MA.shape[0]):
+            for c in range(MA.shape[1]):
+                status, value = _evaluate(ga[i, c] - ge[i, c])
+                d = simplified[i * MA.shape[1] + c]
+                if not (status == "ok" and value != 0) and d is not None:
+                    status, value = _evaluate(_at(d, point))
+                if status == "ok" and value != 0:
+                    got = [[_evaluate(x)[1] for x in ga.row(r)] for r in range(MA.shape[0])]
+                    exp = [[_evaluate(x)[1] for x in ge.row(r)] for r in range(MA.shape[0])]
+                    return _describe(point, got, exp, (i, c), A, ctx), value
+    return None
 
 
 def _confirmed(g, x) -> bool:
@@ -910,7 +1255,9 @@ def _confirmed(g, x) -> bool:
 
 def _show(v):
     """A value for the result: a float where it fits, else its text (e.g. ``1.2e+500``); "undefined" kept."""
-    if v is None or isinstance(v, str):
+    if v is None:
+        return "not computed"
+    if isinstance(v, str):
         return v
     try:
         f = float(v)
@@ -929,8 +1276,7 @@ def _describe(point, got, exp, entry, A, ctx):
                 values[name] = [[_show(point.get(var[i, k])) for k in range(var.shape[1])] for i in range(var.shape[0])]
         elif isinstance(var, sp.Symbol) and var in point:
             values[name] = _show(point[var])
-    funcs = {k: v for k, v in point.items() if not isinstance(k, sp.Symbol)}
-    syms = {k: v for k, v in point.items() if isinstance(k, sp.Symbol)}
+    funcs, syms = _split(point)
     for name, rel in ctx.relations.items():  # show a = σ(z) too
         r = _as_matrix(ep.realize(rel, ctx.activation)).xreplace(funcs).xreplace(syms)
         nums = [[_show(_evaluate(r[i, k])[1]) for k in range(r.shape[1])] for i in range(r.shape[0])]
@@ -949,22 +1295,29 @@ def _describe(point, got, exp, entry, A, ctx):
 
 
 # -- hints -----------------------------------------------------------------
-def _hint(answer, expected, A, ctx):
-    """The first known mistake the answer matches, or None. ``answer``/``expected`` are placeholder-level."""
+def _hint(answer, expected, A, ctx, variants_only=False):
+    """``(hint, proposal)``: the first known mistake the answer matches and the whole answer the hint
+    proposes (text, or None); ``(None, None)`` if none matches. ``answer``/``expected`` are
+    placeholder-level; ``variants_only``: only the exercise's own known wrong answers."""
     # the exercise's own known wrong answers first: most specific
     for wrong, message in ctx.variants:
         if _shape(wrong) == _shape(answer) and _equal(A, _prepare(wrong, ctx), ctx):
-            return message
+            return message, None
+    if variants_only:
+        return None, None
     if _equal(A, -_prepare(expected, ctx), ctx):
-        return "check the sign: your answer is exactly the negative of the right one."
+        return "check the sign: your answer is exactly the negative of the right one.", None
     # σ where σ' belongs
     for deriv, func in ep.DERIVATIVE_OF.items():
         if expected.has(deriv) and _equal(A, _prepare(expected.replace(deriv, func), ctx), ctx):
-            return f"σ or σ'? You have {_fname(func)}(…) where its derivative {_fname(func)}'(…) belongs."
+            return f"σ or σ'? You have {_fname(func)}(…) where its derivative {_fname(func)}'(…) belongs.", None
     # a missing σ' factor: placeholders set to 1, or (with a = σ(z)) one factor σ'(z) short
     for deriv in ep.DERIVATIVE_OF:
         if expected.has(deriv) and _equal(A, _prepare(expected.replace(deriv, lambda t: sp.Integer(1)), ctx), ctx):
-            return f"a factor {_fname(deriv)}(…) is missing: the chain rule multiplies by the activation's derivative."
+            return (
+                f"a factor {_fname(deriv)}(…) is missing: the chain rule multiplies by the activation's derivative.",
+                None,
+            )
     for name, rel in ctx.relations.items():
         rel_prime = rel
         for deriv, func in ep.DERIVATIVE_OF.items():
@@ -974,26 +1327,27 @@ def _hint(answer, expected, A, ctx):
         d = _prepare(rel_prime, ctx)
         with_d = A.multiply_elementwise(d) if isinstance(A, sp.MatrixBase) else A * d
         if _equal(with_d, _prepare(expected, ctx), ctx):
-            return f"a factor σ'(…) is missing (with {name} = σ(…), that is the derivative of the activation)."
+            return f"a factor σ'(…) is missing (with {name} = σ(…), that is the derivative of the activation).", None
     # a constant factor (2, 1/n, the batch size m, …)
     ratio = _constant_ratio(A, _prepare(expected, ctx), ctx)
     if ratio is not None:
         sizes = sorted(str(s) for s in ratio.free_symbols)
         extra = f" — check the 1/{' and '.join(sizes)} (mean or sum?)" if sizes else ""
-        return f"off by a constant factor: the right answer is {ratio} × yours{extra}."
+        proposal = f"({sp.sstr(ratio)})*({ctx.answer_text})" if ctx.answer_text else None
+        return f"off by a constant factor: the right answer is {ratio} × yours{extra}.", proposal
     # swapped names (a and y, …)
     for p, q in ctx.swaps:
         if p in ctx.namespace.values and q in ctx.namespace.values:
             swapped = _swap(expected, ctx.namespace.values[p], ctx.namespace.values[q])
             if swapped is not None and _equal(A, _prepare(swapped, ctx), ctx):
-                return f"{p} and {q} swapped? The right answer has them the other way round."
+                return f"{p} and {q} swapped? The right answer has them the other way round.", None
     # a square matrix used where its transpose belongs
     for name, var in ctx.namespace.values.items():
         if isinstance(var, sp.MatrixBase) and var.shape[0] == var.shape[1] and var.shape[0] > 1:
             tmap = {var[i, k]: var[k, i] for i in range(var.shape[0]) for k in range(var.shape[1])}
             if _equal(A, _prepare(_xreplace(expected, tmap), ctx), ctx):
-                return f"transposition: your answer matches the right one with {name} and {name}ᵀ exchanged."
-    return None
+                return f"transposition: your answer matches the right one with {name} and {name}ᵀ exchanged.", None
+    return None, None
 
 
 def _fname(f) -> str:

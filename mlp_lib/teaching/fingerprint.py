@@ -7,7 +7,7 @@ book is built, with SymPy) sends only numbers:
 
 * ``points``: the values of every name at each test point, drawn as the SymPy checker draws
   them (readable two-decimal numbers first, then magnitudes 0.01–100 of both signs, sizes
-  ``n``, ``m`` up to 1000, the exercise's domains and one-hot targets); names defined by a
+  ``n``, ``m`` up to 1000, the exercise's domains, one-hot targets and softmax outputs); names defined by a
   relation (``a = σ(z)``) get the relation's value. A generic σ and σ' become, per point, the
   concrete functions σ(t) = 0.05 + 0.9 / (1 + e^{−(α t + β)}) and σ'(t) = 0.05 + γ sech²(δ t + ε)
   with random α, β, γ, δ, ε: an answer equal to the right one for every σ is equal for these too,
@@ -35,7 +35,7 @@ import sympy as sp
 from .. import symbolic
 from . import parser as ep
 from .catalogue import Exercise, get_exercise
-from .checker import READABLE_TRIES, SIZE_NAMES, _random_value, _swap, _xreplace
+from .checker import READABLE_TRIES, SIZE_NAMES, _random_value, _shares, _swap, _xreplace
 
 #: test points per exercise: READABLE_TRIES readable ones, then spread-out ones
 POINTS = 28
@@ -213,8 +213,14 @@ class _Spec:
                 rows = [[] for _ in range(var.shape[0])]
                 for c in range(var.shape[1]):
                     hot = rng.randrange(var.shape[0]) if domain == "one-hot" else None
+                    shares = _shares(rng, var.shape[0], k) if domain == "softmax" else None
                     for r in range(var.shape[0]):
-                        f = float(1 if r == hot else 0) if domain == "one-hot" else float(_random_value(rng, domain, k))
+                        if domain == "one-hot":
+                            f = float(1 if r == hot else 0)
+                        elif shares is not None:
+                            f = float(shares[r])
+                        else:
+                            f = float(_random_value(rng, domain, k))
                         rows[r].append(f)
                         subs[var[r, c]] = f
                 values[name] = rows
@@ -290,7 +296,8 @@ def fingerprint(exercise, *, points: int = POINTS, seed: int = 0) -> dict:
     Returns a JSON-able dict: ``name``, ``title``, ``prompt``, ``names_help``, ``names``
     (name → ``null`` for a scalar or ``[rows, cols]``), ``fixed`` (names with given values),
     ``activation``, ``functions``, ``shape`` of the answer (``null`` for a scalar), ``points``
-    (``[{"values": {name: number or rows}, "sigma": [α, β], "sigma_prime": [γ, δ, ε]}]``),
+    (``[{"values": {name: number or rows}, "sigma": [α, β], "sigma_prime": [γ, δ, ε]}]``), ``bounded``
+    (names whose domain is a bounded interval, one-hot or softmax),
     ``expected`` (one value per point) and ``mistakes`` (``[{"hint": text, "values": [...]}]`` with
     ``null`` where a mistake has no real value, and ``{"ratio": true}`` for the constant-factor test).
     """
@@ -341,6 +348,11 @@ def _build(ex: Exercise, points: int, seed: int) -> dict:
         "names": names,
         "fixed": sorted(ex.fixed),
         "relations": sorted(ex.relations),
+        "bounded": sorted(
+            n
+            for n, d in ex.domains.items()
+            if n not in ex.relations and (isinstance(d, tuple) or d in ("one-hot", "softmax"))
+        ),
         "activation": ex.activation,
         "elementwise": bool(ex.matrix_shapes),
         "functions": list(FUNCTION_NAMES),

@@ -9,7 +9,9 @@ text.
 
 What is allowed
 ---------------
-* numbers: integers and decimals with ``|value| ≤ 1e6`` (no complex numbers, no strings);
+* numbers: integers and decimals with ``|value| ≤ 1e6`` (no complex numbers, no strings), read
+  exactly as written (``1e-400`` is 10⁻⁴⁰⁰, not the 0 a float would make of it; a decimal exponent
+  of at most :data:`MAX_DECIMAL_EXPONENT` in absolute value);
 * the names the exercise declares (e.g. ``a``, ``y``, ``z``, ``W``, ``phi``), plus
   ``pi`` and ``e`` (Euler's number, unless the exercise declares a variable ``e``);
 * ``+ - * / **`` and unary ``+ -``; ``^`` means power (it is rewritten to ``**``
@@ -59,6 +61,7 @@ import ast
 import math
 import re
 import unicodedata
+from copy import deepcopy
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -72,6 +75,8 @@ MAX_NODES = 300
 MAX_CONSTANT = 1e6
 MAX_EXPONENT = 10
 MAX_TOTAL_EXPONENT = 100
+#: the largest |k| of a number written with an exponent, 1e-k or 1ek
+MAX_DECIMAL_EXPONENT = 1000
 
 
 class ExpressionError(ValueError):
@@ -415,23 +420,80 @@ def parse_tree(text: str, names) -> ast.Expression:
     ``names`` are the variable names the exercise declares. Raises
     :class:`ExpressionError` for anything refused.
     """
+    typed = text
+    _check_juxtaposed_transpose(typed)
     text = _check_text(text)
+    source = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")  # parse only: never compiled, never run
+        tree = ast.parse(source, mode="eval")  # parse only: never compiled, never run
     except SyntaxError as exc:
-        message = f"could not read the formula: {exc.msg} (at character {exc.offset})"
-        missing = _MISSING_TIMES.search(text)
-        if missing:
-            message += f" — write {missing[1]}*{missing[2]}…: a product needs *"
-        raise ExpressionError(message) from None
+        raise ExpressionError(_syntax_message(typed, text, exc)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("not allowed: the formula is too complex to read") from None
     _check_limits(tree)
+    _read_numbers(tree, source)
     try:
         _Whitelist(set(names)).visit(tree)
     except RecursionError:
         raise ExpressionError(f"not allowed: the formula is nested too deeply (at most {MAX_DEPTH} levels)") from None
     return tree
+
+
+#: a transpose written against the next factor: Wᵀφ, Wᵀ phi, W^T phi, W^T(phi)
+_JUXTAPOSED_T = re.compile(r"([A-Za-z_]\w*|\))\s*(?:ᵀ|\^\s*T\b)\s*(?=[A-Za-z_(σςϕφ])", re.ASCII)
+
+
+def _check_juxtaposed_transpose(typed) -> None:
+    """Refuse ``Wᵀφ`` and ``W^T phi`` by name: a transpose followed by a factor with no operator."""
+    if not isinstance(typed, str) or len(typed) > MAX_LENGTH:
+        return
+    m = _JUXTAPOSED_T.search(typed)
+    if m is None:
+        return
+    fixed = _JUXTAPOSED_T.sub(lambda g: g[1] + ".T @ ", typed).replace("ᵀ", ".T")
+    fixed = re.sub(r"\^\s*T\b", ".T", fixed)
+    shown = typed.strip() if len(typed.strip()) <= 40 else m[0].strip() + "…"
+    raise ExpressionError(
+        f"not allowed: {shown} has no operator between the transpose and the next factor — "
+        f"write {normalize(fixed).strip()} (.T for the transpose, @ for the matrix product)"
+    )
+
+
+def _syntax_message(typed: str, text: str, exc: SyntaxError) -> str:
+    """Python's syntax error, with what to type instead where the slip is a usual one (2n, 2(a - y))."""
+    message = f"could not read the formula: {exc.msg} (at character {exc.offset})"
+    missing = _MISSING_TIMES.search(text)
+    if missing:
+        number, after = missing[1], missing[2]
+        if after == "(":
+            return f"{message} — {number}(…) has no * between {number} and the bracket: write {number}*(…)"
+        name = re.match(r"[A-Za-z_]\w*", text[missing.start(2) :])[0]
+        return f"{message} — you typed {number}{name}: write {number}*{name} (a product needs *)"
+    return message
+
+
+def _read_numbers(tree, source: str) -> None:
+    """Give every decimal constant its exact value as written (``node.exact``, a Fraction) and its text
+    (``node.text``, for display).
+
+    Python reads ``1e-400`` as the float 0.0 and ``0.1000000000000000000001`` as 0.1; the checker
+    must see the numbers the student typed.
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) is float:
+            segment = ast.get_source_segment(source, node) or repr(node.value)
+            plain = segment.replace("_", "").lower()
+            if "e" in plain:
+                exponent = int(plain.split("e", 1)[1])
+                if abs(exponent) > MAX_DECIMAL_EXPONENT:
+                    raise ExpressionError(
+                        f"not allowed: the number {segment} has an exponent beyond ±{MAX_DECIMAL_EXPONENT}"
+                    )
+            node.text = segment
+            try:
+                node.exact = Fraction(plain)
+            except ValueError:  # pragma: no cover — Python read it as a float, so Fraction reads it too
+                node.exact = Fraction(str(node.value))
 
 
 _GROUP = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*", ast.Div: "*", ast.MatMult: "*"}
@@ -463,7 +525,9 @@ def _constant_value(node):
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         if isinstance(node.value, float) and not math.isfinite(node.value):  # 1e400 reads as inf
             raise ExpressionError(f"not allowed: the number {node.value!r} is too large (at most {MAX_CONSTANT:g})")
-        return Fraction(str(node.value)) if isinstance(node.value, float) else Fraction(node.value)
+        if isinstance(node.value, float):
+            return getattr(node, "exact", None) or Fraction(str(node.value))
+        return Fraction(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         v = _constant_value(node.operand)
         return None if v is None else (-v if isinstance(node.op, ast.USub) else v)
@@ -558,8 +622,10 @@ class _Whitelist(ast.NodeVisitor):
     def visit_Call(self, node):
         if isinstance(node.func, ast.Constant):
             number = ast.unparse(node.func)
+            inside = ", ".join(ast.unparse(a) for a in node.args)
             raise ExpressionError(
-                f"not allowed: {ast.unparse(node)} reads as calling the number {number} — write {number}*(…): a product needs *"
+                f"not allowed: {ast.unparse(node)} reads as calling the number {number} — "
+                f"write {number}*({inside}): a product needs *"
             )
         if not isinstance(node.func, ast.Name):
             raise ExpressionError(
@@ -624,18 +690,42 @@ class Namespace:
 
 def to_sympy(tree: ast.Expression, namespace: Namespace):
     """Build the SymPy scalar or Matrix of a tree that :func:`parse_tree` accepted."""
-    return _Builder(namespace).build(tree.body)
+    return _Builder(namespace, tree).build(tree.body)
+
+
+def to_sympy_with_conditions(tree: ast.Expression, namespace: Namespace):
+    """``(value, conditions)``: :func:`to_sympy` and where the formula has a real value.
+
+    ``conditions`` lists ``("nonnegative", t)`` for every ``sqrt(t)`` and fractional power ``t**k``
+    and ``("positive", t)`` for every ``log(t)`` (and ``t**k`` with k < 0 not whole), ``t`` a SymPy
+    scalar as typed. SymPy simplifies ``sqrt(t)**2`` to ``t`` and ``exp(log(t))`` to ``t`` as it
+    builds them (true for complex numbers); the book's formulas are real, so such an answer has no
+    value where ``t < 0``, as NumPy's ``np.sqrt(t)**2`` is ``nan`` there.
+    """
+    builder = _Builder(namespace, tree)
+    value = builder.build(tree.body)
+    return value, builder.conditions
 
 
 class _Builder:
-    def __init__(self, namespace):
+    def __init__(self, namespace, tree=None):
         self.ns = namespace.values
+        self.tree = tree
+        self.conditions = []
+
+    def _condition(self, kind, value):
+        for t in value if isinstance(value, sp.MatrixBase) else [value]:
+            if not t.is_number or t.free_symbols:
+                self.conditions.append((kind, t))
+            elif kind == "positive" and not t.is_positive or kind == "nonnegative" and not t.is_nonnegative:
+                self.conditions.append((kind, t))
 
     def build(self, node):
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, float):
-                f = Fraction(str(v))
+                f = getattr(node, "exact", None)
+                f = Fraction(str(v)) if f is None else f
                 return sp.Rational(f.numerator, f.denominator)
             return sp.Integer(v)
         if isinstance(node, ast.Name):
@@ -650,6 +740,10 @@ class _Builder:
         if isinstance(node, ast.Call):
             _, elementwise, fn, _ = FUNCTIONS[node.func.id]
             arg = self.build(node.args[0])
+            if fn is sp.sqrt:
+                self._condition("nonnegative", arg)
+            elif fn is sp.log:
+                self._condition("positive", arg)
             if elementwise and isinstance(arg, sp.MatrixBase):
                 return arg.applyfunc(fn)
             return fn(arg)
@@ -689,14 +783,18 @@ class _Builder:
                     f"and {_shape_text(right)}; use * with a scalar"
                 )
             if left.shape[1] != right.shape[0]:
-                raise ExpressionError(
-                    f"{where}: shapes {left.shape} and {right.shape} don't match"
-                    + _transpose_suggestion(node, left, right)
+                raise ProductShapeError(
+                    f"{where}: shapes {left.shape} and {right.shape} don't match",
+                    [_replaced(self.tree, node, alt) for alt in _product_alternatives(node, left, right)]
+                    if self.tree is not None
+                    else [],
                 )
             return left * right
         if op == "**":
             if rm:
                 raise ExpressionError(f"{where}: the exponent must be a number")
+            if not (isinstance(right, sp.Basic) and right.is_integer):
+                self._condition("positive" if right.is_negative else "nonnegative", left)
             return left.applyfunc(lambda t: t**right) if lm else left**right
         # a 1×1 matrix (e.g. a.T @ g) combines with anything like a number, as in NumPy
         if lm and rm and left.shape != right.shape:
@@ -749,17 +847,47 @@ def _broadcast(left, right, f):
     return f(left, right)
 
 
-def _transpose_suggestion(node, left, right) -> str:
-    l_text, r_text = ast.unparse(node.left), ast.unparse(node.right)
-    l_t = l_text if isinstance(node.left, (ast.Name, ast.Call)) else f"({l_text})"
-    r_t = r_text if isinstance(node.right, (ast.Name, ast.Call)) else f"({r_text})"
+class ProductShapeError(ExpressionError):
+    """A matrix product ``L @ R`` whose shapes do not fit.
+
+    ``candidates`` are whole answers with that product written as the usual repairs would write it
+    (``L.T @ R``, ``L @ R.T``, ``R @ L``, ``L * R``), as text; the checker proposes one only if it
+    accepts it (:func:`mlp_lib.teaching.checker.check_expression`).
+    """
+
+    def __init__(self, message, candidates=()):
+        super().__init__(message)
+        self.candidates = list(candidates)
+
+
+def _product_alternatives(node, left, right) -> list:
+    """Nodes that could be meant by the product ``node`` = ``L @ R`` whose shapes do not fit."""
+    L, R = node.left, node.right
+    out = []
     if left.shape[0] == right.shape[0]:
-        return f" — did you mean {l_t}.T @ {r_text}? (transpose)"
+        out.append(ast.BinOp(ast.Attribute(L, "T", ast.Load()), ast.MatMult(), R))
     if left.shape[1] == right.shape[1]:
-        return f" — did you mean {l_text} @ {r_t}.T? (transpose)"
+        out.append(ast.BinOp(L, ast.MatMult(), ast.Attribute(R, "T", ast.Load())))
     if right.shape[1] == left.shape[0]:
-        return f" — did you mean {r_text} @ {l_text}? (order of the product)"
-    return ""
+        out.append(ast.BinOp(R, ast.MatMult(), L))
+    if left.shape == right.shape or 1 in (left.shape[1], right.shape[1]):
+        out.append(ast.BinOp(L, ast.Mult(), R))  # ∘ typed as a matrix product
+    return out
+
+
+def _replaced(tree, target, new) -> str:
+    """The text of ``tree`` with the node ``target`` replaced by ``new`` (``tree`` is left as it is)."""
+    target.replace_me = True
+    try:
+        copy = deepcopy(tree)
+    finally:
+        del target.replace_me
+
+    class Swap(ast.NodeTransformer):
+        def visit(self, node):
+            return deepcopy(new) if getattr(node, "replace_me", False) else super().visit(node)
+
+    return ast.unparse(ast.fix_missing_locations(Swap().visit(copy)))
 
 
 def parse_expression(text: str, namespace: Namespace):
@@ -790,7 +918,7 @@ def to_latex(tree: ast.Expression, elementwise: bool = False) -> str:
 def _latex(node, ew=False):
     """(latex, precedence)."""
     if isinstance(node, ast.Constant):
-        return (repr(node.value), 5)
+        return (getattr(node, "text", None) or repr(node.value), 5)
     if isinstance(node, ast.Name):
         if node.id == "pi":
             return (r"\pi", 5)

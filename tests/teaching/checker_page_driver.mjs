@@ -4,7 +4,7 @@
 //
 // module.js is the checker widget's ES module as Python sends it (written to a file by the test).
 // The job is {"fingerprints": {name: fingerprint}, "tasks": [{"name": …, "text": …}]}; each result
-// is the page's verdict {status, message, hint, reading} (or {error} if the page itself failed).
+// is the page's verdict {status, message, hint, proposal, reading} (or {error} if the page itself failed).
 // A task with "read": true is only read (chkRead with the exercise's names): {status: "read"} or
 // {status: "refused", message, hint}, to compare the reader with parser.parse_tree.
 import { readFileSync } from "node:fs";
@@ -27,7 +27,7 @@ const results = job.tasks.map((t) => {
   try {
     if (t.read) return read(job.fingerprints[t.name], t.text);
     const v = C.chkDecide(job.fingerprints[t.name], t.text);
-    return { status: v.status, message: v.message, hint: v.hint ?? null, reading: v.reading ?? null };
+    return { status: v.status, message: v.message, hint: v.hint ?? null, proposal: v.proposal ?? null, reading: v.reading ?? null };
   } catch (err) {
     return { error: `${err.name}: ${err.message}` };
   }

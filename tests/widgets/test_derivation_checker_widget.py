@@ -74,7 +74,7 @@ def test_keyboard_only_and_phone_width(mount_widget):
     assert page.evaluate("document.activeElement.textContent") == "Check"
     page.keyboard.press("Enter")
     assert "✓" in _verdict_text(page)
-    page.get_by_label("Your answer").fill("W @ x.T")
+    page.get_by_label("Your answer").fill("W @ x.T + b @ ones.T")  # a repair the checker accepts: proposed
     page.get_by_label("Your answer").press("Enter")
     page.wait_for_function("document.querySelector('.chk-result').textContent.includes('did you mean')")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

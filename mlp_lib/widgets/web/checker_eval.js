@@ -10,10 +10,16 @@
 //   correct    it agrees at every point, and every part of it matters (below);
 //   undecided  the page cannot tell with 16-digit numbers: a part of the answer changes no value
 //              beyond rounding at any point (a − y + 1e-30·z, a factor exp(1e-15) or 2 − tanh(20)²),
-//              a number has more digits than the page computes with, a value underflows, fewer
-//              than CHK_MIN_POINTS points could be compared, or (generic σ) σ is applied to an
-//              expression rather than a name, or its value passes through relu, step, sqrt, log or
-//              a fractional power.
+//              a number has more digits than the page computes with, a value underflows (or a
+//              number written nonzero reads as 0: 1e-400), fewer than CHK_MIN_POINTS points could
+//              be compared, a relu / step argument keeps one sign at every point (relu(z − 1000):
+//              SymPy tests both sides of each kink, the page has only its points), a sqrt / log /
+//              fractional-power argument over an unbounded name is positive at every point, or
+//              (generic σ) σ is applied to an expression rather than a name, or its value passes
+//              through relu, step, sqrt, log or a fractional power.
+//
+// A hint that proposes a whole answer (a repair of a matrix product whose shapes do not fit, "the
+// right answer is k × yours") is given only if the page itself calls that answer correct.
 //
 // Every number carries a bound on its rounding error (first-order running error analysis, each
 // operation adding its own rounding), so "agrees" means "equal up to this answer's rounding",
@@ -170,6 +176,7 @@ const CHK_SCALAR = {
     return chkS(Math.max(0, x.v), x.e);
   },
   relu_prime(x) {
+    if (Number.isNaN(x.v)) return chkS(NaN); // no real value stays no real value (step(√z) for z < 0)
     if (x.e > 0 && Math.abs(x.v) <= x.e) throw new ChkUnusable("ReLU' at a kink lost in rounding");
     return chkS(x.v > 0 ? 1 : 0);
   },
@@ -240,15 +247,27 @@ function chkBroadcast(l, r, f) {
   return f(l, r);
 }
 
-function chkTransposeSuggestion(node, l, r) {
-  const lText = chkUnparse(node.l);
-  const rText = chkUnparse(node.r);
-  const lT = ["name", "call"].includes(node.l.k) ? lText : `(${lText})`;
-  const rT = ["name", "call"].includes(node.r.k) ? rText : `(${rText})`;
-  if (l.rows === r.rows) return `did you mean ${lT}.T @ ${rText}? (transpose)`;
-  if (l.cols === r.cols) return `did you mean ${lText} @ ${rT}.T? (transpose)`;
-  if (r.cols === l.rows) return `did you mean ${rText} @ ${lText}? (order of the product)`;
-  return null;
+/** the hint for a product whose shapes do not fit when no repair is accepted (checker._PRODUCT_HINT) */
+const CHK_PRODUCT_HINT =
+  "@ needs as many columns on its left as rows on its right: a factor transposed, the factors in the other order, or * for the elementwise product ∘?";
+
+/** The usual repairs of a product L @ R whose shapes do not fit (parser._product_alternatives). */
+function chkProductAlternatives(node, l, r) {
+  const out = [];
+  if (l.rows === r.rows) out.push({ k: "bin", op: "@", l: { k: "attr", x: node.l, attr: "T" }, r: node.r });
+  if (l.cols === r.cols) out.push({ k: "bin", op: "@", l: node.l, r: { k: "attr", x: node.r, attr: "T" } });
+  if (r.cols === l.rows) out.push({ k: "bin", op: "@", l: node.r, r: node.l });
+  if ((l.rows === r.rows && l.cols === r.cols) || l.cols === 1 || r.cols === 1) out.push({ k: "bin", op: "*", l: node.l, r: node.r });
+  return out;
+}
+
+/** `root` with the node `target` replaced by `alt` (a copy along the path; `root` is left as it is). */
+function chkReplaced(root, target, alt) {
+  if (root === target) return alt;
+  const out = { ...root };
+  for (const key of ["l", "r", "x"]) if (root[key]) out[key] = chkReplaced(root[key], target, alt);
+  if (root.args) out.args = root.args.map((a) => chkReplaced(a, target, alt));
+  return out;
 }
 
 function chkMatmul(node, l, r, ctx) {
@@ -257,7 +276,10 @@ function chkMatmul(node, l, r, ctx) {
     throw new ChkRefused(`${where}: @ is the matrix product of two matrices, got ${chkShapeText(l)} and ${chkShapeText(r)}; use * with a scalar`);
   }
   if (l.cols !== r.rows) {
-    throw new ChkRefused(`${where}: shapes (${l.rows}, ${l.cols}) and (${r.rows}, ${r.cols}) don't match`, chkTransposeSuggestion(node, l, r));
+    const err = new ChkRefused(`${where}: shapes (${l.rows}, ${l.cols}) and (${r.rows}, ${r.cols}) don't match`);
+    // whole answers with the usual repairs of this product: proposed only if the page accepts one
+    err.candidates = ctx.tree ? chkProductAlternatives(node, l, r).map((alt) => chkUnparse(chkReplaced(ctx.tree, node, alt))) : [];
+    throw err;
   }
   return chkMatrix(l.rows, r.cols, (i, k) => {
     let v = 0;
@@ -476,21 +498,26 @@ function chkRatio(fp, answer) {
     const den = [c.includes("/") ? c.split("/")[1] : null, pn < 0 ? factor[0] : null, pm < 0 ? factor[1] : null].filter(Boolean);
     const text = `${num.length ? num.join("·") : "1"}${den.length ? `/${den.length > 1 ? `(${den.join("·")})` : den[0]}` : ""}`;
     const extra = pn || pm ? ` — check the 1/${[pn ? "n" : null, pm ? "m" : null].filter(Boolean).join(" and ")} (mean or sum?)` : "";
-    return `off by a constant factor: the right answer is ${text} × yours${extra}.`;
+    return { hint: `off by a constant factor: the right answer is ${text} × yours${extra}.`, factor: text.split("·").join("*") };
   }
   return null;
 }
 
-function chkHint(fp, answer) {
+/** {hint, proposal}: the first known mistake the answer matches, and the whole answer the hint proposes (or null). */
+function chkHint(fp, answer, text) {
   for (const mistake of fp.mistakes) {
     if (mistake.ratio) {
       const ratio = chkRatio(fp, answer);
-      if (ratio) return ratio;
+      if (ratio) {
+        // never propose what the page itself would not call correct (it may only look right in doubles)
+        const proposal = `(${ratio.factor})*(${text})`;
+        return chkDecide(fp, proposal, { hints: false }).status === "correct" ? { hint: ratio.hint, proposal } : { hint: null, proposal: null };
+      }
     } else if (chkMatches(answer, mistake.values)) {
-      return mistake.hint;
+      return { hint: mistake.hint, proposal: null };
     }
   }
-  return null;
+  return { hint: null, proposal: null };
 }
 
 function chkRows(x) {
@@ -539,7 +566,7 @@ function chkTreeCalls(node, out = new Set()) {
  * The page's verdict on `text` for the fingerprint `fp`:
  * { status: "refused" | "wrong" | "correct" | "undecided", message, hint, reading, counterexample, points }.
  */
-export function chkDecide(fp, text) {
+export function chkDecide(fp, text, { hints = true } = {}) {
   const names = new Set(Object.keys(fp.names));
   let tree;
   try {
@@ -549,7 +576,7 @@ export function chkDecide(fp, text) {
     throw err;
   }
   const reading = chkReading(tree, fp.elementwise);
-  const ctx = { names, activation: fp.activation, lost: null, point: null, values: null, knock: null };
+  const ctx = { names, activation: fp.activation, lost: null, point: null, values: null, knock: null, tree };
   const answer = [];
   let shapeChecked = false;
   let unusable = 0;
@@ -560,6 +587,10 @@ export function chkDecide(fp, text) {
     try {
       value = chkEval(tree, ctx);
     } catch (err) {
+      if (err instanceof ChkRefused && err.candidates) {
+        const proposal = hints ? err.candidates.find((t) => chkDecide(fp, t, { hints: false }).status === "correct") : undefined;
+        return { status: "refused", message: err.message, hint: proposal ? `did you mean ${proposal}?` : CHK_PRODUCT_HINT, proposal: proposal ?? null, reading };
+      }
       if (err instanceof ChkRefused) return { status: "refused", message: err.message, hint: err.hint, reading };
       if (!(err instanceof ChkUnusable)) throw err;
       answer.push(null);
@@ -589,7 +620,8 @@ export function chkDecide(fp, text) {
       ? "not equal: your answer has no real value at the values below (a division by zero, log of 0 or of a negative number, or a square root of a negative number?), where the right one has."
       : "not equal: at the values below your answer and the right one differ.";
     const got = fp.shape === null ? answer[p][0] : { rows: fp.shape[0], cols: fp.shape[1], d: answer[p] };
-    return { status: "wrong", message, hint: chkHint(fp, answer), reading, counterexample: chkCounterexample(fp, tree, p, got, entry, status) };
+    const { hint, proposal } = hints ? chkHint(fp, answer, text) : { hint: null, proposal: null };
+    return { status: "wrong", message, hint, proposal, reading, counterexample: chkCounterexample(fp, tree, p, got, entry, status) };
   }
   const compared = answer.length - unusable;
   if (compared < CHK_MIN_POINTS) {
@@ -602,7 +634,12 @@ export function chkDecide(fp, text) {
   }
   // it agrees at every point: "correct" only if the page could have seen every part of it
   const why =
-    ctx.lost || chkLongConstant(tree, names) || chkGenericSigmaIssue(tree, fp.activation, names) || chkInvisiblePart(fp, tree, answer, ctx);
+    ctx.lost ||
+    chkTinyNumber(tree) ||
+    chkLongConstant(tree, names) ||
+    chkGenericSigmaIssue(tree, fp.activation, names) ||
+    chkOneSided(fp, tree, ctx) ||
+    chkInvisiblePart(fp, tree, answer, ctx);
   if (why) {
     return { status: "undecided", message: `could not decide in this page: ${why}. Open the chapter as a notebook to check it with SymPy.`, hint: null, reading };
   }
@@ -766,6 +803,70 @@ function chkLongConstant(tree, names) {
   for (const [node, r] of parts) {
     if (Math.max(digits(r.n), digits(r.d)) > CHK_MAX_DIGITS) {
       return `the constant ${chkUnparse(node)} needs more than ${CHK_MAX_DIGITS} digits, more than this page can tell from a nearby number`;
+    }
+  }
+  return null;
+}
+
+/** A number written nonzero that 16-digit numbers read as 0 or a subnormal (1e-400): the reason, or null. */
+function chkTinyNumber(tree) {
+  let found = null;
+  const visit = (node) => {
+    if (found) return;
+    if (node.k === "num" && !node.isInt && Math.abs(node.value) < 2.3e-308 && chkNumberRational(node).n !== 0n) {
+      found = `the number ${chkUnparse(node)} is too small for 16-digit numbers (they read it as ${node.value})`;
+    }
+    for (const child of [node.l, node.r, node.x, ...(node.args || [])]) if (child) visit(child);
+  };
+  visit(tree);
+  return found;
+}
+
+/**
+ * A kink the test points see from one side only: the reason, or null. SymPy tests both sides of every
+ * kink (checker._kink_points); the page has only the fingerprint's points. So the page decides an
+ * answer only if each relu / step argument takes both signs at the test points (entry by entry), and
+ * each sqrt / log / fractional-power argument that is positive at every point depends only on names
+ * whose domain is bounded (fp.bounded): relu(z − 1000) or sqrt(a − y + 1000)² − 1000 are undecided.
+ */
+function chkOneSided(fp, tree, ctx) {
+  const bounded = new Set([...(fp.bounded || []), ...fp.fixed]);
+  const checks = [];
+  chkWalk(tree, (node) => {
+    if (node.k === "call") {
+      const f = chkScalarName(node.f.id, ctx.activation);
+      if (f === "relu" || f === "relu_prime") checks.push({ node, arg: node.args[0], kink: true });
+      else if (f === "sqrt" || f === "log") checks.push({ node, arg: node.args[0], kink: false });
+    } else if (node.k === "bin" && node.op === "**" && !chkIsExpPower(node, ctx.names) && !chkExponent(node.r).integer) {
+      checks.push({ node, arg: node.l, kink: false });
+    }
+  });
+  for (const { node, arg, kink } of checks) {
+    if (!kink && [...chkUsedNames(arg)].every((n) => bounded.has(n) || !(n in fp.names))) continue;
+    const pos = [];
+    const neg = [];
+    for (const point of fp.points) {
+      ctx.point = point;
+      ctx.values = chkPointValues(fp, point);
+      let value;
+      try {
+        value = chkEval(arg, ctx);
+      } catch (err) {
+        if (err instanceof ChkRefused || err instanceof ChkUnusable) continue;
+        throw err;
+      }
+      chkEntries(value).forEach((t, n) => {
+        if (t.v > t.e) pos[n] = true;
+        else if (t.v < -t.e) neg[n] = true;
+      });
+    }
+    const size = Math.max(pos.length, neg.length);
+    for (let n = 0; n < size; n++) {
+      if (kink ? !(pos[n] && neg[n]) : !neg[n]) {
+        return kink
+          ? `${chkUnparse(node)} is on one side of its kink at every test point (the page cannot see the other side)`
+          : `the argument of ${chkUnparse(node)} is positive at every test point, and it may not be everywhere`;
+      }
     }
   }
   return null;

@@ -21,6 +21,10 @@ const CHK_MAX_NODES = 300;
 const CHK_MAX_CONSTANT = 1e6;
 const CHK_MAX_EXPONENT = 10;
 const CHK_MAX_TOTAL_EXPONENT = 100;
+/** the largest |k| of a number written with an exponent, 1e-k or 1ek (parser.MAX_DECIMAL_EXPONENT) */
+const CHK_MAX_DECIMAL_EXPONENT = 1000;
+/** a transpose written against the next factor: Wᵀφ, Wᵀ phi, W^T phi (parser._JUXTAPOSED_T) */
+const CHK_JUXTAPOSED_T = /([A-Za-z_]\w*|\))\s*(?:ᵀ|\^\s*T\b)\s*(?=[A-Za-z_(σςϕφ])/u;
 
 /** name → [number of arguments, elementwise?] (parser.FUNCTIONS) */
 export const CHK_FUNCTIONS = Object.freeze({
@@ -148,7 +152,25 @@ const CHK_NUMBER = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01]
 function chkSyntax(text, at, what) {
   const message = `could not read the formula: ${what} (at character ${at + 1})`;
   const missing = CHK_MISSING_TIMES.exec(text);
-  return new ChkRefused(message, missing ? `write ${missing[1]}*${missing[2]}…: a product needs *` : null);
+  if (!missing) return new ChkRefused(message);
+  const [number, after] = [missing[1], missing[2]];
+  if (after === "(") return new ChkRefused(message, `${number}(…) has no * between ${number} and the bracket: write ${number}*(…)`);
+  const name = /^[A-Za-z_]\w*/.exec(text.slice(missing.index + number.length))[0];
+  return new ChkRefused(message, `you typed ${number}${name}: write ${number}*${name} (a product needs *)`);
+}
+
+/** Refuse Wᵀφ and W^T phi by name (parser._check_juxtaposed_transpose). */
+function chkJuxtaposedTranspose(typed) {
+  if (typeof typed !== "string" || [...typed].length > CHK_MAX_LENGTH) return;
+  const m = CHK_JUXTAPOSED_T.exec(typed);
+  if (!m) return;
+  const global = new RegExp(CHK_JUXTAPOSED_T.source, "gu");
+  const fixed = typed.replace(global, (_, base) => `${base}.T @ `).split("ᵀ").join(".T").replace(/\^\s*T\b/g, ".T");
+  const shown = [...typed.trim()].length <= 40 ? typed.trim() : `${m[0].trim()}…`;
+  throw new ChkRefused(
+    `not allowed: ${shown} has no operator between the transpose and the next factor`,
+    `write ${chkNormalize(fixed).trim()} (.T for the transpose, @ for the matrix product)`,
+  );
 }
 
 function chkTokens(text) {
@@ -421,12 +443,13 @@ function chkRational(n, d) {
   return a > 1n ? { n: n / a, d: d / a } : { n, d };
 }
 
+/** A number's exact value as written (parser._read_numbers): 1e-400 is 10⁻⁴⁰⁰, not the 0 of its double. */
 function chkNumberRational(node) {
   const plain = node.text.replace(/_/g, "");
   if (node.isInt) return { n: BigInt(plain), d: 1n };
   if (!Number.isFinite(node.value)) throw new ChkRefused("not allowed: the number inf is too large (at most 1e+06)");
-  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(node.value));
-  const digits = m[1] + (m[2] || "");
+  const m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(plain);
+  const digits = (m[1] || "") + (m[2] || "") || "0";
   const exponent = Number(m[3] || 0) - (m[2] || "").length;
   const scale = 10n ** BigInt(Math.abs(exponent));
   return exponent >= 0 ? { n: BigInt(digits) * scale, d: 1n } : chkRational(BigInt(digits), scale);
@@ -514,7 +537,8 @@ function chkWhitelist(node, names, exponent = { n: 1n, d: 1n }) {
     case "call": {
       const list = Object.keys(CHK_FUNCTIONS).sort().join(", ");
       if (node.f.k === "num") {
-        throw new ChkRefused(`not allowed: ${chkUnparse(node)} reads as calling the number ${chkUnparse(node.f)}`, `write ${chkUnparse(node.f)}*(…): a product needs *`);
+        const inside = node.args.map((a) => chkUnparse(a)).join(", ");
+        throw new ChkRefused(`not allowed: ${chkUnparse(node)} reads as calling the number ${chkUnparse(node.f)}`, `write ${chkUnparse(node.f)}*(${inside}): a product needs *`);
       }
       if (node.f.k !== "name") throw new ChkRefused(`not allowed: calling ${chkUnparse(node.f)} (only the functions ${list})`);
       const name = node.f.id;
@@ -559,9 +583,22 @@ function chkWhitelist(node, names, exponent = { n: 1n, d: 1n }) {
 
 /** The checked tree of `text` for an exercise that declares `names` (a Set); throws ChkRefused. */
 export function chkRead(text, names) {
+  chkJuxtaposedTranspose(text);
   const normal = chkCheckText(text).trim();
   const body = new ChkParser(normal).parse();
   chkCheckLimits(body);
+  chkDecimalExponents(body);
   chkWhitelist(body, names);
   return body;
+}
+
+/** Refuse a number written with an exponent beyond ±CHK_MAX_DECIMAL_EXPONENT (parser._read_numbers). */
+function chkDecimalExponents(node) {
+  if (node.k === "num" && !node.isInt) {
+    const m = /[eE]([+-]?\d+)$/.exec(node.text.replace(/_/g, ""));
+    if (m && Math.abs(Number(m[1])) > CHK_MAX_DECIMAL_EXPONENT) {
+      throw new ChkRefused(`not allowed: the number ${node.text} has an exponent beyond ±${CHK_MAX_DECIMAL_EXPONENT}`);
+    }
+  }
+  for (const child of [node.l, node.r, node.x, node.f, ...(node.args || [])]) if (child) chkDecimalExponents(child);
 }
