@@ -15,8 +15,13 @@ One widget, two deciders:
   answer and of the known mistakes at test points, made with SymPy when the book is built. The
   right formula is not in the page.
 
-What the reader typed and its verdict persist: in the traits ``answer`` and ``verdict`` (saved
-with the notebook) and, on the website, in the browser's localStorage (across reloads).
+What the reader typed and its verdict persist: in the traits ``answer`` and ``verdict``, on the
+website in the browser's localStorage (across reloads), and, with a kernel, in the notebook file
+itself: under the widget, the cell keeps an output (a display with a ``display_id``) that every
+check replaces with the answer record :func:`answer_record` — a JSON bundle of mime type
+:data:`ANSWER_MIME` plus a plain-text line. Outputs are saved with the .ipynb (widget state is not,
+by default, in JupyterLab and Notebook), so a teacher can collect the notebooks and grade them
+(``tools/grade.py``, which checks every answer again with SymPy).
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from ..teaching.checker import CheckResult
 from ..teaching.fingerprint import fingerprint
 from .esm import assemble
 
-__all__ = ["DerivationChecker", "verdict_of"]
+__all__ = ["ANSWER_MIME", "DerivationChecker", "answer_record", "verdict_of"]
+
+#: mime type of the answer record saved in the notebook under each checker
+ANSWER_MIME = "application/vnd.deriving-backprop.answer+json"
 
 _SPEC_KEYS = {
     "expected",
@@ -103,6 +111,30 @@ def _plain(v):
     return v
 
 
+def answer_record(exercise: str, answer: str | None, verdict: dict | None, *, lines: bool = False) -> dict:
+    """The output saved under a checker: ``{mime: data}`` with :data:`ANSWER_MIME` and a text line.
+
+    ``data`` is ``{"exercise", "lines", "answer", "verdict", "message"}``: the catalogue name, whether
+    the answer is a derivation line by line, the text as typed (None before the first check), the
+    status (``correct``, ``wrong``, ``refused``, ``undecided``) and the checker's message. Before
+    the first check the bundle also holds an empty hidden ``text/html``, so that nothing shows.
+    """
+    status = (verdict or {}).get("status")
+    data = {
+        "exercise": exercise,
+        "lines": lines,
+        "answer": answer,
+        "verdict": status,
+        "message": (verdict or {}).get("message"),
+    }
+    if answer is None:
+        return {ANSWER_MIME: data, "text/html": '<div class="chk-record" hidden></div>'}
+    mark = {"correct": "✓", "wrong": "✗", "refused": "✗"}.get(status, "?")
+    shown = answer.replace("\n", " ⏎ ")
+    text = f"{mark} {exercise}: {shown}   (answer and verdict saved in this notebook)"
+    return {ANSWER_MIME: data, "text/plain": text}
+
+
 class DerivationChecker(anywidget.AnyWidget):
     """A text box and a Check button for one derivation, live in the page.
 
@@ -125,6 +157,9 @@ class DerivationChecker(anywidget.AnyWidget):
     Traits (synced with the page): ``spec`` (the fingerprint, Python → page), ``answer`` (the
     typed text) and ``verdict`` (``{status, message, hint, counterexample, by}``, status one of
     ``correct``, ``wrong``, ``refused``, ``undecided``; ``by`` is ``sympy`` or ``page``).
+
+    Displayed in a notebook, the widget is followed by its answer record (:func:`answer_record`),
+    which each :meth:`check` replaces, so that the .ipynb holds the last checked answer.
 
     Attributes
     ----------
@@ -150,7 +185,28 @@ class DerivationChecker(anywidget.AnyWidget):
         self.result: CheckResult | None = None
         spec = fingerprint(ex.name) if isinstance(exercise, str) else fingerprint(ex)
         super().__init__(spec=spec, answer=answer, multiline=lines)
+        self._records: list = []  # display handles of the answer records shown under this widget
         self.on_msg(self._on_page_message)
+
+    def _ipython_display_(self) -> None:
+        """Show the widget, then its answer record (a display with an id, replaced on each check)."""
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=metadata, raw=True)
+        self._records.append(display(self._record(), raw=True, display_id=True))
+
+    def _record(self) -> dict:
+        checked = self.verdict.get("status") in ("correct", "wrong", "refused", "undecided")
+        return answer_record(
+            self.exercise.name, self.answer if checked else None, self.verdict, lines=bool(self.multiline)
+        )
+
+    def _save_record(self) -> None:
+        record = self._record()
+        for handle in self._records:
+            handle.update(record, raw=True)
 
     def check(self, text: str | None = None) -> CheckResult | StepsResult:
         """Check ``text`` (default: :attr:`answer`) with SymPy; show and return the verdict.
@@ -170,7 +226,9 @@ class DerivationChecker(anywidget.AnyWidget):
         self.verdict = {"status": "checking", "message": "checking with SymPy…", "by": "sympy"}
         try:
             if self.multiline:
-                return self._check_lines()
+                result = self._check_lines()
+                self._save_record()
+                return result
             result = self.exercise.check(self.answer, timeout=self.timeout)
         except Exception as exc:  # a bug or a bad exercise spec: say so in the panel
             result = CheckResult(
@@ -183,6 +241,7 @@ class DerivationChecker(anywidget.AnyWidget):
             raise
         self.result = result
         self.verdict = verdict_of(result)
+        self._save_record()
         return result
 
     def _check_lines(self) -> StepsResult | CheckResult:
