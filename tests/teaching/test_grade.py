@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import grade  # tools/ (pytest's pythonpath)
@@ -279,3 +280,11 @@ def test_an_answer_sympy_cannot_decide_is_marked_for_review():
     )
     assert (mark_name, mark.points, mark.review, problem) == ("two-layer-phi1", 0, True, None)
     assert any("could not decide" in line for line in mark.lines)
+
+
+def test_the_points_table_of_docs_grading_is_the_graders():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "grading.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| ([a-z0-9-]+) \| [a-z ]+ \| .+ \| (\d+) \|$", text, re.M)
+    items = grade.gradebook_items()
+    assert rows == [(i.column, i.chapter, str(i.points)) for i in items]
+    assert f"All of them: {sum(i.points for i in items)} points." in text
