@@ -26,7 +26,7 @@ What is graded:
 
 * **Derivation checks** (every exercise of :data:`mlp_lib.teaching.catalogue.EXERCISES`): the
   answer record that the checker widget saves under itself in the notebook
-  (:data:`mlp_lib.widgets.derivation_checker.ANSWER_MIME`). The saved verdict is never trusted:
+  (:data:`mlp_lib.widgets.derivation_checker.ANSWER_KEY` in an output's metadata). The saved verdict is never trusted:
   every answer is checked again with SymPy (:func:`~mlp_lib.teaching.catalogue.check`, or
   :func:`~mlp_lib.teaching.catalogue.check_steps` for a derivation written line by line).
   :data:`DERIVATION_POINTS` for a right answer (in a line-by-line derivation: every line right);
@@ -341,14 +341,14 @@ def _text(source) -> str:
 
 def answer_records(cells: list) -> list:
     """The answer records saved under checker widgets, in notebook order (the ``data`` dicts)."""
-    from mlp_lib.widgets.derivation_checker import ANSWER_MIME
+    from mlp_lib.widgets.derivation_checker import ANSWER_KEY
 
     records = []
     for cell in cells:
         for output in cell.get("outputs") or []:
-            data = output.get("data") if isinstance(output, dict) else None
-            if isinstance(data, dict) and ANSWER_MIME in data:
-                records.append(data[ANSWER_MIME])
+            metadata = output.get("metadata") if isinstance(output, dict) else None
+            if isinstance(metadata, dict) and ANSWER_KEY in metadata:
+                records.append(metadata[ANSWER_KEY])
     return records
 
 

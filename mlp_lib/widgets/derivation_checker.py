@@ -18,10 +18,11 @@ One widget, two deciders:
 What the reader typed and its verdict persist: in the traits ``answer`` and ``verdict``, on the
 website in the browser's localStorage (across reloads), and, with a kernel, in the notebook file
 itself: under the widget, the cell keeps an output (a display with a ``display_id``) that every
-check replaces with the answer record :func:`answer_record` — a JSON bundle of mime type
-:data:`ANSWER_MIME` plus a plain-text line. Outputs are saved with the .ipynb (widget state is not,
-by default, in JupyterLab and Notebook), so a teacher can collect the notebooks and grade them
-(``tools/grade.py``, which checks every answer again with SymPy).
+check replaces with the answer record :func:`answer_record` — a plain-text line, with the record as
+JSON in the output's metadata under :data:`ANSWER_KEY`. Outputs are saved with the .ipynb (widget
+state is not, by default, in JupyterLab and Notebook), so a teacher can collect the notebooks and
+grade them (``tools/grade.py``, which checks every answer again with SymPy). The record is metadata,
+not a mime type of its own, so that no front end or book build has to know how to show it.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ from ..teaching.checker import CheckResult
 from ..teaching.fingerprint import fingerprint
 from .esm import assemble
 
-__all__ = ["ANSWER_MIME", "DerivationChecker", "answer_record", "verdict_of"]
+__all__ = ["ANSWER_KEY", "DerivationChecker", "answer_record", "verdict_of"]
 
-#: mime type of the answer record saved in the notebook under each checker
-ANSWER_MIME = "application/vnd.deriving-backprop.answer+json"
+#: key of the answer record in the metadata of the output saved under each checker
+ANSWER_KEY = "deriving-backprop/answer"
 
 _SPEC_KEYS = {
     "expected",
@@ -111,16 +112,17 @@ def _plain(v):
     return v
 
 
-def answer_record(exercise: str, answer: str | None, verdict: dict | None, *, lines: bool = False) -> dict:
-    """The output saved under a checker: ``{mime: data}`` with :data:`ANSWER_MIME` and a text line.
+def answer_record(exercise: str, answer: str | None, verdict: dict | None, *, lines: bool = False) -> tuple:
+    """The output saved under a checker, as ``(data, metadata)`` of a display.
 
-    ``data`` is ``{"exercise", "lines", "answer", "verdict", "message"}``: the catalogue name, whether
-    the answer is a derivation line by line, the text as typed (None before the first check), the
-    status (``correct``, ``wrong``, ``refused``, ``undecided``) and the checker's message. Before
-    the first check the bundle also holds an empty hidden ``text/html``, so that nothing shows.
+    ``metadata[ANSWER_KEY]`` is ``{"exercise", "lines", "answer", "verdict", "message"}``: the
+    catalogue name, whether the answer is a derivation line by line, the text as typed (None
+    before the first check), the status (``correct``, ``wrong``, ``refused``, ``undecided``) and
+    the checker's message. ``data`` is a plain-text line that says so, or, before the first
+    check, an empty hidden ``text/html`` (nothing to show).
     """
     status = (verdict or {}).get("status")
-    data = {
+    record = {
         "exercise": exercise,
         "lines": lines,
         "answer": answer,
@@ -128,11 +130,12 @@ def answer_record(exercise: str, answer: str | None, verdict: dict | None, *, li
         "message": (verdict or {}).get("message"),
     }
     if answer is None:
-        return {ANSWER_MIME: data, "text/html": '<div class="chk-record" hidden></div>'}
+        return {"text/html": '<div class="chk-record" hidden></div>'}, {ANSWER_KEY: record}
     mark = {"correct": "✓", "wrong": "✗", "refused": "✗"}.get(status, "?")
     shown = answer.replace("\n", " ⏎ ")
-    text = f"{mark} {exercise}: {shown}   (answer and verdict saved in this notebook)"
-    return {ANSWER_MIME: data, "text/plain": text}
+    return {"text/plain": f"{mark} {exercise}: {shown}   (answer and verdict saved in this notebook)"}, {
+        ANSWER_KEY: record
+    }
 
 
 class DerivationChecker(anywidget.AnyWidget):
@@ -195,18 +198,19 @@ class DerivationChecker(anywidget.AnyWidget):
         bundle = self._repr_mimebundle_()
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         display(data, metadata=metadata, raw=True)
-        self._records.append(display(self._record(), raw=True, display_id=True))
+        data, metadata = self._record()
+        self._records.append(display(data, metadata=metadata, raw=True, display_id=True))
 
-    def _record(self) -> dict:
+    def _record(self) -> tuple:
         checked = self.verdict.get("status") in ("correct", "wrong", "refused", "undecided")
         return answer_record(
             self.exercise.name, self.answer if checked else None, self.verdict, lines=bool(self.multiline)
         )
 
     def _save_record(self) -> None:
-        record = self._record()
+        data, metadata = self._record()
         for handle in self._records:
-            handle.update(record, raw=True)
+            handle.update(data, metadata=metadata, raw=True)
 
     def check(self, text: str | None = None) -> CheckResult | StepsResult:
         """Check ``text`` (default: :attr:`answer`) with SymPy; show and return the verdict.

@@ -20,12 +20,12 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mlp_lib.widgets.derivation_checker import ANSWER_MIME, answer_record
+from mlp_lib.widgets.derivation_checker import ANSWER_KEY, answer_record
 
 CHAPTERS = ["forward-pass", "four-equations"]
 COLUMNS = ["mse-grad", "bce-grad", "forward-pass-ex-1", "two-layer-phi1", "four-equations-ex-4"]
 
-BCE_RIGHT = "-y/a + (1 - y)/(1 - a)\n(-y*(1 - a) + (1 - y)*a)/(a*(1 - a))\n(a - y)/(a*(1 - a))"
+BCE_RIGHT = "-y/a + (1 - y)/(1 - a)\n(a - y)/(a*(1 - a))"
 BCE_LAST_ONLY = "-y/a - (1 - y)/(1 - a)\n(a - y)/(a*(1 - a))"  # sign slip in line 1, right at the end
 BCE_WRONG = "-y/a - (1 - y)/(1 - a)\n(a + y)/(a*(1 - a))"
 
@@ -60,8 +60,9 @@ BACKPROP_BROKEN = "grads = backprop(params)  # never defined\n"
 
 
 def _record(exercise, answer, verdict="correct", lines=False):
-    data = answer_record(exercise, answer, {"status": verdict, "message": "as saved"}, lines=lines)
-    return new_code_cell(f'DerivationChecker("{exercise}")', outputs=[new_output("display_data", data=data)])
+    data, metadata = answer_record(exercise, answer, {"status": verdict, "message": "as saved"}, lines=lines)
+    output = new_output("display_data", data=data, metadata=metadata)
+    return new_code_cell(f'DerivationChecker("{exercise}")', outputs=[output])
 
 
 def _exercise(label, number, code):
@@ -103,17 +104,18 @@ def _class(root: Path) -> None:
         root / "limaana_101_5001_forward-pass.ipynb",  # Canvas's download name: <name>_<user id>_<submission id>_<file>
         [
             _record("mse-grad", "(2/n)*(y - a)", verdict="wrong"),
-            _record("mse-grad", "(2*a - 2*y)/n"),  # a later, right attempt: the best counts
+            _record("mse-grad", "2*(a - y)/n"),  # a later, right attempt: the best counts
             _record("bce-grad", BCE_LAST_ONLY, verdict="wrong", lines=True),
             *_exercise("forward-pass-ex-1", 1, ""),  # nothing written
             _record("two-layer-phi1", "-2*(y - a2)*sigma_prime(z1)", verdict="wrong"),
             *_exercise("four-equations-ex-4", 4, BACKPROP_SLIP),
         ],
     )
-    _write(root / "limaana_202_5002_forward-pass.ipynb", [_record("mse-grad", "-(2/n)*(y - a)")])
+    # the same name, another Canvas user, two files (answers repeated from above: checked once per run)
+    _write(root / "limaana_202_5002_forward-pass.ipynb", [_record("mse-grad", "2*(a - y)/n")])
     _write(
         root / "limaana_LATE_202_5003_four-equations.ipynb",
-        [_record("two-layer-phi1", "-2*w2*(y - a2)*sigma_prime(z1)")],
+        [_record("two-layer-phi1", "2*w2*(a2 - y)*sigma_prime(z1)")],
     )
     damaged = root / "damaged"
     damaged.mkdir()
@@ -125,10 +127,12 @@ def _class(root: Path) -> None:
             _record("bce-grad", "(a - y)/(a*(1 - a))"),  # the one good answer: single line, 2 points
         ]
     )
-    odd.cells[0].outputs.append(new_output("display_data", data={ANSWER_MIME: "not a dict"}))
-    bad = answer_record("mse-grad", "x", {"status": "correct"})
-    bad[ANSWER_MIME]["answer"] = 42
-    odd.cells[0].outputs.append(new_output("display_data", data=bad))
+    odd.cells[0].outputs.append(
+        new_output("display_data", data={"text/plain": ""}, metadata={ANSWER_KEY: "not a dict"})
+    )
+    data, bad = answer_record("mse-grad", "x", {"status": "correct"})
+    bad[ANSWER_KEY]["answer"] = 42
+    odd.cells[0].outputs.append(new_output("display_data", data=data, metadata=bad))
     nbformat.write(odd, damaged / "odd.ipynb")
     (root / "README.txt").write_text("collected on Monday\n", encoding="utf-8")
 
@@ -242,7 +246,7 @@ def test_the_checker_saves_its_answer_in_the_notebook_and_the_grader_reads_it(tm
     nbformat.write(nb, path)
 
     saved = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    records = [o["data"][ANSWER_MIME] for o in saved[0]["outputs"] if ANSWER_MIME in o.get("data", {})]
+    records = [o["metadata"][ANSWER_KEY] for o in saved[0]["outputs"] if ANSWER_KEY in o.get("metadata", {})]
     assert records == [
         {
             "exercise": "mse-grad",
@@ -253,8 +257,8 @@ def test_the_checker_saves_its_answer_in_the_notebook_and_the_grader_reads_it(tm
         }
     ]
     assert "✓ mse-grad: 2*(a - y)/n" in "".join(saved[0]["outputs"][-1]["data"]["text/plain"])
-    unchecked = [o["data"] for o in saved[3]["outputs"] if ANSWER_MIME in o.get("data", {})]
-    assert unchecked[0][ANSWER_MIME]["answer"] is None and "text/plain" not in unchecked[0]
+    unchecked = [o for o in saved[3]["outputs"] if ANSWER_KEY in o.get("metadata", {})]
+    assert unchecked[0]["metadata"][ANSWER_KEY]["answer"] is None and list(unchecked[0]["data"]) == ["text/html"]
 
     results = grade.grade(tmp_path / "submissions", tmp_path / "out", chapters=["forward-pass"])
     assert [(r.student.key, r.points["mse-grad"], r.points["bce-grad"]) for r in results] == [("ada", 2, 0)]
@@ -276,7 +280,7 @@ def test_code_is_found_after_its_exercise_and_not_in_checker_cells():
 
 def test_an_answer_sympy_cannot_decide_is_marked_for_review():
     mark_name, mark, problem = grade.DerivationGrader(timeout=1e-9).record(
-        answer_record("two-layer-phi1", "2*w2*(a2 - y)*sigma_prime(z1)", {"status": "correct"})[ANSWER_MIME]
+        answer_record("two-layer-phi1", "2*w2*(a2 - y)*sigma_prime(z1)", {"status": "correct"})[1][ANSWER_KEY]
     )
     assert (mark_name, mark.points, mark.review, problem) == ("two-layer-phi1", 0, True, None)
     assert any("could not decide" in line for line in mark.lines)
