@@ -355,14 +355,18 @@ def answer_records(cells: list) -> list:
 def exercise_code(cells: list, label: str) -> str | None:
     """The code a student wrote for the exercise ``label``: the code cells after its text.
 
-    The exercise's text is the Markdown cell holding ``(label)`` (a handout) or ``:label: label``
+    The exercise's text is the Markdown cell holding ``<small>(label)</small>`` (a handout) or ``:label: label``
     (a chapter notebook); its code runs up to the next exercise or heading. Checker cells are left out.
     """
-    start = None
-    for i, cell in enumerate(cells):
-        text = _text(cell.get("source"))
-        if cell.get("cell_type") == "markdown" and (f"({label})" in text or f":label: {label}" in text):
-            start = i
+    marks = (f"<small>({label})</small>", f":label: {label}")
+    start = next(
+        (
+            i
+            for i, cell in enumerate(cells)
+            if cell.get("cell_type") == "markdown" and any(m in _text(cell.get("source")) for m in marks)
+        ),
+        None,
+    )
     if start is None:
         return None
     parts = []

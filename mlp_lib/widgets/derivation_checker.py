@@ -32,7 +32,7 @@ import math
 import anywidget
 import traitlets
 
-from ..teaching.catalogue import Exercise, StepsResult, check_steps, get_exercise
+from ..teaching.catalogue import EXERCISES, Exercise, StepsResult, check_steps, get_exercise
 from ..teaching.checker import CheckResult
 from ..teaching.fingerprint import fingerprint
 from .esm import assemble
@@ -161,8 +161,9 @@ class DerivationChecker(anywidget.AnyWidget):
     typed text) and ``verdict`` (``{status, message, hint, counterexample, by}``, status one of
     ``correct``, ``wrong``, ``refused``, ``undecided``; ``by`` is ``sympy`` or ``page``).
 
-    Displayed in a notebook, the widget is followed by its answer record (:func:`answer_record`),
-    which each :meth:`check` replaces, so that the .ipynb holds the last checked answer.
+    Displayed in a notebook, a checker of the catalogue is followed by its answer record
+    (:func:`answer_record`), which each :meth:`check` replaces, so that the .ipynb holds the last
+    checked answer.
 
     Attributes
     ----------
@@ -198,6 +199,8 @@ class DerivationChecker(anywidget.AnyWidget):
         bundle = self._repr_mimebundle_()
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         display(data, metadata=metadata, raw=True)
+        if EXERCISES.get(self.exercise.name) is not self.exercise:
+            return  # not one of the book's exercises: nothing a teacher could grade
         data, metadata = self._record()
         self._records.append(display(data, metadata=metadata, raw=True, display_id=True))
 

@@ -238,6 +238,7 @@ def test_the_checker_saves_its_answer_in_the_notebook_and_the_grader_reads_it(tm
             new_code_cell('w._on_page_message(w, {"type": "check", "answer": "(2/n)*(y - a)"}, [])'),
             new_code_cell('w._on_page_message(w, {"type": "check", "answer": "2*(a - y)/n"}, [])'),
             new_code_cell('v = DerivationChecker("bce-grad", lines=True)\nv'),
+            new_code_cell('DerivationChecker({"expected": "a - y", "variables": ["a", "y"]})'),
         ]
     )
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
@@ -256,9 +257,11 @@ def test_the_checker_saves_its_answer_in_the_notebook_and_the_grader_reads_it(tm
             "message": records[0]["message"],
         }
     ]
+    assert records[0]["message"].startswith("correct")
     assert "✓ mse-grad: 2*(a - y)/n" in "".join(saved[0]["outputs"][-1]["data"]["text/plain"])
     unchecked = [o for o in saved[3]["outputs"] if ANSWER_KEY in o.get("metadata", {})]
     assert unchecked[0]["metadata"][ANSWER_KEY]["answer"] is None and list(unchecked[0]["data"]) == ["text/html"]
+    assert len(saved[4]["outputs"]) == 1  # a checker of one's own (not the book's): no record to grade
 
     results = grade.grade(tmp_path / "submissions", tmp_path / "out", chapters=["forward-pass"])
     assert [(r.student.key, r.points["mse-grad"], r.points["bce-grad"]) for r in results] == [("ada", 2, 0)]
