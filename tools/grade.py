@@ -345,7 +345,8 @@ def answer_records(cells: list) -> list:
 
     records = []
     for cell in cells:
-        for output in cell.get("outputs") or []:
+        outputs = cell.get("outputs")
+        for output in outputs if isinstance(outputs, list) else []:
             metadata = output.get("metadata") if isinstance(output, dict) else None
             if isinstance(metadata, dict) and ANSWER_KEY in metadata:
                 records.append(metadata[ANSWER_KEY])
@@ -485,11 +486,15 @@ def run_code_exercise(label: str, code: str, timeout: float = CODE_TIMEOUT) -> M
         if not out_path.exists():
             tail = (proc.stderr or "").strip().splitlines()[-1:] or ["no output"]
             return Mark(0, [f"  - your code stopped the grader's Python process ({tail[0]}): not graded"])
-        result = json.loads(out_path.read_text(encoding="utf-8"))
-    if result["error"]:
+        try:
+            result = json.loads(out_path.read_text(encoding="utf-8"))
+            tests = [(bool(ok), str(message)) for ok, message in result["tests"]]
+        except (ValueError, TypeError, KeyError) as exc:
+            return Mark(0, [f"  - the grader could not read the hidden tests' results ({exc}): not graded"])
+    if result.get("error"):
         return Mark(0, [f"  - your code raised {result['error']}: not graded"])
-    lines = [f"  - {'✓' if ok else '✗'} {message}" for ok, message in result["tests"]]
-    return Mark(sum(1 for ok, _ in result["tests"] if ok), lines)
+    lines = [f"  - {'✓' if ok else '✗'} {message}" for ok, message in tests]
+    return Mark(sum(1 for ok, _ in tests if ok), lines)
 
 
 def _hidden_main(label: str, code_path: str, out_path: str) -> None:

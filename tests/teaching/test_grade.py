@@ -295,3 +295,10 @@ def test_the_points_table_of_docs_grading_is_the_graders():
     items = grade.gradebook_items()
     assert rows == [(i.column, i.chapter, str(i.points)) for i in items]
     assert f"All of them: {sum(i.points for i in items)} points." in text
+
+
+def test_code_that_hangs_or_kills_its_process_gets_a_clear_line():
+    hung = grade.run_code_exercise("forward-pass-ex-1", "while True:\n    pass\n", timeout=2)
+    assert (hung.points, hung.lines) == (0, ["  - your code did not finish within 2 s: not graded"])
+    gone = grade.run_code_exercise("forward-pass-ex-1", "import os\nos._exit(3)\n")
+    assert gone.points == 0 and "your code stopped the grader's Python process" in gone.lines[0]
