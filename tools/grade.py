@@ -26,9 +26,11 @@ What is graded:
 
 * **Derivation checks** (every exercise of :data:`mlp_lib.teaching.catalogue.EXERCISES`): the
   answer record that the checker widget saves under itself in the notebook
-  (:data:`mlp_lib.widgets.derivation_checker.ANSWER_KEY` in an output's metadata). The saved verdict is never trusted:
-  every answer is checked again with SymPy (:func:`~mlp_lib.teaching.catalogue.check`, or
-  :func:`~mlp_lib.teaching.catalogue.check_steps` for a derivation written line by line).
+  (:data:`mlp_lib.widgets.derivation_checker.ANSWER_KEY` in an output's metadata), and the
+  checkers' widget state if the notebook holds it (JupyterLab's "Save Widget State
+  Automatically"). The saved verdict is never trusted: every answer is checked again with SymPy
+  (:func:`~mlp_lib.teaching.catalogue.check`, or :func:`~mlp_lib.teaching.catalogue.check_steps`
+  for a derivation written line by line).
   :data:`DERIVATION_POINTS` for a right answer (in a line-by-line derivation: every line right);
   :data:`LAST_LINE_POINTS` when only the last line of such a derivation is right.
 * **Code exercises** (:data:`CODE_EXERCISES`): the code cells a student wrote after the
@@ -325,31 +327,55 @@ def collect(submissions: Path) -> tuple:
 
 
 def read_notebook(path: Path) -> tuple:
-    """``(cells, problem)``: the notebook's cells (list of dicts), or None and what is wrong."""
+    """``(notebook, problem)``: the notebook (a dict whose ``cells`` are dicts), or None and what is wrong."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, f"not a notebook (not JSON: {exc})"
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, "not a notebook (no list of cells)"
-    return [c for c in nb["cells"] if isinstance(c, dict)], None
+    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    return {"cells": [c for c in nb["cells"] if isinstance(c, dict)], "metadata": metadata}, None
 
 
 def _text(source) -> str:
     return "".join(source) if isinstance(source, list) else source if isinstance(source, str) else ""
 
 
-def answer_records(cells: list) -> list:
-    """The answer records saved under checker widgets, in notebook order (the ``data`` dicts)."""
+def answer_records(nb: dict) -> list:
+    """The answer records of a notebook's checkers (dicts as :func:`answer_record` makes them).
+
+    First those saved under the checkers (outputs), in notebook order; then those of the widget
+    state that JupyterLab saves in the notebook's metadata when "Save Widget State Automatically"
+    is on (a checker model's ``spec`` name, ``answer``, ``multiline`` and ``verdict``).
+    """
     from mlp_lib.widgets.derivation_checker import ANSWER_KEY
 
     records = []
-    for cell in cells:
+    for cell in nb["cells"]:
         outputs = cell.get("outputs")
         for output in outputs if isinstance(outputs, list) else []:
             metadata = output.get("metadata") if isinstance(output, dict) else None
             if isinstance(metadata, dict) and ANSWER_KEY in metadata:
                 records.append(metadata[ANSWER_KEY])
+    widgets = nb["metadata"].get("widgets")
+    state = widgets.get("application/vnd.jupyter.widget-state+json") if isinstance(widgets, dict) else None
+    models = state.get("state") if isinstance(state, dict) else None
+    for model in models.values() if isinstance(models, dict) else []:
+        traits = model.get("state") if isinstance(model, dict) else None
+        spec = traits.get("spec") if isinstance(traits, dict) else None
+        if not (isinstance(spec, dict) and "name" in spec and "answer" in traits):
+            continue  # not a derivation checker
+        verdict = traits.get("verdict") if isinstance(traits.get("verdict"), dict) else {}
+        records.append(
+            {
+                "exercise": spec["name"],
+                "lines": traits.get("multiline") is True,
+                "answer": traits["answer"] if traits["answer"] != "" else None,
+                "verdict": verdict.get("status"),
+                "message": verdict.get("message"),
+            }
+        )
     return records
 
 
@@ -558,21 +584,21 @@ def grade_student(
     problems = []
     notebooks = []
     for path in student.files:
-        cells, problem = read_notebook(path)
+        nb, problem = read_notebook(path)
         if problem:
             problems.append(f"{path.name}: {problem}")
         else:
-            notebooks.append((path, cells))
+            notebooks.append((path, nb))
     runs = []
     for item in items:
-        for path, cells in notebooks if item.kind == "code" else []:
-            code = exercise_code(cells, item.column)
+        for path, nb in notebooks if item.kind == "code" else []:
+            code = exercise_code(nb["cells"], item.column)
             if code is not None:
                 args = (item.column, code, code_timeout)
                 job = pool.submit(run_code_exercise, *args) if pool else run_code_exercise(*args)
                 runs.append((item.column, path.name, job))
-    for path, cells in notebooks:
-        for data in answer_records(cells):
+    for path, nb in notebooks:
+        for data in answer_records(nb):
             name, mark, problem = grader.record(data)
             if problem:
                 problems.append(f"{path.name}: {problem}")

@@ -302,3 +302,27 @@ def test_code_that_hangs_or_kills_its_process_gets_a_clear_line():
     assert (hung.points, hung.lines) == (0, ["  - your code did not finish within 2 s: not graded"])
     gone = grade.run_code_exercise("forward-pass-ex-1", "import os\nos._exit(3)\n")
     assert gone.points == 0 and "your code stopped the grader's Python process" in gone.lines[0]
+
+
+def test_checker_widget_state_saved_in_the_notebook_is_read_too():
+    """JupyterLab's "Save Widget State Automatically" keeps each model's traits in the metadata."""
+    state = {
+        "m1": {
+            "model_name": "AnyModel",
+            "state": {
+                "spec": {"name": "mse-grad"},
+                "answer": "2*(a - y)/n",
+                "multiline": False,
+                "verdict": {"status": "correct"},
+            },
+        },
+        "m2": {"model_name": "AnyModel", "state": {"spec": {"name": "eq4"}, "answer": ""}},  # never checked
+        "m3": {"model_name": "IntSliderModel", "state": {"value": 3}},  # another widget
+    }
+    nb = {"cells": [], "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": state}}}}
+    records = grade.answer_records(nb)
+    assert [(r["exercise"], r["answer"], r["lines"]) for r in records] == [
+        ("mse-grad", "2*(a - y)/n", False),
+        ("eq4", None, False),
+    ]
+    assert grade.answer_records({"cells": [], "metadata": {"widgets": "damaged"}}) == []
