@@ -4,6 +4,7 @@
 # and two helpers:
 #   make lab    open the chapters as notebooks in JupyterLab (extra options: LAB_ARGS="...")
 #   make clean  remove build output and fetched assets (keeps .venv)
+#   make grade  grade collected student notebooks: make grade SUBMISSIONS=<folder> (see docs/grading.md)
 
 SHELL  := /bin/bash
 PYTHON ?= python3
@@ -69,3 +70,16 @@ book-student: venv assets
 .PHONY: handouts
 handouts: venv
 	$(BIN)/python tools/make_handouts.py chapters --out handouts/ $(HANDOUT_ARGS)
+
+# Grade collected student notebooks (tools/grade.py): grades.csv (Canvas/Moodle import), one
+# feedback file per student and report.txt, in $(GRADE_OUT)/. SUBMISSIONS is only read.
+#   make grade SUBMISSIONS=<folder> [GRADE_OUT=grading] [GRADE_ARGS="--chapters forward-pass,minibatch"]
+GRADE_OUT ?= grading
+ifneq ($(filter grade,$(MAKECMDGOALS)),)
+ifeq ($(strip $(SUBMISSIONS)),)
+$(error usage: make grade SUBMISSIONS=<folder of collected student notebooks>)
+endif
+endif
+.PHONY: grade
+grade: venv
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(GRADE_OUT)" $(GRADE_ARGS)

@@ -15,8 +15,14 @@ One widget, two deciders:
   answer and of the known mistakes at test points, made with SymPy when the book is built. The
   right formula is not in the page.
 
-What the reader typed and its verdict persist: in the traits ``answer`` and ``verdict`` (saved
-with the notebook) and, on the website, in the browser's localStorage (across reloads).
+What the reader typed and its verdict persist: in the traits ``answer`` and ``verdict``, on the
+website in the browser's localStorage (across reloads), and, with a kernel, in the notebook file
+itself: under the widget, the cell keeps an output (a display with a ``display_id``) that every
+check replaces with the answer record :func:`answer_record` — a plain-text line, with the record as
+JSON in the output's metadata under :data:`ANSWER_KEY`. Outputs are saved with the .ipynb (widget
+state is not, by default, in JupyterLab and Notebook), so a teacher can collect the notebooks and
+grade them (``tools/grade.py``, which checks every answer again with SymPy). The record is metadata,
+not a mime type of its own, so that no front end or book build has to know how to show it.
 """
 
 from __future__ import annotations
@@ -26,12 +32,15 @@ import math
 import anywidget
 import traitlets
 
-from ..teaching.catalogue import Exercise, StepsResult, check_steps, get_exercise
+from ..teaching.catalogue import EXERCISES, Exercise, StepsResult, check_steps, get_exercise
 from ..teaching.checker import CheckResult
 from ..teaching.fingerprint import fingerprint
 from .esm import assemble
 
-__all__ = ["DerivationChecker", "verdict_of"]
+__all__ = ["ANSWER_KEY", "DerivationChecker", "answer_record", "verdict_of"]
+
+#: key of the answer record in the metadata of the output saved under each checker
+ANSWER_KEY = "deriving-backprop/answer"
 
 _SPEC_KEYS = {
     "expected",
@@ -103,6 +112,32 @@ def _plain(v):
     return v
 
 
+def answer_record(exercise: str, answer: str | None, verdict: dict | None, *, lines: bool = False) -> tuple:
+    """The output saved under a checker, as ``(data, metadata)`` of a display.
+
+    ``metadata[ANSWER_KEY]`` is ``{"exercise", "lines", "answer", "verdict", "message"}``: the
+    catalogue name, whether the answer is a derivation line by line, the text as typed (None
+    before the first check), the status (``correct``, ``wrong``, ``refused``, ``undecided``) and
+    the checker's message. ``data`` is a plain-text line that says so, or, before the first
+    check, an empty hidden ``text/html`` (nothing to show).
+    """
+    status = (verdict or {}).get("status")
+    record = {
+        "exercise": exercise,
+        "lines": lines,
+        "answer": answer,
+        "verdict": status,
+        "message": (verdict or {}).get("message"),
+    }
+    if answer is None:
+        return {"text/html": '<div class="chk-record" hidden></div>'}, {ANSWER_KEY: record}
+    mark = {"correct": "✓", "wrong": "✗", "refused": "✗"}.get(status, "?")
+    shown = answer.replace("\n", " ⏎ ")
+    return {"text/plain": f"{mark} {exercise}: {shown}   (answer and verdict saved in this notebook)"}, {
+        ANSWER_KEY: record
+    }
+
+
 class DerivationChecker(anywidget.AnyWidget):
     """A text box and a Check button for one derivation, live in the page.
 
@@ -125,6 +160,10 @@ class DerivationChecker(anywidget.AnyWidget):
     Traits (synced with the page): ``spec`` (the fingerprint, Python → page), ``answer`` (the
     typed text) and ``verdict`` (``{status, message, hint, counterexample, by}``, status one of
     ``correct``, ``wrong``, ``refused``, ``undecided``; ``by`` is ``sympy`` or ``page``).
+
+    Displayed in a notebook, a checker of the catalogue is followed by its answer record
+    (:func:`answer_record`), which each :meth:`check` replaces, so that the .ipynb holds the last
+    checked answer.
 
     Attributes
     ----------
@@ -150,7 +189,31 @@ class DerivationChecker(anywidget.AnyWidget):
         self.result: CheckResult | None = None
         spec = fingerprint(ex.name) if isinstance(exercise, str) else fingerprint(ex)
         super().__init__(spec=spec, answer=answer, multiline=lines)
+        self._records: list = []  # display handles of the answer records shown under this widget
         self.on_msg(self._on_page_message)
+
+    def _ipython_display_(self) -> None:
+        """Show the widget, then its answer record (a display with an id, replaced on each check)."""
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=metadata, raw=True)
+        if EXERCISES.get(self.exercise.name) is not self.exercise:
+            return  # not one of the book's exercises: nothing a teacher could grade
+        data, metadata = self._record()
+        self._records.append(display(data, metadata=metadata, raw=True, display_id=True))
+
+    def _record(self) -> tuple:
+        checked = self.verdict.get("status") in ("correct", "wrong", "refused", "undecided")
+        return answer_record(
+            self.exercise.name, self.answer if checked else None, self.verdict, lines=bool(self.multiline)
+        )
+
+    def _save_record(self) -> None:
+        data, metadata = self._record()
+        for handle in self._records:
+            handle.update(data, metadata=metadata, raw=True)
 
     def check(self, text: str | None = None) -> CheckResult | StepsResult:
         """Check ``text`` (default: :attr:`answer`) with SymPy; show and return the verdict.
@@ -170,7 +233,9 @@ class DerivationChecker(anywidget.AnyWidget):
         self.verdict = {"status": "checking", "message": "checking with SymPy…", "by": "sympy"}
         try:
             if self.multiline:
-                return self._check_lines()
+                result = self._check_lines()
+                self._save_record()
+                return result
             result = self.exercise.check(self.answer, timeout=self.timeout)
         except Exception as exc:  # a bug or a bad exercise spec: say so in the panel
             result = CheckResult(
@@ -183,6 +248,7 @@ class DerivationChecker(anywidget.AnyWidget):
             raise
         self.result = result
         self.verdict = verdict_of(result)
+        self._save_record()
         return result
 
     def _check_lines(self) -> StepsResult | CheckResult:
