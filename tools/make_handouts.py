@@ -26,7 +26,7 @@ solution. ``<site>`` is one setting (:func:`site_url`).
 
 Exercise and solution directives become plain Markdown (bold titles), since
 JupyterLab and Colab do not render MyST directives; ``(label)=`` targets are
-dropped; ``{eq}``, ``{ref}``, ``{numref}`` and ``{doc}`` become what the built site shows
+dropped, an equation's label ``$$ (label)`` becomes its number (``\\tag{5.3}``); ``{eq}``, ``{ref}``, ``{numref}`` and ``{doc}`` become what the built site shows
 (``(5.3)``, a section's title, ``Exercise 4.1``, a page's title: read from the site's HTML,
 so ``make handouts`` needs a built book, see :func:`site_references`); ``{literalinclude}``
 becomes the included code (``:pyobject:`` and ``:lines:`` as Sphinx reads them). Everything
@@ -67,6 +67,8 @@ _INCLUDE = re.compile(
     r"(?P<options>(?:[ \t]*:[A-Za-z_-]+:.*\n)*)(?P=fence)[ \t]*$",
     re.M,
 )
+
+_EQ_LABEL = re.compile(r"^\$\$[ \t]*\(([^)\s]+)\)[ \t]*$", re.M)
 
 #: The class (on a directive), or the tag (on a code cell), of what student copies leave out.
 STUDENT_OMIT = "student-omit"
@@ -250,7 +252,7 @@ def _included(m: re.Match, chapter_dir: Path) -> str:
         if options["pyobject"] not in tags:
             raise ValueError(f"expected {options['pyobject']!r} in {path.name}, got no such object")
         _, start, end = tags[options["pyobject"]]
-        lines = lines[start - 1 : end - 1]
+        lines = lines[start - 1 : end]
     if "lines" in options:
         first, _, last = options["lines"].partition("-")
         lines = lines[int(first) - 1 : int(last or first)]
@@ -313,6 +315,16 @@ def _plain(markdown: str, refs: References | None = None, chapter_dir: Path | No
     """MyST-only syntax that Jupyter does not render, made plain: cross-references become what the site
     shows (``refs``; without it, their label text), included code becomes a code block."""
     markdown = _TARGET.sub("", markdown)
+
+    def numbered(m):  # "$$ (label)" closes a numbered equation: Jupyter's MathJax reads \tag
+        label = m.group(1)
+        if refs is None:
+            return "$$"
+        if _id(label) not in refs.eq:
+            raise ValueError(f"expected the site to number the equation {label!r}, got no number: is the site built?")
+        return "\\tag{" + refs.eq[_id(label)].strip("()") + "}\n$$"
+
+    markdown = _EQ_LABEL.sub(numbered, markdown)
     if chapter_dir is not None:
         markdown = _INCLUDE.sub(lambda m: _included(m, chapter_dir), markdown)
 
@@ -452,9 +464,8 @@ def convert(
             elif block.kind == "exercise":
                 number += 1
                 shown = (refs.numref.get(_id(block.label)) if refs and block.label else None) or f"Exercise {number}"
-                label = f" <small>({block.label})</small>" if block.label else ""
                 heading = f"**{shown}" + (f": {_plain(block.arg, refs)}**" if block.arg else "**")
-                buffer.append(f"{heading}{label}\n\n{_plain(block.text, refs, chapter_dir)}")
+                buffer.append(f"{heading}\n\n{_plain(block.text, refs, chapter_dir)}")
                 linked = by_label.get(block.label, [])
                 if student:
                     _flush(buffer, cells)
