@@ -356,6 +356,12 @@ def _plain(markdown: str, refs: References | None = None, chapter_dir: Path | No
     return _ROLE.sub(role, markdown)
 
 
+def _exercise_name(label: str, refs: References | None) -> str:
+    """What the site calls the exercise ``label`` ("exercise 5.1"), else the label."""
+    shown = refs.numref.get(_id(label)) if refs and label else None
+    return shown[0].lower() + shown[1:] if shown else label
+
+
 def _checker_cell(name: str):
     return new_code_cell(
         "# Derivation checker: type your formula and press Check.\n"
@@ -442,7 +448,7 @@ def convert(
             if g and g.group("kind") == "solution-start":
                 in_gated_solution = True
                 if not student:
-                    kept_lines.append(f"**Solution** ({g.group('arg')})")
+                    kept_lines.append(f"**Solution** ({_exercise_name(g.group('arg'), refs)})")
                 continue
             if g and g.group("kind") == "solution-end":
                 in_gated_solution = False
@@ -485,7 +491,8 @@ def convert(
             else:  # solution
                 if not student:
                     buffer.append(
-                        f"**Solution** ({block.label or block.arg})\n\n{_plain(block.text, refs, chapter_dir)}"
+                        f"**Solution** ({_exercise_name(block.label or block.arg, refs)})\n\n"
+                        f"{_plain(block.text, refs, chapter_dir)}"
                     )
         _flush(buffer, cells, metadata=dict(cell.metadata))
     rest = [ex for ex in pending if ex.name not in placed]

@@ -318,6 +318,7 @@ def test_cross_references_show_the_sites_numbers_and_no_raw_label(real, built_bo
     for pair in real.values():
         for path in pair:
             text = _markdown(nbformat.read(path, 4))
+            text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)  # code (its comments may name labels)
             assert not re.search(r"\{(eq|ref|numref|doc)\}`", text), f"{path.name}: a cross-reference role is left"
             raw = sorted(label for label in labels if re.search(r"(?<![\w-])" + re.escape(label) + r"(?![\w-])", text))
             assert not raw, f"{path.parent.name}/{path.name}: raw labels {raw[:5]}"
