@@ -30,7 +30,13 @@ lab: venv
 	  '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers":' \
 	  ' {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' \
 	  > $(VENV)/share/jupyter/lab/settings/overrides.json
-	$(BIN)/jupyter lab $(LAB_ARGS)
+	@# As root (containers, classroom servers) JupyterLab refuses to start without --allow-root.
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "WARNING: running JupyterLab as root (uid 0): adding --allow-root"; \
+	  $(BIN)/jupyter lab --allow-root $(LAB_ARGS); \
+	else \
+	  $(BIN)/jupyter lab $(LAB_ARGS); \
+	fi
 
 venv: $(STAMP)
 
@@ -65,10 +71,13 @@ clean:
 book-student: venv assets
 	$(BIN)/python tools/student_edition.py _build/student
 
-# Student notebooks (solutions removed) and instructor notebooks (solutions kept) from the
-# chapters, in handouts/student/ and handouts/instructor/. Options: HANDOUT_ARGS="--execute".
+# Student notebooks (solutions removed) and instructor notebooks (solutions kept, and the instructor
+# guide's answer key) from the chapters, in handouts/student/ and handouts/instructor/, one zip per
+# set. Equation and exercise numbers come from the built site (_build/html: make book first).
+# Options: HANDOUT_ARGS="--execute" (run them), "--site-url URL" (where the site's wheel is).
 .PHONY: handouts
 handouts: venv
+	@test -f _build/html/index.html || { echo "make handouts: build the book first (make book): the handouts take their numbers from _build/html"; exit 2; }
 	$(BIN)/python tools/make_handouts.py chapters --out handouts/ $(HANDOUT_ARGS)
 
 # Grade collected student notebooks (tools/grade.py): grades.csv (Canvas/Moodle import), one

@@ -13,6 +13,13 @@ execution cache, whose results for unchanged chapters it reuses — builds stric
 moves the site to ``OUT/html`` (open ``OUT/html/index.html``). Any further arguments are passed to
 ``jupyter-book build``.
 
+What the student edition leaves out besides the solutions (``_ext/handouts_site.py``): the blocks a
+chapter marks ``student-omit`` (the errata that answer a "find the bug" exercise on the same page),
+the instructor handouts, and every answer of the derivation-check catalogue (its copies of
+``mlp_lib``, in JupyterLite and in the published wheel, carry an answer-free catalogue). The
+instructor guide is published as it is on the public site: its answer key lives in
+``instructor/answers.md``, which only ``make handouts`` copies (into the instructor handouts).
+
 Run it while no other build of this folder runs: both builds stage the chapters for JupyterLite
 in the same ``_contents/`` folder.
 """
