@@ -12,7 +12,8 @@
 // 3. Names that match what is shown. The search fields show "Search Ctrl+K" and the folds of
 //    hidden code show "Show code cell source", but aria-labels name them "Search" and "Toggle
 //    hidden content": speech users who say what they see miss them (WCAG 2.5.3, label in name).
-//    The labels go, so each name is the control's own text.
+//    The labels go, so each name is the control's own text. The frame slider of a matplotlib
+//    animation has no label at all; it is named "Animation frame".
 //
 // Plain ES5, no dependencies; Jupyter Book adds every _static/*.js to every page.
 (function () {
@@ -42,6 +43,9 @@
   function nameFromText() {
     document.querySelectorAll(".search-button-field[aria-label], details > summary[aria-label]").forEach(function (control) {
       if (control.textContent.trim()) control.removeAttribute("aria-label");
+    });
+    document.querySelectorAll("input.anim-slider:not([aria-label])").forEach(function (slider) {
+      slider.setAttribute("aria-label", "Animation frame");
     });
   }
 
