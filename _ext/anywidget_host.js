@@ -31,24 +31,26 @@
     return state;
   }
 
+  /** Whether two trait values differ (by value, as Backbone's change events decide). */
+  function differ(a, b) {
+    if (a === b) return false;
+    if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return true;
+    return JSON.stringify(a) !== JSON.stringify(b);
+  }
+
   /** An anywidget model over the saved traits `values` (a copy: the page's own state). */
   function makeModel(values) {
     var listeners = {}; // event name → [callback]
-    function fire(name, args) {
-      (listeners[name] || []).slice().forEach(function (cb) {
-        cb.apply(null, args);
-      });
-    }
-    return {
+    var model = {
       get: function (name) {
         return values[name];
       },
       set: function (name, value) {
         var old = values[name];
         values[name] = value;
-        if (old !== value) {
-          fire("change:" + name, [undefined, value]);
-          fire("change", []);
+        if (differ(old, value)) {
+          fire("change:" + name, [model, value]);
+          fire("change", [model]);
         }
       },
       on: function (name, cb) {
@@ -70,6 +72,12 @@
       save_changes: function () {},
       send: function () {},
     };
+    function fire(name, args) {
+      (listeners[name] || []).slice().forEach(function (cb) {
+        cb.apply(null, args);
+      });
+    }
+    return model;
   }
 
   function load(esm) {
