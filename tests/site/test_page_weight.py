@@ -1,9 +1,10 @@
 """Page weight: what a first visit to each page of the built website loads, uncompressed.
 
-Each page is opened in a fresh browser profile (empty cache, as a reader's first visit), at
-1280 px, and measured once its math is typeset, its widgets are drawn and its fonts are loaded:
-the page itself plus every resource it loaded (Resource Timing's decodedBodySize: bytes after
-decompression). Budgets: a page with widgets ≤ 5 MB, a page without ≤ 2 MB.
+Each page is opened at 1280 px and measured once its math is typeset, its widgets are drawn and its
+fonts are loaded: the page itself plus every resource it loaded (Resource Timing's
+decodedBodySize: bytes after decompression, reported for a resource served from the browser's
+cache too, so the shared browser profile measures what a first visit loads). Budgets: a page with
+widgets ≤ 5 MB, a page without ≤ 2 MB.
 
 The three pages with math but no widget (the landing page, the instructor guide, the credits) load
 MathJax 3's tex-chtml.js (1.16 MB, its menu and accessibility included) and its fonts, and land
@@ -30,26 +31,22 @@ WEIGHT_JS = """() => {
 }"""
 
 
-def _weigh(browser: Any, site: str, path: str) -> tuple[int, list[tuple[str, int]], bool]:
-    """(bytes, the five largest [url, bytes], whether the page has widgets) of a first visit to ``path``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        open_rendered(page, site + path)
-        page.wait_for_function("() => document.fonts.status === 'loaded'")
-        rows = page.evaluate(WEIGHT_JS)
-        widgets = page.locator(WIDGET_VIEW).count() > 0
-    finally:
-        context.close()
+def _weigh(page: Any, site: str, path: str) -> tuple[int, list[tuple[str, int]], bool]:
+    """(bytes, the five largest [url, bytes], whether the page has widgets) of a visit to ``path``."""
+    open_rendered(page, site + path)
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+    rows = page.evaluate(WEIGHT_JS)
+    widgets = page.locator(WIDGET_VIEW).count() > 0
     largest = sorted(((url.removeprefix(site), size) for url, size in rows), key=lambda r: -r[1])[:5]
     return sum(size for _, size in rows), largest, widgets
 
 
 @pytest.mark.browser
-def test_every_page_is_within_its_weight_budget(browser: Any, site: str) -> None:
+def test_every_page_is_within_its_weight_budget(new_page: Any, site: str) -> None:
+    page, watch = new_page("desktop")
     problems, table = [], []
     for path in _toc_pages():
-        total, largest, widgets = _weigh(browser, site, path)
+        total, largest, widgets = _weigh(page, site, path)
         budget = WITH_WIDGETS if widgets else MATH_ONLY.get(path, WITHOUT_WIDGETS)
         table.append(f"{path:45} {total / MB:5.2f} MB {'widgets' if widgets else '       '} (≤ {budget / MB:g})")
         if total > budget:
@@ -57,17 +54,14 @@ def test_every_page_is_within_its_weight_budget(browser: Any, site: str) -> None
             problems.append(f"{path}: {total / MB:.2f} MB > {budget / MB:g} MB; largest: {heavy}")
     print("\n".join(table))
     assert not problems, "\n".join(problems)
+    assert not watch.take()
 
 
 @pytest.mark.browser
-def test_pages_without_widgets_load_no_widget_code(browser: Any, site: str) -> None:
+def test_pages_without_widgets_load_no_widget_code(new_page: Any, site: str) -> None:
     """The landing page loads neither the widget host nor any Jupyter widget manager."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        open_rendered(page, site + "intro.html")
-        urls = [url for url, _ in page.evaluate(WEIGHT_JS)]
-    finally:
-        context.close()
+    page, _ = new_page("desktop")
+    open_rendered(page, site + "intro.html")
+    urls = [url for url, _ in page.evaluate(WEIGHT_JS)]
     widget_code = [u for u in urls if any(k in u for k in ("anywidget", "html-manager", "require.js"))]
     assert not widget_code, f"expected no widget code on a page without widgets, got {widget_code}"
