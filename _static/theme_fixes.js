@@ -9,6 +9,11 @@
 //    click.target alone: a click on a link or on math in the title opened another fold (or none)
 //    and the link jumped up the page. A click anywhere on a fold's title now opens or closes
 //    that fold, and only that fold, without following a link in it.
+// 3. Names that match what is shown. The search fields show "Search Ctrl+K" and the folds of
+//    hidden code show "Show code cell source", but aria-labels name them "Search" and "Toggle
+//    hidden content": speech users who say what they see miss them (WCAG 2.5.3, label in name).
+//    The labels go, so each name is the control's own text. The frame slider of a matplotlib
+//    animation has no label at all; it is named "Animation frame".
 //
 // Plain ES5, no dependencies; Jupyter Book adds every _static/*.js to every page.
 (function () {
@@ -35,6 +40,17 @@
     window.toggleHidden(button);
   }
 
+  function nameFromText() {
+    document.querySelectorAll(".search-button-field[aria-label], details > summary[aria-label]").forEach(function (control) {
+      if (control.textContent.trim()) control.removeAttribute("aria-label");
+    });
+    document.querySelectorAll("input.anim-slider:not([aria-label])").forEach(function (slider) {
+      slider.setAttribute("aria-label", "Animation frame");
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", nameFromText);
+  else nameFromText();
   // capture phase: before the theme's and the extension's own listeners
   document.addEventListener("click", handToBound, true);
   document.addEventListener("click", toggleFold, true);

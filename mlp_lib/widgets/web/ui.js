@@ -22,6 +22,10 @@ const UI_FONT = "system-ui, -apple-system, 'Segoe UI', 'DejaVu Sans', Arial, san
 const UI_SUP = { 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹", "-": "⁻" };
 /** Axis limits are clamped to ±UI_LIMIT (a plotted 1e308 must not make the tick loop endless). */
 const UI_LIMIT = 1e150;
+/** A legend's text: its width per character (11 px system font, a generous average) in SVG units. */
+const UI_LEGEND_CHAR = 6.8;
+/** A legend drawn inside the plot takes at most this share of the plot's height; a taller one goes below. */
+const UI_LEGEND_SHARE = 0.34;
 let uiCount = 0;
 
 const UI_CSS = `
@@ -306,6 +310,8 @@ function uiTickText(t, log) {
  *   bars:  { labels: [], values: [], colors: [] }  (categorical bars; x is then the category),
  *   hlines: [{ y, color, dash, label }], vlines: [{ x, color, dash, label }],
  *   legend: "best" (default: the corner covering the fewest points) | "upper left" | "upper right" | "lower left" | "lower right" | null }
+ * A legend wider than the plot or taller than a third of it (many layers, long labels) goes below
+ * the chart instead, in rows, and the SVG grows by their height (its viewBox is W × (H + rows)).
  * Points that are not finite (or ≤ 0 on a log axis) break a line instead of being drawn.
  */
 export function uiChart(spec) {
@@ -386,29 +392,55 @@ export function uiChart(spec) {
   if (spec.yLabel) out.push(`<text transform="translate(12 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle" fill="${UI_INK}">${uiEsc(spec.yLabel)}</text>`);
   const entries = [...lines.filter((s) => s.label).map((s, n) => [s.label, s.color || UI_COLORS[n % UI_COLORS.length], s.dash]),
     ...dots.filter((p) => p.label).map((p) => [p.label, p.color || UI_COLORS[0], null])];
+  let height = H; // the SVG's height: H, plus the legend's rows when it goes below the plot
   if (spec.legend !== null && entries.length) {
-    const boxW = Math.min(W - m.l - m.r - 8, 12 + 6.8 * Math.max(...entries.map((e) => e[0].length)) + 22);
+    const textW = (text) => UI_LEGEND_CHAR * text.length;
+    const plotW = W - m.l - m.r;
+    const plotH = H - m.t - m.b;
+    const boxW = 12 + Math.max(...entries.map((e) => textW(e[0]))) + 22;
     const boxH = 6 + 14 * entries.length;
-    const corner = (where) => [where.endsWith("left") ? m.l + 4 : W - m.r - 4 - boxW, where.startsWith("upper") ? m.t + 4 : H - m.b - 4 - boxH];
-    let where = spec.legend || "best";
-    if (where === "best") {
-      // the corner that covers the fewest plotted points
-      const pts = [...lines.flatMap((s) => s.x.map((x, i) => [x, s.y[i]])), ...dots.map((d) => [d.x, d.y])]
-        .filter(([x, y]) => ok(x, y)).map(([x, y]) => [px(x), py(y)]);
-      const covered = (w) => {
-        const [x0b, y0b] = corner(w);
-        return pts.filter(([x, y]) => x >= x0b && x <= x0b + boxW && y >= y0b && y <= y0b + boxH).length;
-      };
-      where = ["upper right", "upper left", "lower right", "lower left"].reduce((best, w) => (covered(w) < covered(best) ? w : best));
+    let placed;
+    if (boxW <= plotW - 8 && boxH <= UI_LEGEND_SHARE * plotH) {
+      // in a corner of the plot
+      const corner = (where) => [where.endsWith("left") ? m.l + 4 : W - m.r - 4 - boxW, where.startsWith("upper") ? m.t + 4 : H - m.b - 4 - boxH];
+      let where = spec.legend || "best";
+      if (where === "best") {
+        // the corner that covers the fewest plotted points
+        const pts = [...lines.flatMap((s) => s.x.map((x, i) => [x, s.y[i]])), ...dots.map((d) => [d.x, d.y])]
+          .filter(([x, y]) => ok(x, y)).map(([x, y]) => [px(x), py(y)]);
+        const covered = (w) => {
+          const [x0b, y0b] = corner(w);
+          return pts.filter(([x, y]) => x >= x0b && x <= x0b + boxW && y >= y0b && y <= y0b + boxH).length;
+        };
+        where = ["upper right", "upper left", "lower right", "lower left"].reduce((best, w) => (covered(w) < covered(best) ? w : best));
+      }
+      const [bx, by] = corner(where);
+      out.push(`<rect x="${bx}" y="${by}" width="${boxW}" height="${boxH}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`);
+      placed = entries.map((e, i) => [e, bx + 5, by + 12 + 14 * i]);
+    } else {
+      // too big for a corner (many layers, long labels): rows of entries below the chart
+      placed = [];
+      let x = 4;
+      let y = H + 10;
+      for (const e of entries) {
+        const w = 28 + textW(e[0]) + 10;
+        if (x > 4 && x + w > W - 4) {
+          x = 4;
+          y += 14;
+        }
+        placed.push([e, x, y]);
+        x += w;
+      }
+      height = y + 6;
     }
-    const [bx, by] = corner(where);
-    out.push(`<rect x="${bx}" y="${by}" width="${boxW}" height="${boxH}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`);
-    entries.forEach(([text, color, dash], i) => {
-      const y = by + 12 + 14 * i;
-      out.push(`<line x1="${bx + 5}" x2="${bx + 23}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
-      out.push(`<text x="${bx + 28}" y="${y}" fill="${UI_INK}">${uiEsc(text)}</text>`);
-    });
+    out.push('<g class="ui-legend">');
+    for (const [[text, color, dash], x, y] of placed) {
+      out.push(`<line x1="${x}" x2="${x + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
+      out.push(`<text x="${x + 23}" y="${y}" fill="${UI_INK}">${uiEsc(text)}</text>`);
+    }
+    out.push("</g>");
   }
+  out[0] = out[0].replace(`viewBox="0 0 ${W} ${H}"`, `viewBox="0 0 ${W} ${height}"`);
   out.push("</svg>");
   return out.join("");
 }
