@@ -7,6 +7,7 @@ page evaluation, not a page load.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 # Display equations fit the page, or scroll with a visible cue.
@@ -81,3 +82,76 @@ def equations_cut_off(page: Any) -> tuple[dict, list[str]]:
     result = page.evaluate(FIT_JS)
     counts = {"total": result["total"], "fit": result["fit"], "cued": len(result["cued"])}
     return counts, [f"display equation cut off: {line}" for line in result["cut"]]
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+
+#: axe-core (npm, pinned in assets/package.json; a test tool, not published on the site)
+AXE = Path(__file__).resolve().parent.parent / "assets" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING = ("serious", "critical")
+# The glyphs MathJax draws (mjx-math and everything in it) are most of a chapter's elements and take
+# axe seconds per page; the container with its assistive MathML stays in. test_accessibility.py runs
+# axe on the glyphs too, on the pages densest in math.
+MATH_GLYPHS = [["mjx-container mjx-math"]]
+
+
+def axe_problems(page: Any, label: str, *, math_glyphs: bool = False) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the open page, one block per rule
+    (rule, elements, axe's summary of the fix); MathJax's glyphs are left out unless ``math_glyphs``."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """([tags, exclude]) => axe.run(exclude.length ? {exclude} : document,
+               {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+             .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                 nodes: v.nodes.map(n => ({target: n.target.join(' '), impact: n.impact,
+                                           summary: n.failureSummary}))})))""",
+        [WCAG_AA, [] if math_glyphs else MATH_GLYPHS],
+    )
+    lines = []
+    for v in violations:
+        nodes = [n for n in v["nodes"] if (n["impact"] or v["impact"]) in FAILING]
+        if not nodes:
+            continue
+        lines.append(f"{label}: axe {v['id']} ({v['impact']}, {len(nodes)}×): {v['help']}")
+        for n in nodes[:8]:
+            summary = " ".join((n["summary"] or "").split())[:300]
+            lines.append(f"    {n['target']}\n      {summary}")
+        if len(nodes) > 8:
+            lines.append(f"    … and {len(nodes) - 8} more")
+    return lines
+
+
+# --------------------------------------------------------------------------- page weight
+
+MB = 1_000_000
+#: what a first visit may load, uncompressed: a page with widgets, a page without
+WITH_WIDGETS, WITHOUT_WIDGETS = 5 * MB, 2 * MB
+WEIGHT_JS = """() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const rows = performance.getEntriesByType('resource').map(e => [e.name, e.decodedBodySize]);
+    return [[location.href, nav.decodedBodySize], ...rows];
+}"""
+WIDGET_CODE = ("anywidget", "html-manager", "require.js")
+
+
+def weight_problems(page: Any, label: str, has_widgets: bool) -> tuple[int, list[str]]:
+    """(bytes, problems) of what loading the open page took: the page and every resource it loaded
+    (Resource Timing's decodedBodySize: bytes after decompression, given for a resource served from the
+    browser's cache too, so a shared browser profile measures what a first visit loads), once its
+    fonts are in. Over its budget, or widget code on a page without widgets, is a problem."""
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+    rows = page.evaluate(WEIGHT_JS)
+    total = sum(size for _, size in rows)
+    budget = WITH_WIDGETS if has_widgets else WITHOUT_WIDGETS
+    problems = []
+    if total > budget:
+        largest = sorted(rows, key=lambda r: -r[1])[:5]
+        heavy = ", ".join(f"{url.rsplit('/', 2)[-1]} {size / MB:.2f} MB" for url, size in largest)
+        problems.append(f"{label}: loads {total / MB:.2f} MB > {budget / MB:g} MB; largest: {heavy}")
+    if not has_widgets:
+        code = [url for url, _ in rows if any(k in url for k in WIDGET_CODE)]
+        if code:
+            problems.append(f"{label}: a page without widgets loads widget code: {code}")
+    return total, problems

@@ -17,6 +17,11 @@ Every page of the table of contents is served from ``_build/html`` by a local HT
   (code inputs may scroll), and at 390 px no page scrolls sideways;
 * at both widths every display equation fits, or scrolls inside its own box with the edge cue of
   ``_static/equations.css`` (``page_checks.equations_cut_off``; MathJax 4 breaks long lines);
+* at both widths axe-core finds no serious or critical WCAG 2.1 A/AA violation
+  (``page_checks.axe_problems``; MathJax's glyphs are checked on the math-dense pages of
+  test_accessibility.py);
+* a first visit loads at most 5 MB with widgets and 2 MB without, and no widget code where there is
+  no widget (``page_checks.weight_problems``; the summary gives each page's weight);
 * no TeX-like raw text (``^{``, ``_{``, ``_(``, ``\\frac``) outside math;
 * the "Checked by machine" sections and the errata take at most 25 % of the page's height with
   their folds closed (the share of every chapter is printed and saved in the summary).
@@ -43,7 +48,7 @@ import pytest
 import yaml
 
 from helpers import DESKTOP, HTML_DIR, PHONE, ROOT, TIMEOUT_MS, Watch
-from page_checks import equations_cut_off
+from page_checks import MB, axe_problems, equations_cut_off, weight_problems
 
 pytestmark = pytest.mark.browser
 
@@ -107,6 +112,8 @@ class Stats:
     overflow_phone: dict[str, int] = field(default_factory=dict)
     # width in px -> [display equations, fit, scroll with a cue]
     display_equations: dict[int, list[int]] = field(default_factory=dict)
+    # docname -> bytes a first visit loads (at 1280 px)
+    weights: dict[str, int] = field(default_factory=dict)
 
     def count_equations(self, width: int, counts: dict) -> None:
         totals = self.display_equations.setdefault(width, [0, 0, 0])
@@ -125,22 +132,24 @@ class Stats:
         )
 
     def report(self) -> str:
-        """The summary line, then per page: proof/errata share and overflow counts at 1280 and 390 px."""
+        """The summary line, then per page: proof/errata share, overflow counts at 1280 and 390 px, and
+        what a first visit loads."""
         lines = [self.line()]
-        pages = list(dict.fromkeys([*self.proof_shares, *self.overflow_desktop, *self.overflow_phone]))
+        pages = list(dict.fromkeys([*self.proof_shares, *self.overflow_desktop, *self.overflow_phone, *self.weights]))
         if pages:
             lines += [
                 "",
                 f"Share of the page height taken by 'Checked by machine' sections and errata, folds closed "
                 f"(limit {PROOF_SHARE_LIMIT:.0%}); elements past the text column or scrolling sideways at "
                 f"{DESKTOP['width']} px; sideways page scrolling at {PHONE['width']} px:",
-                f"{'page':34} {'proof+errata':>12} {'px':>14} {'overflow@1280':>14} {'overflow@390':>13}",
+                f"{'page':34} {'proof+errata':>12} {'px':>14} {'overflow@1280':>14} {'overflow@390':>13} {'loads':>8}",
             ]
             for name in pages:
                 share = self.proof_shares.get(name)
                 cells = f"{share[0]:12.0%} {f'{share[1]}/{share[2]}':>14}" if share else f"{'—':>12} {'':>14}"
                 desk, phone = self.overflow_desktop.get(name, "—"), self.overflow_phone.get(name, "—")
-                lines.append(f"{name:34} {cells} {desk!s:>14} {phone!s:>13}")
+                weight = f"{self.weights[name] / MB:.2f} MB" if name in self.weights else "—"
+                lines.append(f"{name:34} {cells} {desk!s:>14} {phone!s:>13} {weight:>8}")
             shares = [v[0] for v in self.proof_shares.values()]
             if shares:
                 lines.append(f"{'largest share':34} {max(shares):12.0%}")
@@ -533,6 +542,12 @@ def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats,
         problems += nb_problems
         problems += _jupyterlite_launch(page, docname)
 
+    # Accessibility (axe-core, WCAG 2.1 A/AA) and what the visit loaded.
+    problems += axe_problems(page, f"at {DESKTOP['width']} px")
+    weight, weight_issues = weight_problems(page, "page weight", WIDGET_STATE in static_html)
+    stats.weights[docname] = weight
+    problems += weight_issues
+
     screenshot(page, _shot_name(docname), full_page=True)
     problems += watch.take()
 
@@ -618,6 +633,7 @@ def test_phone_width(docname: str, new_page: Any, site: str, stats: Stats, scree
         counts, cut = equations_cut_off(page)
         stats.count_equations(PHONE["width"], counts)
         problems += cut
+    problems += axe_problems(page, f"at {PHONE['width']} px")
     stats.overflow_phone[docname] = sum(1 for line in scrolling if not line.startswith("  "))
     assert not scrolling, f"{docname}.html at {PHONE['width']} px scrolls sideways:\n  " + "\n  ".join(scrolling)
     assert not problems, f"{docname}.html at phone width:\n  " + "\n  ".join(problems)
