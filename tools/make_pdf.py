@@ -161,6 +161,8 @@ def print_pages(
     The pages are laid out in print media at the paper's width, printed once ready (math typeset,
     widgets drawn, folds opened by ``_static/print.js``). Requests that leave ``base_url`` are refused.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": CONTENT_WIDTH_PX, "height": 1000})
     context.set_default_timeout(TIMEOUT_MS)
 
@@ -178,8 +180,14 @@ def print_pages(
         page.emulate_media(media="print")
         for path in paths:
             progress(path)
-            page.goto(base_url + path, wait_until="load")
-            page.wait_for_function(READY_JS)
+            try:
+                page.goto(base_url + path, wait_until="load")
+                page.wait_for_function(READY_JS)
+            except PlaywrightTimeout as err:
+                raise PdfError(
+                    f"{path} was not ready to print within {TIMEOUT_MS / 1000:.0f} s "
+                    f"(its math typeset and its widgets drawn): {err}"
+                ) from err
             page.evaluate(SETTLE_JS)
             out.append(page.pdf(**PAPER, print_background=True, prefer_css_page_size=False))
     finally:
@@ -304,9 +312,9 @@ def make_pdf(
         parent = None
         if page.part:
             if page.part not in part_items:
-                part_items[page.part] = writer.add_outline_item(page.part, index)
+                part_items[page.part] = writer.add_outline_item(title=page.part, page_number=index)
             parent = part_items[page.part]
-        writer.add_outline_item(page.title, index, parent=parent)
+        writer.add_outline_item(title=page.title, page_number=index, parent=parent)
     writer.add_metadata({"/Title": book_title})
     writer.page_mode = "/UseOutlines"
     out = Path(out)
