@@ -3,6 +3,8 @@
 // print.css styles the printed page; this script does what CSS cannot:
 //   * opens every fold that holds text of the book before printing: <details> elements (proofs,
 //     "the numbers" tables) and sphinx-togglebutton admonitions (solutions, errata, remarks).
+//     (sphinx-togglebutton opens its own folds on "beforeprint" too, and closes them after; a PDF
+//     printer such as Chromium's page.pdf() sends no such event, hence prepare() below.)
 //     Folds of code cells (myst-nb's "Show code cell source") stay as the reader left them: they
 //     hold the page's plumbing, not its text.
 //   * scales a display equation that is wider than its box down to the box's width (CSS zoom),
@@ -15,7 +17,7 @@
 (function () {
   "use strict";
 
-  var CODE_FOLD = ".cell details.hide, details.toggle-details"; // folds that hide code, not text
+  var CODE_FOLD = ".cell details.hide"; // myst-nb's folds of code cells
   var WIDE = "mjx-container[display='true']"; // MathJax's display equations
   var opened = [];
   var zoomed = [];
