@@ -188,7 +188,11 @@ def print_pages(
                     f"{path} was not ready to print within {TIMEOUT_MS / 1000:.0f} s "
                     f"(its math typeset and its widgets drawn): {err}"
                 ) from err
-            page.evaluate(SETTLE_JS)
+            if page.evaluate(SETTLE_JS) is None:
+                raise PdfError(
+                    f"{path} has no print script (window.bookPrint from _static/print.js), so its folds "
+                    "would print shut: rebuild the book with the current _static/ folder"
+                )
             out.append(page.pdf(**PAPER, print_background=True, prefer_css_page_size=False))
     finally:
         context.close()
