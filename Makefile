@@ -92,3 +92,12 @@ endif
 .PHONY: grade
 grade: venv
 	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(GRADE_OUT)" $(GRADE_ARGS)
+
+# The book as one PDF: every page printed by the system Chromium in the book's order, behind a title
+# page with the contents, with bookmarks (tools/make_pdf.py). pdf-student prints the student edition.
+.PHONY: pdf pdf-student
+pdf: book browser
+	$(BIN)/python tools/make_pdf.py _build/html _build/pdf/deriving-backpropagation.pdf
+
+pdf-student: book-student browser
+	$(BIN)/python tools/make_pdf.py _build/student/html _build/pdf/deriving-backpropagation-student.pdf
