@@ -37,6 +37,9 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install pip==26.3
 	$(BIN)/python -m pip install -r requirements.txt
+	@# Pure-Python wheels that JupyterLite's Python (Pyodide) lacks (anywidget, ...), pinned in
+	@# requirements.txt; the book build puts them on the site (see _ext/notebooks_site.py).
+	$(BIN)/python _ext/notebooks_site.py pyodide-wheels
 	touch $@
 
 # MathJax, require.js and the widget manager, so the site works without internet.
