@@ -229,7 +229,7 @@ def test_published_notebooks_start_with_the_setup_cell(built_book: Path) -> None
 
 @pytest.mark.book
 def test_launch_menu_says_what_each_option_needs(built_book: Path) -> None:
-    html = (built_book / "chapters" / "notation.html").read_text()
+    html = (built_book / "chapters" / "sigmoid-hidden.html").read_text()
     repo = CONFIG["repository"]["url"].rstrip("/").removeprefix("https://github.com/")
     branch = CONFIG["sphinx"]["config"]["notebooks_branch"]
     wanted = {
@@ -291,20 +291,19 @@ def test_jupyterlite_offline_says_python_needs_internet(browser: Any, site: str,
         page.goto(site + "lite/lab/index.html?path=chapters/notation.ipynb", wait_until="commit")
         message = page.locator("#dbp-lite-offline")
         message.wait_for(state="visible", timeout=10_000)  # within 10 s of opening the page
-        took = time.monotonic() - started
+        print(f"offline message after {time.monotonic() - started:.1f} s")
         text = message.inner_text()
         assert "needs an internet connection the first time it starts" in text, text
         assert page.evaluate("document.documentElement.dataset.pyodideCdn") == "unreachable"
-        print(f"offline message after {took:.1f} s")
+        assert message.get_by_role("button", name="Close this message").count() == 1
         screenshot(page, "lite-offline.png")
-        page.get_by_role("button", name="Close this message").click()
-        message.wait_for(state="detached")
     finally:
         page.context.close()
 
 
 @pytest.mark.browser
 def test_jupyterlite_online_shows_no_message(browser: Any, site: str) -> None:
+    """The control: when Pyodide's CDN answers, the page says nothing."""
     page = _offline_page(browser, site, pyodide_answers=True)
     try:
         page.goto(site + "lite/lab/index.html?path=chapters/notation.ipynb", wait_until="commit")
@@ -318,17 +317,21 @@ def test_jupyterlite_online_shows_no_message(browser: Any, site: str) -> None:
 def test_jupyterlite_from_a_folder_explains_it_must_be_served(browser: Any, built_book: Path, screenshot: Any) -> None:
     page = _offline_page(browser, "file://")
     try:
-        page.goto((built_book / "lite" / "lab" / "index.html").as_uri(), wait_until="commit")
-        message = page.locator("#dbp-lite-file")
-        message.wait_for(state="visible", timeout=10_000)
-        assert "must be served over http" in message.inner_text()
-        # The book's own page, opened from the folder: its JupyterLite button explains it in the page.
-        page.goto((built_book / "chapters" / "notation.html").as_uri(), wait_until="domcontentloaded")
+        # The book's page, opened from the folder: its JupyterLite button explains it in the page.
+        page.goto((built_book / "chapters" / "sigmoid-hidden.html").as_uri(), wait_until="commit")
         chapter = page.url
-        page.evaluate("document.querySelector('a[href*=\"lite/lab/index.html\"]').click()")
+        link = page.locator('a[href*="lite/lab/index.html"]')
+        link.wait_for(state="attached")
+        link.dispatch_event("click")
         note = page.locator("#dbp-lite-file")
         note.wait_for(state="visible", timeout=10_000)
         assert "must be served over http" in note.inner_text() and page.url == chapter
         screenshot(page, "lite-file-note.png")
+        # JupyterLite itself, opened from the folder, says the same.
+        lite = page.context.new_page()
+        lite.goto((built_book / "lite" / "lab" / "index.html").as_uri(), wait_until="commit")
+        message = lite.locator("#dbp-lite-file")
+        message.wait_for(state="visible", timeout=10_000)
+        assert "must be served over http" in message.inner_text()
     finally:
         page.context.close()
