@@ -58,7 +58,7 @@ browser:
 	fi
 
 clean:
-	rm -rf _build _offline_assets assets/node_modules .pytest_cache .hypothesis
+	rm -rf _build _contents _jupyterlite _offline_assets assets/node_modules .pytest_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 # The student edition: the same site with every solution left out (sphinx-exercise's hide_solutions),
