@@ -285,8 +285,6 @@ def _config_inited(app: Any, config: Any) -> None:
 def _builder_inited(app: Any) -> None:
     """The site's address must be known (a clear error now, not a broken Colab cell later)."""
     site_url(_repo(app)[0], app.config.html_baseurl or "")
-    if app.builder.format == "html":
-        app.add_js_file(None, body=_fill(BOOK_PAGE_SCRIPT, FILE_MESSAGE=json.dumps(FILE_MESSAGE)))
 
 
 def _drop_external_css(app: Any) -> None:
@@ -560,6 +558,8 @@ def main(argv: list[str]) -> int:
 
 def setup(app: Any) -> dict[str, Any]:
     app.add_config_value("notebooks_branch", "notebooks", "html")
+    # Registered here, once: added again at builder-inited, Sphinx would put it on each page twice.
+    app.add_js_file(None, body=_fill(BOOK_PAGE_SCRIPT, FILE_MESSAGE=json.dumps(FILE_MESSAGE)))
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
     app.connect("builder-inited", _drop_external_css)

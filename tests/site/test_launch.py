@@ -229,7 +229,8 @@ def test_published_notebooks_start_with_the_setup_cell(built_book: Path) -> None
 
 @pytest.mark.book
 def test_launch_menu_says_what_each_option_needs(built_book: Path) -> None:
-    html = (built_book / "chapters" / "sigmoid-hidden.html").read_text()
+    html = (built_book / "chapters" / "notation.html").read_text()
+    assert html.count("dbp-lite-file") == 2, "expected the page's file:// explanation script once"
     repo = CONFIG["repository"]["url"].rstrip("/").removeprefix("https://github.com/")
     branch = CONFIG["sphinx"]["config"]["notebooks_branch"]
     wanted = {
