@@ -44,6 +44,9 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install pip==26.3
 	$(BIN)/python -m pip install -r requirements.txt
+	@# Pure-Python wheels that JupyterLite's Python (Pyodide) lacks (anywidget, ...), pinned in
+	@# requirements.txt; the book build puts them on the site (see _ext/notebooks_site.py).
+	$(BIN)/python _ext/notebooks_site.py pyodide-wheels
 	touch $@
 
 # MathJax, require.js and the widget manager, so the site works without internet.
@@ -62,7 +65,7 @@ browser:
 	fi
 
 clean:
-	rm -rf _build _offline_assets assets/node_modules .pytest_cache .hypothesis
+	rm -rf _build _contents _jupyterlite _offline_assets assets/node_modules .pytest_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 # The student edition: the same site with every solution left out (sphinx-exercise's hide_solutions),

@@ -409,8 +409,8 @@ def _notebook_download(page: Any) -> tuple[str | None, list[str]]:
 
 
 def _jupyterlite_launch(page: Any, docname: str) -> list[str]:
-    """The JupyterLite button opens lite/lab/ with this chapter's notebook, which the lite site
-    holds next to a copy of mlp_lib/. (Running it needs Pyodide from the internet: not done here.)"""
+    """The JupyterLite button opens lite/lab/ with this chapter's notebook, which the lite site holds,
+    and its wheel index holds mlp_lib's wheel. (Running it needs Pyodide from the internet: not done here.)"""
     href = page.evaluate(
         "() => { const a = Array.from(document.querySelectorAll('a')).find("
         "a => (a.getAttribute('href') || '').includes('lite/lab/index.html')); return a && a.href; }"
@@ -427,8 +427,8 @@ def _jupyterlite_launch(page: Any, docname: str) -> list[str]:
     files = HTML_DIR / "lite" / "files" / Path(docname).parent
     if not (files / f"{Path(docname).name}.ipynb").is_file():
         problems.append(f"JupyterLite holds no {docname}.ipynb (lite/files/)")
-    if not (files / "mlp_lib" / "__init__.py").is_file():
-        problems.append(f"JupyterLite holds no mlp_lib/ next to {docname}.ipynb")
+    if not any((HTML_DIR / "lite" / "pypi").glob("mlp_lib-*-py3-none-any.whl")):
+        problems.append("JupyterLite's wheel index (lite/pypi/) holds no mlp_lib wheel for the setup cell")
     return problems
 
 
