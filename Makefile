@@ -49,9 +49,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python _ext/notebooks_site.py pyodide-wheels
 	touch $@
 
-# MathJax, require.js and the widget manager, so the site works without internet.
+# MathJax 4 and its font from npm, so the site works without internet (the widgets need nothing fetched).
 assets: venv
-	bash tools/build_assets.sh $(BIN)/python
+	bash tools/build_assets.sh
 
 # Browser tests use Debian's chromium (playwright's own browser download is not possible here).
 browser:

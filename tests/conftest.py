@@ -115,7 +115,7 @@ def _build_book() -> dict:
         return {"returncode": -1, "stdout": "", "stderr": f"no jupyter-book next to the interpreter at {JUPYTER_BOOK}"}
     # The offline MathJax/widget files must exist before Sphinx copies html_extra_path.
     # (A no-op when `make` has already fetched them.)
-    subprocess.run(["bash", str(ROOT / "tools" / "build_assets.sh"), sys.executable], cwd=ROOT, check=True)
+    subprocess.run(["bash", str(ROOT / "tools" / "build_assets.sh")], cwd=ROOT, check=True)
     # Reports from an earlier failed build would otherwise be shown as if they were new.
     shutil.rmtree(HTML_DIR / "reports", ignore_errors=True)
     started = time.time()

@@ -30,8 +30,10 @@ def test_index_exists(built_book: Path) -> None:
 
 def test_offline_assets_published(built_book: Path) -> None:
     offline = built_book / "offline"
-    for rel in ("mathjax/tex-chtml.js", "requirejs/require.js", "html-manager/embed-amd.js", "anywidget/index.js"):
+    for rel in ("mathjax/tex-chtml.js", "widgets/anywidget_host.js"):
         assert (offline / rel).is_file(), f"expected offline asset {rel}, got nothing"
+    for rel in ("requirejs", "html-manager", "anywidget"):
+        assert not (offline / rel).exists(), f"expected no {rel}/ (the widgets are drawn by anywidget_host.js)"
     font = offline / "mathjax/fonts/mathjax-newcm-font"
     assert (font / "chtml.js").is_file(), "MathJax's font (mathjax-newcm) missing"
     assert any((font / "chtml/woff2").glob("*.woff2")), "MathJax's font files (woff2) missing"
