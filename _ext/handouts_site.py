@@ -20,7 +20,8 @@ student edition.
     on the same page; see ``tools/make_handouts.py``);
   - it removes the solution blocks and the marked blocks from the chapter copies the site offers
     (``_sources/**/*.md`` and ``*.ipynb``, JupyterLite's ``lite/files/``);
-  - every copy of ``mlp_lib`` it publishes (JupyterLite's, the wheel) has an answer-free
+  - the library's wheel, at the site's root for the handouts and in ``lite/pypi/`` for JupyterLite
+    (both made by :func:`build_wheel`), has an answer-free
     ``teaching/catalogue.py``: each check's prompt and names, no expected, accepted or wrong
     formula, so the kernel cannot decide and says so; and a ``teaching/fingerprint.py`` that serves
     the fingerprints (values at test points, made with SymPy for this build; the formulas are not
@@ -38,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -261,12 +263,23 @@ def _fingerprint_job(srcdir: Path):
     return cache, subprocess.Popen([sys.executable, "-c", code, str(cache)], cwd=srcdir)
 
 
-def _fingerprints(cache: Path, process) -> dict:
-    if process is not None:
-        if process.wait() != 0:
-            raise RuntimeError(f"computing the checks' fingerprints failed (exit code {process.returncode})")
-        Path(str(cache) + ".tmp").replace(cache)
-    return json.loads(cache.read_text(encoding="utf-8"))
+_FINGERPRINTS_LOCK = threading.Lock()
+
+
+def student_fingerprints(app: Any) -> dict | None:
+    """The fingerprints of every check in the student edition (waiting for their job), None on the
+    public site; computed once per build (JupyterLite's wheel, built in a thread, asks first)."""
+    if not student_edition(app.config):
+        return None
+    with _FINGERPRINTS_LOCK:
+        if not hasattr(app, "handouts_fingerprint_data"):
+            cache, process = app.handouts_fingerprints
+            if process is not None:
+                if process.wait() != 0:
+                    raise RuntimeError(f"computing the checks' fingerprints failed (exit code {process.returncode})")
+                Path(str(cache) + ".tmp").replace(cache)
+            app.handouts_fingerprint_data = json.loads(cache.read_text(encoding="utf-8"))
+        return app.handouts_fingerprint_data
 
 
 def answer_free_library(package: Path, fingerprints: dict) -> None:
@@ -349,16 +362,12 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
     srcdir, outdir = Path(app.srcdir), Path(app.outdir)
     make_handouts = _make_handouts_module(srcdir)
     archive = write_handouts(srcdir, outdir)
-    fingerprints = None
-    if student_edition(app.config):
-        fingerprints = _fingerprints(*app.handouts_fingerprints)
+    fingerprints = student_fingerprints(app)
+    if fingerprints is not None:
         stripped = strip_published_solutions(outdir, make_handouts)
-        packages = sorted(p.parent for p in (outdir / "lite" / "files").rglob("mlp_lib/__init__.py"))
-        for package in packages:
-            answer_free_library(package, fingerprints)
         print(
             f"[handouts-site] student edition: solutions removed from {len(stripped)} published file(s); "
-            f"{len(packages)} JupyterLite copy(ies) of mlp_lib without answers"
+            "the library's wheels (here and JupyterLite's) hold no answers"
         )
     wheel = build_wheel(srcdir, outdir, make_handouts.WHEEL, fingerprints)
     print(f"[handouts-site] {archive.relative_to(outdir)}, {wheel.relative_to(outdir)}")

@@ -53,7 +53,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import tomllib
 from pathlib import Path
@@ -406,22 +405,6 @@ def _find_wheel(folder: Path, name: str, version: str) -> Path:
     )
 
 
-def build_mlp_lib_wheel(srcdir: Path, dest: Path) -> Path:
-    """Build ``MLP_LIB_WHEEL`` from ``srcdir`` (pyproject.toml, README.md, mlp_lib/) into ``dest``,
-    offline: setuptools of this environment, in a scratch copy (the repository gets no build/)."""
-    dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="mlp-lib-wheel-") as scratch:
-        for name in ("pyproject.toml", "README.md"):
-            shutil.copy2(srcdir / name, Path(scratch) / name)
-        shutil.copytree(srcdir / "mlp_lib", Path(scratch) / "mlp_lib", ignore=shutil.ignore_patterns("__pycache__"))
-        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index"]
-        subprocess.run([*command, "--wheel-dir", str(dest), scratch], check=True, capture_output=True, text=True)
-    wheel = dest / MLP_LIB_WHEEL
-    if not wheel.is_file():
-        raise FileNotFoundError(f"expected pip to build {wheel}, got {sorted(p.name for p in dest.iterdir())}")
-    return wheel
-
-
 def _stage_lite_dir(app: Any) -> None:
     """The JupyterLite build's own folder: ``pypi/`` (the wheels piplite indexes) and
     ``jupyter_lite_config.json`` (no source maps)."""
@@ -431,7 +414,11 @@ def _stage_lite_dir(app: Any) -> None:
         raise ValueError(f"expected jupyterlite_dir to be a staging folder like _jupyterlite, got {lite}")
     shutil.rmtree(lite, ignore_errors=True)
     wheels = lite / "pypi"
-    build_mlp_lib_wheel(srcdir, wheels)
+    wheels.mkdir(parents=True)
+    # The library's one wheel (handouts_site.build_wheel): answer-free in the student edition.
+    from handouts_site import build_wheel, student_fingerprints
+
+    build_wheel(srcdir, wheels, MLP_LIB_WHEEL, student_fingerprints(app))
     for name, version in pyodide_wheel_pins(srcdir / "requirements.txt").items():
         shutil.copy2(_find_wheel(PYODIDE_WHEELS_DIR, name, version), wheels)
     config = {"LiteBuildConfig": {"no_sourcemaps": True}}

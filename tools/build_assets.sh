@@ -32,12 +32,13 @@ nm="$here/node_modules"
 rm -rf "$root/_offline_assets"
 mkdir -p "$out/mathjax"
 
-# MathJax 4: the TeX->CommonHTML component, plus what it loads on demand: TeX extensions
+# MathJax 4: its loader (startup.js) and core, plus the components _config.yml has it load and
+# what they load on demand: TeX extensions
 # (autoload), the context menu, accessibility and its speech rules (sre), and the
 # mathjax-newcm font (its own npm package: the font data MathJax loads by character range,
 # and the woff2 files). _config.yml points the loader's [fonts] path at fonts/.
 mj="$nm/mathjax"
-cp "$mj/tex-chtml.js" "$mj/LICENSE" "$out/mathjax/"
+cp "$mj/startup.js" "$mj/core.js" "$mj/LICENSE" "$out/mathjax/"
 for dir in input output ui a11y sre adaptors; do
     mkdir -p "$out/mathjax/$dir"
     cp -R "$mj/$dir/." "$out/mathjax/$dir/"

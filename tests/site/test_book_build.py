@@ -30,28 +30,30 @@ def test_index_exists(built_book: Path) -> None:
 
 def test_offline_assets_published(built_book: Path) -> None:
     offline = built_book / "offline"
-    for rel in ("mathjax/tex-chtml.js", "widgets/anywidget_host.js"):
+    for rel in ("mathjax/startup.js", "mathjax/core.js", "widgets/anywidget_host.js"):
         assert (offline / rel).is_file(), f"expected offline asset {rel}, got nothing"
-    for rel in ("requirejs", "html-manager", "anywidget"):
-        assert not (offline / rel).exists(), f"expected no {rel}/ (the widgets are drawn by anywidget_host.js)"
     font = offline / "mathjax/fonts/mathjax-newcm-font"
     assert (font / "chtml.js").is_file(), "MathJax's font (mathjax-newcm) missing"
     assert any((font / "chtml/woff2").glob("*.woff2")), "MathJax's font files (woff2) missing"
 
 
 def test_no_cdn_urls_in_html(built_book: Path) -> None:
-    offenders = {
-        str(page.relative_to(built_book)): sorted(set(CDN.findall(page.read_text(errors="replace"))))
-        for page in built_book.rglob("*.html")
-        if CDN.search(page.read_text(errors="replace"))
-    }
+    """No page loads from a CDN. JupyterLite's pages (lite/) name one: Python in the browser (Pyodide)
+    comes from cdn.jsdelivr.net by design, and their offline message (_ext/notebooks_site.py) checks it."""
+    offenders = {}
+    for page in built_book.rglob("*.html"):
+        hits = set(CDN.findall(page.read_text(errors="replace")))
+        if page.relative_to(built_book).parts[0] == "lite":
+            hits.discard("cdn.jsdelivr")
+        if hits:
+            offenders[str(page.relative_to(built_book))] = sorted(hits)
     assert not offenders, f"expected no CDN URLs in the built HTML, got {offenders}"
 
 
 def test_local_scripts_resolve(built_book: Path) -> None:
     """Every page's MathJax/widget <script src> points at a file of the site, at any depth."""
     intro = (built_book / "intro.html").read_text()
-    assert re.search(r'<script[^>]*src="[^"]*offline/mathjax/tex-chtml\.js', intro), (
+    assert re.search(r'<script[^>]*src="[^"]*offline/mathjax/startup\.js', intro), (
         "expected intro.html (the landing page) to load the local MathJax"
     )
     missing = []

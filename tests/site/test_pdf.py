@@ -219,10 +219,11 @@ OVERFLOW_JS = """() => Array.from(document.querySelectorAll("mjx-container[displ
 @pytest.mark.browser
 def test_wide_equations_are_scaled_to_the_papers_width(new_page: Any, site: str) -> None:
     """print.js scales every display equation into its box. On A4 (make_pdf's width) this book's
-    equations fit as they are; on narrower paper (here a page 360 px wide, as A6) some do not."""
+    equations fit as they are; on narrower paper (here a page 360 px wide, as A6) the aligned
+    SymPy blocks of eq2-recursion, which MathJax's line breaking leaves whole, do not."""
     page, watch = new_page("desktop", viewport={"width": 360, "height": 800})
     page.emulate_media(media="print")
-    page.goto(site + "chapters/regularization.html", wait_until="load")
+    page.goto(site + "chapters/eq2-recursion.html", wait_until="load")
     _wait_ready(page)
     before = page.evaluate(OVERFLOW_JS)
     assert before > 0, "expected display equations wider than the paper on this page (else this test shows nothing)"

@@ -216,17 +216,18 @@ def test_student_edition_pages_keep_the_exercises(student_site: Path):
 
 
 def test_student_edition_library_has_no_answers_and_still_runs(student_site: Path, tmp_path: Path):
-    """JupyterLite's copy and the wheel: an answer-free catalogue; a DerivationChecker still draws
-    (from the fingerprint) and the kernel says it cannot decide."""
+    """The wheels the handouts and JupyterLite install: an answer-free catalogue; a DerivationChecker
+    still draws (from the fingerprint) and the kernel says it cannot decide."""
     import subprocess
     import sys
 
-    copies = sorted((student_site / "lite" / "files").rglob("mlp_lib/teaching/catalogue.py"))
-    assert copies, "expected JupyterLite's copy of mlp_lib"
+    lite_wheels = sorted((student_site / "lite" / "pypi").glob("mlp_lib-*.whl"))
+    assert lite_wheels, "expected JupyterLite's wheel of mlp_lib in lite/pypi/"
+    for wheel in [*lite_wheels, student_site / WHEEL]:
+        with zipfile.ZipFile(wheel) as zf:
+            assert "holds no answers" in zf.read("mlp_lib/teaching/catalogue.py").decode(), wheel.name
     with zipfile.ZipFile(student_site / WHEEL) as zf:
         zf.extractall(tmp_path)
-    for catalogue in [*copies, tmp_path / "mlp_lib" / "teaching" / "catalogue.py"]:
-        assert "holds no answers" in catalogue.read_text()
     code = (
         "from mlp_lib.widgets.derivation_checker import DerivationChecker\n"
         "w = DerivationChecker('sigmoid-bce-phi')\n"

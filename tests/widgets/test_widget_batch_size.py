@@ -375,7 +375,10 @@ def test_controls_change_what_the_page_shows_and_python_reads_it_back(mount_widg
 def test_training_runs_in_animation_frames_and_stop_acts_at_once(mount_widget):
     view = BatchSizesView(dict(CFG, n_samples=1000, units=8), batch_sizes=(1,), epochs=40)
     page = mount_widget(view)
-    page.wait_for_function("document.querySelector('[role=status]').textContent.includes('training in epoch')")
+    # polled every 50 ms between the training's frames (a requestAnimationFrame poll can miss the state)
+    page.wait_for_function(
+        "document.querySelector('[role=status]').textContent.includes('training in epoch')", polling=50
+    )
     page.get_by_role("button", name="Stop").click()
     results = page.evaluate("window.__model.get('results')")
     (run,) = results["runs"]
