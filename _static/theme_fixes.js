@@ -49,8 +49,34 @@
     });
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", nameFromText);
-  else nameFromText();
+  // A display equation too wide for its column scrolls inside its own box (equations.css): a
+  // keyboard reader reaches it with Tab and scrolls it with the arrow keys. Equations that fit
+  // are not tab stops.
+  function focusableScrollingMath() {
+    document.querySelectorAll('mjx-container[display="true"]').forEach(function (eq) {
+      if (eq.scrollWidth > eq.clientWidth + 1) {
+        eq.setAttribute("tabindex", "0");
+        if (!eq.hasAttribute("aria-label") && !eq.querySelector("mjx-assistive-mml")) {
+          eq.setAttribute("aria-label", "equation, scrolls sideways");
+        }
+      } else if (eq.getAttribute("tabindex") === "0") {
+        eq.removeAttribute("tabindex");
+      }
+    });
+  }
+  function whenMathIsTypeset() {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(focusableScrollingMath);
+  }
+
+  function onReady() {
+    nameFromText();
+    whenMathIsTypeset();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onReady);
+  else onReady();
+  window.addEventListener("load", whenMathIsTypeset);
+  window.addEventListener("resize", focusableScrollingMath);
   // capture phase: before the theme's and the extension's own listeners
   document.addEventListener("click", handToBound, true);
   document.addEventListener("click", toggleFold, true);
