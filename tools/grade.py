@@ -60,6 +60,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mlp_lib.gradcheck import numerical_gradient
+
 # The catalogue (SymPy) and the widget module are imported where they are used, so that the
 # separate process that runs a student's code and the hidden tests starts with NumPy alone.
 
@@ -87,20 +89,6 @@ def _relative_error(a, b) -> float:
     """‖a − b‖ / max(‖a‖, ‖b‖, 1e-12), the book's relative error."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-12))
-
-
-def _central_differences(loss: Callable[[], float], theta: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """∂loss/∂θ by central differences, one entry of ``theta`` at a time (put back after)."""
-    grad = np.zeros_like(theta, dtype=float)
-    for idx in np.ndindex(theta.shape):
-        old = theta[idx]
-        theta[idx] = old + h
-        up = loss()
-        theta[idx] = old - h
-        down = loss()
-        theta[idx] = old
-        grad[idx] = (up - down) / (2 * h)
-    return grad
 
 
 def _array(ns: dict, name: str, shape: tuple | None = None):
@@ -169,9 +157,7 @@ def hidden_gradient_check(ns: dict) -> list:
         if not ok:
             out.append((False, f"{' and '.join(names)} not tested (shapes)"))
             continue
-        errors = {
-            k: _relative_error(got[k], _central_differences(lambda: _two_layer_loss(p, x, y), p[k])) for k in names
-        }
+        errors = {k: _relative_error(got[k], numerical_gradient(lambda: _two_layer_loss(p, x, y), p[k])) for k in names}
         worst = max(errors.values())
         text = ", ".join(f"{k} {e:.1e}" for k, e in errors.items())
         out.append(
@@ -202,7 +188,7 @@ def hidden_batch_check(ns: dict) -> list:
         if got[k] is None:
             out.append((False, f"d{k} not tested"))
             continue
-        ref = _central_differences(lambda: _two_layer_loss(p, x, y) / m, p[k])
+        ref = numerical_gradient(lambda: _two_layer_loss(p, x, y) / m, p[k])
         err = _relative_error(got[k], ref)
         text = f"d{k} against central differences of the mean loss: relative error {err:.1e} (≤ 1e-6 passes)"
         if err > 1e-6 and _relative_error(got[k], m * ref) <= 1e-6:

@@ -45,9 +45,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 
-from helpers import DESKTOP, HTML_DIR, PHONE, ROOT, TIMEOUT_MS, Watch
+from helpers import DESKTOP, HTML_DIR, PHONE, ROOT, TIMEOUT_MS, Watch, toc_pages
 from page_checks import MB, axe_problems, equations_cut_off, weight_problems
 
 pytestmark = pytest.mark.browser
@@ -68,27 +67,7 @@ RAW_TEX_LIKE = ("^{", "_{", "_(", "\\frac")
 PROOF_SHARE_LIMIT = 0.25
 
 
-def _toc_pages() -> list[str]:
-    """Document names in _toc.yml order (root first), e.g. 'intro', 'chapters/notation'."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    names = [toc["root"]]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                names.append(str(node["file"]).removesuffix(".md").removesuffix(".ipynb"))
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(toc)
-    return names
-
-
-PAGES = _toc_pages()
+PAGES = toc_pages()
 
 
 # --------------------------------------------------------------------------- fixtures
