@@ -155,3 +155,28 @@ def weight_problems(page: Any, label: str, has_widgets: bool) -> tuple[int, list
         if code:
             problems.append(f"{label}: a page without widgets loads widget code: {code}")
     return total, problems
+
+
+# A display equation that MathJax broke into lines although it fits its column unbroken (the sum of
+# its lines' widths is less than the room it has): MathJax measured the wrong room.
+BROKEN_THOUGH_IT_FITS_JS = """() => {
+    const out = [];
+    for (const eq of document.querySelectorAll('mjx-container[display="true"]')) {
+        const lines = eq.querySelectorAll(':scope mjx-linebox');
+        if (lines.length < 2 || !eq.clientWidth) continue;
+        const total = Array.from(lines).reduce((s, l) => s + l.getBoundingClientRect().width, 0);
+        if (total < 0.9 * eq.clientWidth) {
+            let tex = '';
+            try { tex = MathJax.startup.document.getMathItemsWithin(eq)[0].math.trim(); } catch (e) {}
+            out.push(`${JSON.stringify(tex.slice(0, 70))}: ${lines.length} lines of ${Math.round(total)} px `
+                     + `in all, in ${eq.clientWidth} px`);
+        }
+    }
+    return out;
+}"""
+
+
+def equations_broken_though_they_fit(page: Any) -> list[str]:
+    """One line per display equation of the open, typeset page that MathJax broke into lines
+    although its lines together fit the room it has."""
+    return [f"display equation broken although it fits: {line}" for line in page.evaluate(BROKEN_THOUGH_IT_FITS_JS)]

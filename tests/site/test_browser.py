@@ -16,7 +16,8 @@ Every page of the table of contents is served from ``_build/html`` by a local HT
   table reaches past the text column (under the table of contents) or needs sideways scrolling
   (code inputs may scroll), and at 390 px no page scrolls sideways;
 * at both widths every display equation fits, or scrolls inside its own box with the edge cue of
-  ``_static/equations.css`` (``page_checks.equations_cut_off``; MathJax 4 breaks long lines);
+  ``_static/equations.css`` (``page_checks.equations_cut_off``; MathJax 4 breaks long lines), and
+  at 1280 px no equation is broken into lines that would fit on one;
 * at both widths axe-core finds no serious or critical WCAG 2.1 A/AA violation
   (``page_checks.axe_problems``; MathJax's glyphs are checked on the math-dense pages of
   test_accessibility.py);
@@ -47,7 +48,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from helpers import DESKTOP, HTML_DIR, PHONE, ROOT, TIMEOUT_MS, Watch, toc_pages
-from page_checks import MB, axe_problems, equations_cut_off, weight_problems
+from page_checks import MB, axe_problems, equations_broken_though_they_fit, equations_cut_off, weight_problems
 
 pytestmark = pytest.mark.browser
 
@@ -498,6 +499,7 @@ def test_page(docname: str, desktop: tuple[Any, Watch], site: str, stats: Stats,
         counts, cut = equations_cut_off(page)
         stats.count_equations(DESKTOP["width"], counts)
         problems += [f"at {DESKTOP['width']} px: {line}" for line in cut]
+        problems += [f"at {DESKTOP['width']} px: {line}" for line in equations_broken_though_they_fit(page)]
 
     # Checks by machine and errata: a small part of the page, with their folds closed.
     share = page.evaluate(PROOF_SHARE_JS)
