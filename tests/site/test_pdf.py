@@ -218,15 +218,26 @@ OVERFLOW_JS = """() => Array.from(document.querySelectorAll("mjx-container[displ
 
 @pytest.mark.browser
 def test_wide_equations_are_scaled_to_the_papers_width(new_page: Any, site: str) -> None:
-    """print.js scales every display equation into its box. On A4 (make_pdf's width) this book's
-    equations fit as they are; on narrower paper (here a page 360 px wide, as A6) the aligned
-    SymPy blocks of eq2-recursion, which MathJax's line breaking leaves whole, do not."""
+    """print.js scales every display equation into its box. MathJax breaks this book's equations to
+    fit even a page 360 px wide (as A6), so the page gets one it cannot break: a row vector of 16
+    entries (about twice the paper's width; print.js zooms down to 0.3 at most), typeset by the
+    page's MathJax like the others."""
     page, watch = new_page("desktop", viewport={"width": 360, "height": 800})
     page.emulate_media(media="print")
     page.goto(site + "chapters/eq2-recursion.html", wait_until="load")
     _wait_ready(page)
+    page.evaluate(
+        r"""() => {
+            const div = document.createElement('div');
+            div.className = 'math notranslate nohighlight';
+            const row = Array.from({length: 16}, (_, i) => `w_{${i + 1}}`).join(' & ');
+            div.textContent = `\\[\\begin{pmatrix} ${row} \\end{pmatrix}\\]`;
+            document.querySelector('article h1').after(div);
+            return MathJax.typesetPromise([div]).then(() => true);
+        }"""
+    )
     before = page.evaluate(OVERFLOW_JS)
-    assert before > 0, "expected display equations wider than the paper on this page (else this test shows nothing)"
+    assert before > 0, "expected the 16-entry row to be wider than the paper (else this test shows nothing)"
     result = page.evaluate("window.bookPrint.prepare()")
     assert result["fitted"] >= before
     assert page.evaluate(OVERFLOW_JS) == 0
