@@ -13,14 +13,11 @@ library work (no book build, no browser, no JupyterLab).
 from __future__ import annotations
 
 import fcntl
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,6 +26,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from make_pdf import serve
 
 from helpers import (
     BUILD_CMD,
@@ -40,7 +38,6 @@ from helpers import (
     PHONE,
     ROOT,
     TIMEOUT_MS,
-    QuietHandler,
     Watch,
     execution_reports,
 )
@@ -169,16 +166,10 @@ def student_site(built_book: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="session")
 def site(built_book: Path) -> Iterator[str]:
-    """Base URL of a static HTTP server on 127.0.0.1 (free port) serving _build/html."""
-    handler = functools.partial(QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Base URL of a static HTTP server on 127.0.0.1 (free port) serving _build/html (the one
+    ``make pdf`` uses, tools/make_pdf.py)."""
+    with serve(built_book) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ Fixtures live in ``conftest.py``; test modules import everything else from here
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
 import subprocess
@@ -94,13 +93,6 @@ def execution_reports(html_dir: Path) -> str:
     reports = sorted((html_dir / "reports").rglob("*")) if (html_dir / "reports").is_dir() else []
     texts = [f"===== {p.relative_to(html_dir)} =====\n{p.read_text(errors='replace')}" for p in reports if p.is_file()]
     return "\n".join(texts) or "(no execution reports under _build/html/reports/)"
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """A static file server that does not log every request to the test output."""
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
 
 
 class Watch:
