@@ -72,8 +72,12 @@ def open_page(new_page: Any, site: str) -> Any:
 
 
 def settle(page: Any) -> None:
-    """Wait until the page has finished its work (training, or a redraw spread over a few frames)."""
-    page.wait_for_function("() => !document.querySelector('.pg-root').__playground.busy")
+    """Wait until the page has finished its work (training, or a redraw spread over a few frames) and its
+    status shows the current step's evaluation (not "evaluating…")."""
+    page.wait_for_function(
+        """() => { const root = document.querySelector('.pg-root');
+                   return !root.__playground.busy && !root.querySelector('.pg-status').textContent.includes('evaluating'); }"""
+    )
 
 
 def pixels(page: Any) -> str:
