@@ -122,6 +122,7 @@ class PgPlayground {
 
   /** Load a setup: step 0 of it, everything redrawn. Throws (and changes nothing) when refused. */
   setConfig(cfg, { fromModel = false } = {}) {
+    const since = performance.now(); // building a heavy setup takes part of this frame's budget
     const { run, key } = this.buildRun(cfg);
     this.stopTraining();
     [this.run, this.dataKey] = [run, key];
@@ -129,7 +130,7 @@ class PgPlayground {
     if (!fromModel) this.saveToModel();
     this.pushWeights();
     this.showStatus(true);
-    this.runner.run(this.refresh(), { now: true });
+    this.runner.run(this.refresh(), { now: true, since });
   }
 
   /** Controls, Config box and (when shared) the address show the run's setup. */

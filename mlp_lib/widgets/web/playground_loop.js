@@ -15,16 +15,18 @@ const PG_END_FRAME = "end of frame"; // what a job yields when the rest of its w
 
 /**
  * A runner of jobs on `clock` = {now() → ms, frame(callback) → id, cancel(id)} (performance.now and
- * requestAnimationFrame in the page; a fake clock in tests). run(job, {now}) replaces the current
- * job (now: do a budget's worth of it at once, then go on in the next frames); stop() drops it;
- * onFrame(ms of work) is called after every animation frame's work.
+ * requestAnimationFrame in the page; a fake clock in tests). run(job, {now, since}) replaces the
+ * current job (now: do a budget's worth of it at once, then go on in the next frames; since: the
+ * clock time at which the caller's own work in this frame began, counted against that budget, so
+ * a click that already spent the budget building a setup leaves the job to the next frame);
+ * stop() drops it; onFrame(ms of work) is called after every animation frame's work.
  */
 export function pgCreateRunner(clock, budget = PG_FRAME_BUDGET) {
   let job = null, frame = null;
   const runner = { onFrame: () => {} };
-  const pump = () => {
-    const t0 = clock.now();
-    let t = t0;
+  const pump = (since) => {
+    const t0 = since ?? clock.now();
+    let t = since === undefined ? t0 : clock.now();
     while (job) {
       const { done, value } = job.next();
       const slice = clock.now() - t;
@@ -44,9 +46,9 @@ export function pgCreateRunner(clock, budget = PG_FRAME_BUDGET) {
     schedule();
   };
   Object.assign(runner, {
-    run(next, { now = false } = {}) {
+    run(next, { now = false, since = undefined } = {}) {
       job = next;
-      if (now) pump();
+      if (now && (since === undefined || clock.now() - since < budget)) pump(since);
       schedule();
     },
     stop() {
