@@ -535,9 +535,11 @@ def frames(page: Any, n: int) -> None:
     )
 
 
-def page_state(page: Any) -> dict:
-    """What a refused change must leave alone: the setup, the step, the picture, the address, every control."""
-    settle(page)
+def page_state(page: Any, at_rest: bool = True) -> dict:
+    """What a refused change must leave alone: the setup, the step, the picture, the address, every control
+    (at rest, or as they are: while training, the step and the picture move on)."""
+    if at_rest:
+        settle(page)
     return page.evaluate(
         """() => { const r = document.querySelector('.pg-root'), p = r.__playground;
             return {config: p.config, step: p.step, picture: r.querySelector('canvas.pg-boundary').toDataURL(),
@@ -605,7 +607,7 @@ def test_any_config_text_gives_a_clear_error_and_keeps_state_and_training(open_p
         assert out["after"] == out["before"], f"{what}: expected the setup, the address and training kept"
         assert out["after"]["running"], f"{what}: expected a refused Apply not to stop training"
         assert out["kept"], f"{what}: expected the text to stay in the Config box, to be corrected"
-    before = page_state(page)
+    before = page_state(page, at_rest=False)
     steps = step(page)
     page.wait_for_function(f"() => document.querySelector('.pg-root').__playground.step > {steps}")
     assert step(page) > steps, "expected training to go on"

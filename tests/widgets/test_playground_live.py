@@ -472,7 +472,7 @@ def test_sliced_evaluation_is_the_whole_sets(esm_file):
 def test_runner_keeps_each_frame_within_its_budget(esm_file):
     """Slices of 10 ms in frames of 25 ms: two slices per frame (a third would end past the budget); a
     job's PG_END_FRAME ends a frame early; run(job, {now}) does the first frame's work at once, less the
-    caller's own work since ``since``; stop() drops it."""
+    caller's own work since ``since``; busy while a job waits; stop() drops it."""
     out = run_node(
         esm_file,
         """
@@ -495,9 +495,9 @@ def test_runner_keeps_each_frame_within_its_budget(esm_file):
         runner.run(job(7), { now: true, since: t - 10 }); // the caller spent 10 ms: one 10 ms slice fits, not two
         const afterTen = done - before;
         runner.run(job(7), { now: true, since: t - 30 }); // the caller spent more than the budget: none now
-        const afterThirty = done - before - afterTen;
+        const afterThirty = done - before - afterTen, busyWaiting = runner.busy;
         runner.stop();
-        return { first, frames, done: before, busy: runner.busy, queued: queued.length, afterTen, afterThirty };
+        return { first, frames, done: before, busy: runner.busy, busyWaiting, queued: queued.length, afterTen, afterThirty };
         """,
     )
     assert out["afterTen"] == 1, "expected run(job, {now, since}) to count the caller's 10 ms against the budget"
@@ -506,6 +506,7 @@ def test_runner_keeps_each_frame_within_its_budget(esm_file):
     assert out["frames"][:3] == [20, 20, 10], out["frames"]
     assert out["frames"][3:6] == [1, 1, 1], "expected a frame to end where its job says so"
     assert out["done"] == 7 + 2 and not out["busy"] and out["queued"] == 0
+    assert out["busyWaiting"], "expected the runner busy while a job waits for its frame"
 
 
 @needs_node

@@ -23,7 +23,6 @@ const PG_END_FRAME = "end of frame"; // what a job yields when the rest of its w
  */
 export function pgCreateRunner(clock, budget = PG_FRAME_BUDGET) {
   let job = null, frame = null;
-  const runner = { onFrame: () => {} };
   const pump = (since) => {
     const t0 = since ?? clock.now();
     let t = since === undefined ? t0 : clock.now();
@@ -45,7 +44,9 @@ export function pgCreateRunner(clock, budget = PG_FRAME_BUDGET) {
     runner.onFrame(work);
     schedule();
   };
-  Object.assign(runner, {
+  // (an object literal, not Object.assign: assign would copy busy's value once instead of its getter)
+  const runner = {
+    onFrame: () => {},
     run(next, { now = false, since = undefined } = {}) {
       job = next;
       if (now && (since === undefined || clock.now() - since < budget)) pump(since);
@@ -59,7 +60,7 @@ export function pgCreateRunner(clock, budget = PG_FRAME_BUDGET) {
     get busy() {
       return job !== null;
     },
-  });
+  };
   return runner;
 }
 
