@@ -53,15 +53,21 @@ $(STAMP): requirements.txt pyproject.toml
 assets: venv
 	bash tools/build_assets.sh
 
-# Browser tests use Debian's chromium (playwright's own browser download is not possible here).
+# Browser tests and `make pdf` use Debian's chromium-headless-shell (the same Chromium without its
+# window, quicker per page; playwright's own browser download is not possible here). They fall back
+# to /usr/bin/chromium, or use $BOOK_CHROMIUM when set.
 browser:
-	@if [ -x /usr/bin/chromium ]; then \
-	  echo "chromium: /usr/bin/chromium"; \
+	@if [ -n "$$BOOK_CHROMIUM" ]; then \
+	  echo "chromium: $$BOOK_CHROMIUM (BOOK_CHROMIUM)"; \
+	elif [ -x /usr/bin/chromium-headless-shell ]; then \
+	  echo "chromium: /usr/bin/chromium-headless-shell"; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  apt-get update && apt-get install -y chromium; \
+	  apt-get update && apt-get install -y chromium-headless-shell; \
+	elif [ -x /usr/bin/chromium ]; then \
+	  echo "chromium: /usr/bin/chromium (chromium-headless-shell is quicker: sudo apt-get install -y chromium-headless-shell)"; \
 	else \
-	  echo "NOTE: /usr/bin/chromium is missing and we are not root; browser tests will be skipped or fail."; \
-	  echo "      Install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
+	  echo "NOTE: no Chromium and we are not root; browser tests will fail."; \
+	  echo "      Install it with: sudo apt-get update && sudo apt-get install -y chromium-headless-shell"; \
 	fi
 
 clean:

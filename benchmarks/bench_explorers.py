@@ -23,7 +23,10 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' browser settings
+sys.path[:0] = [
+    str(Path(__file__).resolve().parent.parent / "tests"),
+    str(Path(__file__).resolve().parent.parent / "tools"),
+]  # the tests' browser and its settings
 
 from helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP  # noqa: E402
 

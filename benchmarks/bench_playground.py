@@ -38,7 +38,7 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tools")]  # the tests' browser and its settings
 from helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP  # noqa: E402
 
 HEAVY = {"hidden_layers": 4, "units": 32, "activation": "tanh", "pairing": "softmax+cce", "batch_size": 4096}

@@ -177,8 +177,9 @@ def browser() -> Iterator[Any]:
     """One headless Chromium for the whole session (each test opens its own context)."""
     if not CHROMIUM.exists():
         pytest.fail(
-            f"expected Debian's Chromium at {CHROMIUM}, got nothing "
-            "(install it with `apt-get install -y chromium`; `make test` does this as root)",
+            f"expected a Chromium at {CHROMIUM}, got nothing (install Debian's with "
+            "`apt-get install -y chromium-headless-shell`, as `make test` does as root, "
+            "or set BOOK_CHROMIUM to a Chromium's path)",
             pytrace=False,
         )
     sync_api = pytest.importorskip("playwright.sync_api")

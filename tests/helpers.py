@@ -13,19 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import make_pdf  # tools/ (on the path)
+
 ROOT = Path(__file__).resolve().parent.parent
 HTML_DIR = ROOT / "_build" / "html"
-# Debian's Chromium, as the browser tests launch it: headless, no sandbox (root), and none of
-# its background connections (this machine has no internet; they would only fail).
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The browser the tests drive and its settings: the ones `make pdf` prints with.
+CHROMIUM, CHROMIUM_ARGS = make_pdf.CHROMIUM, make_pdf.CHROMIUM_ARGS
 # `jupyter-book` of the interpreter running the tests (the project's .venv under `make test`).
 # sys.executable is not resolved: in a venv it is a symlink whose folder holds the scripts.
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
