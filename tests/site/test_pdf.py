@@ -267,3 +267,28 @@ def test_make_pdf_names_what_is_missing(tmp_path: Path) -> None:
         make_pdf.make_pdf(tmp_path, tmp_path / "out.pdf", chromium=tmp_path / "no-chromium")
     assert not (tmp_path / "out.pdf").exists()
     assert make_pdf.main([str(tmp_path / "nowhere"), str(tmp_path / "out.pdf")]) == 2
+
+
+def test_server_is_quiet_when_a_browser_hangs_up_and_loud_otherwise(tmp_path: Path, capfd: Any) -> None:
+    """make_pdf.serve (the tests' server too) prints nothing when a page closes before a file has been
+    sent (the connection is reset mid-file), and still reports any other error of a request."""
+    import socket
+    import struct
+    import time
+
+    (tmp_path / "big.bin").write_bytes(b"x" * 20_000_000)
+    with make_pdf.serve(tmp_path) as url:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        client = socket.create_connection(("127.0.0.1", port))
+        client.sendall(b"GET /big.bin HTTP/1.0\r\n\r\n")
+        assert client.recv(100).startswith(b"HTTP/1.0 200")
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+        client.close()
+        time.sleep(0.5)
+        assert "Traceback" not in capfd.readouterr().err, "expected no traceback for a browser that hung up"
+        server_error = make_pdf._QuietServer.handle_error
+        try:
+            raise ValueError("a real bug in a request")
+        except ValueError:
+            server_error(type("S", (make_pdf._QuietServer,), {"__init__": lambda self: None})(), None, ("x", 1))
+        assert "ValueError: a real bug in a request" in capfd.readouterr().err
