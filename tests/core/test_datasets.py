@@ -184,6 +184,7 @@ def test_moons_and_circles_are_exactly_sklearns(n, noise, seed):
     np.testing.assert_array_equal(ds.y, y)
 
 
+@pytest.mark.slow  # imports scikit-learn to compare (seconds)
 @pytest.mark.parametrize("n, classes, noise, seed", [(500, 3, 1.0, 0), (11, 4, 0.3, 5), (6, 6, 0.0, 9)])
 def test_blobs_are_exactly_sklearns(n, classes, noise, seed):
     from sklearn.datasets import make_blobs

@@ -163,6 +163,7 @@ def graded(tmp_path_factory):
     return {"submissions": submissions, "out": out, "before": before, "results": results}
 
 
+@pytest.mark.slow  # grades a whole mock class with SymPy (the `graded` fixture): seconds
 def test_mock_class_gets_exactly_its_points(graded):
     with (graded["out"] / "grades.csv").open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -174,10 +175,12 @@ def test_mock_class_gets_exactly_its_points(graded):
     assert [i.points for i in grade.gradebook_items(CHAPTERS)] == [2, 2, 1, 2, 3]
 
 
+@pytest.mark.slow  # grades a whole mock class with SymPy (the `graded` fixture): seconds
 def test_submissions_are_not_modified(graded):
     assert _snapshot(graded["submissions"]) == graded["before"]
 
 
+@pytest.mark.slow  # grades a whole mock class with SymPy (the `graded` fixture): seconds
 def test_feedback_gives_verdict_counterexample_and_hint(graded):
     folder = graded["out"] / "feedback"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -202,6 +205,7 @@ def test_feedback_gives_verdict_counterexample_and_hint(graded):
     assert "Total: 10 of 10 points." in right and "✗" not in right
 
 
+@pytest.mark.slow  # grades a whole mock class with SymPy (the `graded` fixture): seconds
 def test_damaged_files_get_a_clear_line_and_the_run_goes_on(graded):
     damaged = (graded["out"] / "feedback" / "damaged.md").read_text(encoding="utf-8")
     report = (graded["out"] / "report.txt").read_text(encoding="utf-8")
@@ -226,6 +230,7 @@ def test_bad_invocations_are_refused_by_name(tmp_path, capsys):
         grade.gradebook_items(["no-such-chapter"])
 
 
+@pytest.mark.slow  # executes a notebook in a kernel
 def test_the_checker_saves_its_answer_in_the_notebook_and_the_grader_reads_it(tmp_path):
     """A notebook executed with a kernel: the page's check message goes to SymPy, the record is saved."""
     from nbclient import NotebookClient
@@ -297,6 +302,7 @@ def test_the_points_table_of_docs_grading_is_the_graders():
     assert f"All of them: {sum(i.points for i in items)} points." in text
 
 
+@pytest.mark.slow  # a time-limit test: waits for the limit
 def test_code_that_hangs_or_kills_its_process_gets_a_clear_line():
     hung = grade.run_code_exercise("forward-pass-ex-1", "while True:\n    pass\n", timeout=2)
     assert (hung.points, hung.lines) == (0, ["  - your code did not finish within 2 s: not graded"])

@@ -509,6 +509,7 @@ def test_runner_keeps_each_frame_within_its_budget(esm_file):
     assert out["busyWaiting"], "expected the runner busy while a job waits for its frame"
 
 
+@pytest.mark.slow  # the heaviest setup (a 5000-point spiral) trained in node: seconds
 @needs_node
 def test_a_heavy_step_spreads_over_frames_and_resumes_after_a_pause(esm_file):
     """The heaviest setup (a 5000-point 8-class spiral, 4 × 32 units, batch 4096) trains with every
