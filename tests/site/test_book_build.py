@@ -86,3 +86,19 @@ def test_every_chapter_was_executed_on_this_build_and_its_download_has_outputs(
             f"{path.stem}.ipynb has no outputs"
         )
     assert (built_book / "lite" / "lab" / "index.html").is_file()
+
+
+def test_every_page_has_an_icon_that_exists(built_book: Path) -> None:
+    """The browser tab's icon: every page links one that is in the site (else each visit asks the
+    server for /favicon.ico and gets a 404)."""
+    missing = []
+    for page in built_book.rglob("*.html"):
+        if page.relative_to(built_book).parts[0] in ("lite", "_static", "offline"):
+            continue
+        text = page.read_text(errors="replace")
+        if text.lstrip().startswith('<meta http-equiv="Refresh"'):
+            continue  # Jupyter Book's index.html: only a redirect to the first page
+        icon = re.search(r'<link rel="icon" href="([^"]+)"', text)
+        if icon is None or not (page.parent / icon.group(1)).is_file():
+            missing.append(f"{page.relative_to(built_book)}: {icon.group(1) if icon else 'no <link rel=icon>'}")
+    assert not missing, "pages without a working icon:\n  " + "\n  ".join(missing[:10])
