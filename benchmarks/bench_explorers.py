@@ -23,10 +23,8 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path[:0] = [
-    str(Path(__file__).resolve().parent.parent / "tests"),
-    str(Path(__file__).resolve().parent.parent / "tools"),
-]  # the tests' browser and its settings
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tools")]  # the tests' browser and its settings
 
 from helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP  # noqa: E402
 
